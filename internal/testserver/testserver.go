@@ -1,0 +1,323 @@
+// Package testserver starts real DNS servers (BIND 9, Knot DNS) for tests:
+// each runs as a child process on 127.0.0.1 on a free high port, with its
+// configuration in the test's temporary directory, and is stopped by PID
+// when the test ends.
+//
+// When a server binary is missing the test is skipped, saying which Debian
+// package provides it, unless KMSDNS_REQUIRE_SERVERS is set (as .ci/run
+// does), in which case the test fails.
+package testserver
+
+import (
+	"bytes"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// RequireEnv names the environment variable that turns a missing server
+// binary from a skip into a failure.
+const RequireEnv = "KMSDNS_REQUIRE_SERVERS"
+
+// Binary returns the path of a server program, looking in PATH and then in
+// /usr/sbin and /usr/bin (where Debian installs them). When it is missing
+// the test is skipped, or fails when RequireEnv is set.
+func Binary(t testing.TB, name, pkg string) string {
+	t.Helper()
+	if p, err := exec.LookPath(name); err == nil {
+		return p
+	}
+	for _, dir := range []string{"/usr/sbin", "/usr/bin", "/sbin"} {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && !fi.IsDir() {
+			return p
+		}
+	}
+	if os.Getenv(RequireEnv) != "" {
+		t.Fatalf("%s not found: install Debian package %s (%s is set, so real-server tests are required)", name, pkg, RequireEnv)
+	}
+	t.Skipf("%s not found: install Debian package %s to run this real-server test", name, pkg)
+	return ""
+}
+
+var portMu sync.Mutex
+
+// FreePort returns a port that is free on 127.0.0.1 for both TCP and UDP.
+func FreePort(t testing.TB) int {
+	t.Helper()
+	portMu.Lock()
+	defer portMu.Unlock()
+	for i := 0; i < 50; i++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("free port: %v", err)
+		}
+		port := l.Addr().(*net.TCPAddr).Port
+		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
+		l.Close()
+		if err != nil {
+			continue
+		}
+		u.Close()
+		return port
+	}
+	t.Fatal("no free port on 127.0.0.1")
+	return 0
+}
+
+// Server is a running DNS server.
+type Server struct {
+	// Addr is 127.0.0.1:port.
+	Addr string
+	// Port is the port it listens on, TCP and UDP.
+	Port int
+	// Dir holds its configuration, zone files and logs.
+	Dir string
+	// Name is the program, for messages.
+	Name string
+	cmd  *exec.Cmd
+	out  *lockedBuffer
+}
+
+// PID is the server's process id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Log returns what the server wrote to stdout and stderr so far.
+func (s *Server) Log() string { return s.out.String() }
+
+// start runs the program and registers its stop.
+func start(t testing.TB, name string, dir string, port int, bin string, args ...string) *Server {
+	t.Helper()
+	out := &lockedBuffer{}
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", name, err)
+	}
+	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Dir: dir, Name: name, cmd: cmd, out: out}
+	exited := make(chan struct{})
+	go func() { cmd.Wait(); close(exited) }()
+	t.Cleanup(func() {
+		cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+			<-exited
+		}
+		if t.Failed() {
+			t.Logf("%s (pid %d) log:\n%s", name, cmd.Process.Pid, s.Log())
+		}
+	})
+	return s
+}
+
+// WaitZones waits until the server answers SOA queries for every zone
+// authoritatively, or fails the test after timeout.
+func (s *Server) WaitZones(t testing.TB, timeout time.Duration, zones ...string) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	c := &dns.Client{Timeout: 500 * time.Millisecond}
+	for _, z := range zones {
+		for {
+			m := new(dns.Msg)
+			m.SetQuestion(dns.Fqdn(z), dns.TypeSOA)
+			r, _, err := c.Exchange(m, s.Addr)
+			if err == nil && r.Rcode == dns.RcodeSuccess && r.Authoritative {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s on %s did not serve zone %s within %v (last: %v, %v)\n%s", s.Name, s.Addr, z, timeout, r, err, s.Log())
+			}
+			if s.cmd.ProcessState != nil {
+				t.Fatalf("%s exited:\n%s", s.Name, s.Log())
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+}
+
+func writeFile(t testing.TB, path, content string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Key is a TSIG key as servers are configured with it.
+type Key struct {
+	Name      string // without trailing dot
+	Algorithm string // hmac-sha256, ...
+	Secret    string // base64
+}
+
+// BINDClause renders the key as a named.conf / key-file clause.
+func (k Key) BINDClause() string {
+	return fmt.Sprintf("key %q {\n\talgorithm %s;\n\tsecret %q;\n};\n", k.Name, k.Algorithm, k.Secret)
+}
+
+// WriteKeyFile writes the key as tsig-keygen does, mode 0600, and returns
+// the path.
+func (k Key) WriteKeyFile(t testing.TB, dir string) string {
+	t.Helper()
+	p := filepath.Join(dir, k.Name+".key")
+	writeFile(t, p, k.BINDClause())
+	return p
+}
+
+// Zone is a zone to serve.
+type Zone struct {
+	Name string
+	// Content is the zone file text. Alternatively File names an existing
+	// file to serve (large generated zones).
+	Content string
+	File    string
+	// Transfer lists who may transfer the zone, as named.conf's
+	// allow-transfer body ("any;", "key xfr;", "none;"). Default none.
+	Transfer string
+	// Extra is added inside the zone clause (update-policy, ...).
+	Extra string
+}
+
+func (z Zone) fileName() string { return z.Name + ".zone" }
+
+func (z Zone) prepare(t testing.TB, dir string) string {
+	if z.File != "" {
+		return z.File
+	}
+	p := filepath.Join(dir, z.fileName())
+	writeFile(t, p, z.Content)
+	return p
+}
+
+// BINDConfig configures a named.
+type BINDConfig struct {
+	Zones []Zone
+	Keys  []Key
+	// Options is added to the options block.
+	Options string
+	// Conf is added at the end of named.conf.
+	Conf string
+}
+
+// StartBIND starts named with cfg and waits until it serves every zone.
+func StartBIND(t testing.TB, cfg BINDConfig) *Server {
+	t.Helper()
+	bin := Binary(t, "named", "bind9")
+	dir := t.TempDir()
+	var conf bytes.Buffer
+	port := FreePort(t)
+	fmt.Fprintf(&conf, `options {
+	directory %q;
+	pid-file %q;
+	listen-on port %d { 127.0.0.1; };
+	listen-on-v6 { none; };
+	recursion no;
+	dnssec-validation no;
+	notify no;
+	allow-transfer { none; };
+	session-keyfile %q;
+	managed-keys-directory %q;
+	max-records-per-type 0;
+	%s
+};
+controls { };
+`, dir, filepath.Join(dir, "named.pid"), port, filepath.Join(dir, "session.key"), dir, cfg.Options)
+	for _, k := range cfg.Keys {
+		conf.WriteString(k.BINDClause())
+	}
+	var names []string
+	for _, z := range cfg.Zones {
+		transfer := z.Transfer
+		if transfer == "" {
+			transfer = "none;"
+		}
+		fmt.Fprintf(&conf, "zone %q {\n\ttype primary;\n\tfile %q;\n\tallow-transfer { %s };\n\t%s\n};\n",
+			z.Name, z.prepare(t, dir), transfer, z.Extra)
+		names = append(names, z.Name)
+	}
+	conf.WriteString(cfg.Conf)
+	confPath := filepath.Join(dir, "named.conf")
+	writeFile(t, confPath, conf.String())
+	s := start(t, "named", dir, port, bin, "-g", "-n", "1", "-c", confPath)
+	s.WaitZones(t, 120*time.Second, names...)
+	return s
+}
+
+// KnotConfig configures a knotd.
+type KnotConfig struct {
+	Zones []Zone
+	Keys  []Key
+}
+
+// StartKnot starts knotd with cfg and waits until it serves every zone.
+// A zone's Transfer is "any", "none" or "key NAME".
+func StartKnot(t testing.TB, cfg KnotConfig) *Server {
+	t.Helper()
+	bin := Binary(t, "knotd", "knot")
+	dir := t.TempDir()
+	port := FreePort(t)
+	var conf bytes.Buffer
+	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: 127.0.0.1@%d\n\n", dir, port)
+	fmt.Fprintf(&conf, "database:\n    storage: %q\n\n", filepath.Join(dir, "db"))
+	fmt.Fprintf(&conf, "log:\n  - target: stderr\n    any: info\n\n")
+	if len(cfg.Keys) > 0 {
+		conf.WriteString("key:\n")
+		for _, k := range cfg.Keys {
+			fmt.Fprintf(&conf, "  - id: %s\n    algorithm: %s\n    secret: %s\n", k.Name, k.Algorithm, k.Secret)
+		}
+		conf.WriteString("\n")
+	}
+	conf.WriteString("acl:\n  - id: xfr-any\n    address: 127.0.0.0/8\n    action: transfer\n")
+	for _, k := range cfg.Keys {
+		fmt.Fprintf(&conf, "  - id: xfr-%s\n    key: %s\n    action: transfer\n", k.Name, k.Name)
+	}
+	conf.WriteString("\ntemplate:\n  - id: default\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n\nzone:\n")
+	var names []string
+	for _, z := range cfg.Zones {
+		fmt.Fprintf(&conf, "  - domain: %s\n    file: %q\n", z.Name, z.prepare(t, dir))
+		switch tr := z.Transfer; {
+		case tr == "any":
+			conf.WriteString("    acl: xfr-any\n")
+		case len(tr) > 4 && tr[:4] == "key ":
+			fmt.Fprintf(&conf, "    acl: xfr-%s\n", tr[4:])
+		}
+		names = append(names, z.Name)
+	}
+	confPath := filepath.Join(dir, "knot.conf")
+	writeFile(t, confPath, conf.String())
+	s := start(t, "knotd", dir, port, bin, "-c", confPath)
+	s.WaitZones(t, 120*time.Second, names...)
+	return s
+}
+
+// Port returns the port as a string, for ReadOptions.Port.
+func (s *Server) PortString() string { return strconv.Itoa(s.Port) }
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

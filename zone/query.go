@@ -1,0 +1,119 @@
+package zone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// QueryConfig describes a read by direct queries, for servers that refuse
+// zone transfers (Windows DNS does by default).
+type QueryConfig struct {
+	// Zone whose apex _vlmcs._tcp name is asked for.
+	Zone string
+	// Server is host:port of the server to ask.
+	Server string
+	// Names are further domains to ask for (_vlmcs._tcp.<name>): the DNS
+	// suffixes clients in sub-domains use. A name without a trailing dot
+	// is taken relative to the zone unless it already ends in the zone.
+	Names []string
+	// Timeout for each query; DefaultTimeout when zero.
+	Timeout time.Duration
+}
+
+// Qualify makes name absolute: "emea" in contoso.com is
+// emea.contoso.com.; "emea.contoso.com" and "emea.contoso.com." stay
+// as they are. The result is lower-cased.
+func Qualify(name, zone string) string {
+	zone = dns.CanonicalName(zone)
+	name = strings.ToLower(strings.TrimSpace(name))
+	switch {
+	case name == "" || name == "@":
+		return zone
+	case dns.IsFqdn(name):
+		return name
+	case dns.IsSubDomain(zone, name+"."):
+		return name + "."
+	}
+	return name + "." + zone
+}
+
+// Query reads the zone's SOA serial and the KMS SRV records at the apex and
+// at each extra name by asking the server directly.
+func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
+	zone := dns.CanonicalName(cfg.Zone)
+	res := &Result{Zone: zone, Source: SourceQuery, Server: cfg.Server}
+	timeout := cfg.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	q := querier{server: cfg.Server, timeout: timeout}
+
+	soa, err := q.ask(ctx, zone, dns.TypeSOA)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: query SOA at %s: %w", zone, cfg.Server, err)
+	}
+	if soa.Rcode == dns.RcodeNameError {
+		return nil, fmt.Errorf("zone %s: query SOA at %s: %w: NXDOMAIN, the server does not serve this zone", zone, cfg.Server, ErrNotAuthoritative)
+	}
+	for _, rr := range soa.Answer {
+		if s, ok := rr.(*dns.SOA); ok && dns.CanonicalName(s.Hdr.Name) == zone {
+			res.Serial, res.HasSerial = s.Serial, true
+		}
+	}
+	if !soa.Authoritative || !res.HasSerial {
+		return nil, fmt.Errorf("zone %s: query SOA at %s: %w", zone, cfg.Server, ErrNotAuthoritative)
+	}
+
+	seen := map[string]bool{}
+	for _, n := range append([]string{zone}, cfg.Names...) {
+		name := KMSName(Qualify(n, zone))
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		m, err := q.ask(ctx, name, dns.TypeSRV)
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: query %s SRV at %s: %w", zone, name, cfg.Server, err)
+		}
+		if m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
+			return nil, fmt.Errorf("zone %s: query %s SRV at %s: %w", zone, name, cfg.Server, &RcodeError{Rcode: m.Rcode})
+		}
+		for _, rr := range m.Answer {
+			if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {
+				res.Records = append(res.Records, recordFromSRV(zone, srv))
+			}
+		}
+	}
+	return res, nil
+}
+
+// ErrNotAuthoritative: the server does not answer authoritatively for the zone.
+var ErrNotAuthoritative = errors.New("server is not authoritative for the zone")
+
+// querier sends single queries over UDP, retrying over TCP when truncated.
+type querier struct {
+	server  string
+	timeout time.Duration
+}
+
+func (q querier) ask(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.RecursionDesired = false
+	m.SetEdns0(1232, false)
+	c := &dns.Client{Net: "udp", Timeout: q.timeout, UDPSize: 1232}
+	r, _, err := c.ExchangeContext(ctx, m, q.server)
+	if err == nil && r.Truncated {
+		c.Net = "tcp"
+		r, _, err = c.ExchangeContext(ctx, m, q.server)
+	}
+	if err != nil {
+		return nil, ctxOr(ctx, netError(err))
+	}
+	return r, nil
+}

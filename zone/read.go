@@ -1,0 +1,309 @@
+package zone
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Spec says where one zone's records come from.
+type Spec struct {
+	// Zone is the zone's name. It may be empty for a file whose origin
+	// the file itself gives.
+	Zone string
+	// Server is host[:port] of the server to transfer or query from.
+	// When empty (and there are no Files) the zone's primary (SOA MNAME)
+	// and then its other NS hosts are tried, found through the resolver.
+	Server string
+	// Key signs the zone transfer when set.
+	Key Key
+	// Names are extra domains, relative to the zone or absolute, whose
+	// _vlmcs._tcp records are asked for when the transfer is refused.
+	Names []string
+	// Files, when set, are zone files read instead of asking a server.
+	Files []string
+	// Timeout bounds each network wait; DefaultTimeout when zero.
+	Timeout time.Duration
+}
+
+// ReadOptions apply to every zone of a ReadAll.
+type ReadOptions struct {
+	// Concurrency is how many zones are read at once; 4 when zero.
+	Concurrency int
+	// Resolver is host:port of the resolver used to find a zone's servers
+	// when its Spec has no Server; the first nameserver of
+	// /etc/resolv.conf when empty.
+	Resolver string
+	// Port is the port of servers found through the resolver; 53 when empty.
+	Port string
+	// Offline forbids all network traffic: only zone files can be read.
+	Offline bool
+	// Progress, when set, is called after each zone is read, from one
+	// goroutine at a time.
+	Progress func(done, total int, r *Result)
+}
+
+// ErrOffline: a zone needs the network but Offline is set.
+var ErrOffline = errors.New("offline: only zone files can be read")
+
+// DefaultPort is the DNS port used when a server is given without one.
+const DefaultPort = "53"
+
+// HostPort adds the default DNS port to a server given without one.
+// IPv6 addresses may be given bare or in brackets.
+func HostPort(server, port string) string {
+	if port == "" {
+		port = DefaultPort
+	}
+	if _, _, err := net.SplitHostPort(server); err == nil {
+		return server
+	}
+	return net.JoinHostPort(strings.Trim(server, "[]"), port)
+}
+
+// ReadAll reads every spec, at most opts.Concurrency at a time, and returns
+// one Result per spec in the same order. A zone that cannot be read has
+// its Err set; the others are read all the same.
+func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
+	n := opts.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	results := make([]*Result, len(specs))
+	jobs := make(chan int)
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		done int
+	)
+	for w := 0; w < min(n, len(specs)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				r := Read(ctx, specs[i], opts)
+				results[i] = r
+				if opts.Progress != nil {
+					mu.Lock()
+					done++
+					opts.Progress(done, len(specs), r)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range specs {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	return results
+}
+
+// Read reads one zone: from its files, or by transfer from its server(s),
+// falling back to direct queries when every transfer is refused or times
+// out. It never returns nil; a failure is in Result.Err.
+func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
+	if len(spec.Files) > 0 {
+		return readFiles(spec)
+	}
+	zone := dns.CanonicalName(spec.Zone)
+	fail := func(server string, err error) *Result {
+		return &Result{Zone: zone, Server: server, Err: err}
+	}
+	if opts.Offline {
+		return fail("", fmt.Errorf("zone %s: %w (no zone file given for it)", zone, ErrOffline))
+	}
+	var servers []string
+	if spec.Server != "" {
+		servers = []string{HostPort(spec.Server, opts.Port)}
+	} else {
+		var err error
+		if servers, err = discover(ctx, zone, opts, spec.Timeout); err != nil {
+			return fail("", err)
+		}
+	}
+
+	var refused []string
+	for _, s := range servers {
+		res, err := Transfer(ctx, TransferConfig{Zone: zone, Server: s, Key: spec.Key, Timeout: spec.Timeout})
+		if err == nil {
+			if len(refused) > 0 {
+				res.Note = "transfer from " + strings.Join(refused, "; ") + "; transferred from " + s
+			}
+			return res
+		}
+		if ctx.Err() != nil || errors.Is(err, ErrTSIG) || errors.Is(err, ErrTruncated) {
+			return fail(s, err)
+		}
+		refused = append(refused, fmt.Sprintf("%s: %s", s, shortReason(err)))
+	}
+
+	var qerrs []string
+	for _, s := range servers {
+		res, err := Query(ctx, QueryConfig{Zone: zone, Server: s, Names: spec.Names, Timeout: spec.Timeout})
+		if err == nil {
+			res.Note = "AXFR not possible (" + strings.Join(refused, "; ") + "): read by direct queries"
+			return res
+		}
+		if ctx.Err() != nil {
+			return fail(s, err)
+		}
+		qerrs = append(qerrs, err.Error())
+	}
+	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s) and no answer to direct queries: %s",
+		zone, strings.Join(refused, "; "), strings.Join(qerrs, "; ")))
+}
+
+// shortReason describes why a transfer failed, for notes.
+func shortReason(err error) string {
+	var rc *RcodeError
+	switch {
+	case errors.As(err, &rc):
+		return rcodeName(rc.Rcode)
+	case errors.Is(err, ErrTimeout):
+		return "timed out"
+	case errors.Is(err, ErrTransferRefused):
+		return "refused"
+	}
+	return err.Error()
+}
+
+func readFiles(spec Spec) *Result {
+	var res *Result
+	for _, f := range spec.Files {
+		r, err := ReadFile(f, spec.Zone)
+		if err != nil {
+			return &Result{Zone: dns.CanonicalName(spec.Zone), Source: SourceFile, Files: spec.Files, Err: err}
+		}
+		if res == nil {
+			res = r
+			continue
+		}
+		if r.Zone != res.Zone {
+			return &Result{Zone: res.Zone, Source: SourceFile, Files: spec.Files,
+				Err: fmt.Errorf("zone %s: zone file %s holds zone %s", res.Zone, f, r.Zone)}
+		}
+		res.Files = append(res.Files, f)
+		res.Records = append(res.Records, r.Records...)
+		res.Seen += r.Seen
+		if !res.HasSerial {
+			res.Serial, res.HasSerial = r.Serial, r.HasSerial
+		}
+	}
+	return res
+}
+
+// discover finds the zone's servers through the resolver: the SOA MNAME
+// first, then the other NS hosts, each with every address it has.
+func discover(ctx context.Context, zone string, opts ReadOptions, timeout time.Duration) ([]string, error) {
+	resolver := opts.Resolver
+	if resolver == "" {
+		cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+		if err != nil || len(cc.Servers) == 0 {
+			return nil, fmt.Errorf("zone %s: no server given and no resolver to find one (/etc/resolv.conf: %v)", zone, err)
+		}
+		resolver = net.JoinHostPort(cc.Servers[0], cc.Port)
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	r := resolverClient{addr: resolver, timeout: timeout}
+	var hosts []string
+	soa, err := r.lookup(ctx, zone, dns.TypeSOA)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: finding its primary through resolver %s: %w", zone, resolver, err)
+	}
+	for _, rr := range soa {
+		if s, ok := rr.(*dns.SOA); ok {
+			hosts = append(hosts, dns.CanonicalName(s.Ns))
+		}
+	}
+	ns, err := r.lookup(ctx, zone, dns.TypeNS)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: finding its name servers through resolver %s: %w", zone, resolver, err)
+	}
+	for _, rr := range ns {
+		if n, ok := rr.(*dns.NS); ok {
+			hosts = append(hosts, dns.CanonicalName(n.Ns))
+		}
+	}
+	if len(hosts) == 0 {
+		return nil, fmt.Errorf("zone %s: resolver %s knows no SOA or NS for it", zone, resolver)
+	}
+	var servers []string
+	seen := map[string]bool{}
+	var lookupErrs []string
+	for _, h := range hosts {
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		found := false
+		for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
+			rrs, err := r.lookup(ctx, h, t)
+			if err != nil {
+				lookupErrs = append(lookupErrs, err.Error())
+				continue
+			}
+			for _, rr := range rrs {
+				var ip net.IP
+				switch a := rr.(type) {
+				case *dns.A:
+					ip = a.A
+				case *dns.AAAA:
+					ip = a.AAAA
+				}
+				if ip != nil {
+					found = true
+					servers = append(servers, net.JoinHostPort(ip.String(), portOr(opts.Port)))
+				}
+			}
+		}
+		if !found {
+			lookupErrs = append(lookupErrs, h+" has no address")
+		}
+	}
+	if len(servers) == 0 {
+		return nil, fmt.Errorf("zone %s: none of its servers (%s) has an address: %s", zone, strings.Join(hosts, ", "), strings.Join(lookupErrs, "; "))
+	}
+	return servers, nil
+}
+
+func portOr(p string) string {
+	if p == "" {
+		return DefaultPort
+	}
+	return p
+}
+
+// resolverClient asks a recursive resolver.
+type resolverClient struct {
+	addr    string
+	timeout time.Duration
+}
+
+func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
+	m := new(dns.Msg)
+	m.SetQuestion(name, qtype)
+	m.SetEdns0(1232, false)
+	c := &dns.Client{Timeout: r.timeout, UDPSize: 1232}
+	a, _, err := c.ExchangeContext(ctx, m, r.addr)
+	if err == nil && a.Truncated {
+		c.Net = "tcp"
+		a, _, err = c.ExchangeContext(ctx, m, r.addr)
+	}
+	if err != nil {
+		return nil, ctxOr(ctx, netError(err))
+	}
+	if a.Rcode != dns.RcodeSuccess && a.Rcode != dns.RcodeNameError {
+		return nil, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], &RcodeError{Rcode: a.Rcode})
+	}
+	return a.Answer, nil
+}

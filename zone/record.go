@@ -1,0 +1,170 @@
+package zone
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+)
+
+// Source says how a zone's records were obtained.
+type Source string
+
+// The sources a Result can come from.
+const (
+	SourceAXFR  Source = "axfr"
+	SourceQuery Source = "query"
+	SourceFile  Source = "file"
+)
+
+// Record is one KMS SRV record: _vlmcs._tcp.<domain> SRV prio weight port target.
+// Names are lower-cased and fully qualified.
+type Record struct {
+	Zone     string
+	Name     string
+	TTL      uint32
+	Priority uint16
+	Weight   uint16
+	Port     uint16
+	Target   string
+	// Age is the Windows DNS aging timestamp ([AGE:n] in dnscmd exports:
+	// hours since 1601-01-01 UTC) of a dynamically registered record; 0
+	// when the record is static or the source has none.
+	Age uint32
+}
+
+// String renders the record in zone-file form.
+func (r Record) String() string {
+	return fmt.Sprintf("%s\t%d\tIN\tSRV\t%d %d %d %s", r.Name, r.TTL, r.Priority, r.Weight, r.Port, r.Target)
+}
+
+// RR returns the record as a miekg/dns resource record.
+func (r Record) RR() *dns.SRV {
+	return &dns.SRV{
+		Hdr:      dns.RR_Header{Name: r.Name, Rrtype: dns.TypeSRV, Class: dns.ClassINET, Ttl: r.TTL},
+		Priority: r.Priority, Weight: r.Weight, Port: r.Port, Target: r.Target,
+	}
+}
+
+// Result is what was read from one zone.
+type Result struct {
+	// Zone is the zone's name, fully qualified and lower-cased.
+	Zone string
+	// Source is how the records were read; empty when nothing could be read.
+	Source Source
+	// Server is the server that answered (host:port), empty for files.
+	Server string
+	// Files lists the zone files read, for SourceFile.
+	Files []string
+	// Serial is the SOA serial, valid when HasSerial is set.
+	Serial    uint32
+	HasSerial bool
+	// Records are the KMS SRV records found, in the order read.
+	Records []Record
+	// Seen counts every resource record read (transfer and file).
+	Seen int
+	// Note explains how the source was chosen, e.g. why a transfer was not
+	// used. Empty when there is nothing to say.
+	Note string
+	// Err is set when the zone could not be read.
+	Err error
+}
+
+// KMSService is the first two labels of every KMS SRV owner name.
+const KMSService = "_vlmcs._tcp."
+
+// IsKMSName reports whether name is _vlmcs._tcp.<something>, in any case.
+func IsKMSName(name string) bool {
+	return len(name) > len(KMSService) && strings.EqualFold(name[:len(KMSService)], KMSService)
+}
+
+// KMSName returns the KMS SRV owner name for domain: _vlmcs._tcp.<domain>.
+func KMSName(domain string) string {
+	return KMSService + dns.CanonicalName(domain)
+}
+
+// recordFromSRV turns an SRV RR into a Record of zone.
+func recordFromSRV(zone string, srv *dns.SRV) Record {
+	return Record{
+		Zone:     zone,
+		Name:     dns.CanonicalName(srv.Hdr.Name),
+		TTL:      srv.Hdr.Ttl,
+		Priority: srv.Priority,
+		Weight:   srv.Weight,
+		Port:     srv.Port,
+		Target:   dns.CanonicalName(srv.Target),
+	}
+}
+
+// Errors that callers can test with errors.Is.
+var (
+	// ErrTransferRefused: the server would not transfer the zone (REFUSED,
+	// NOTAUTH without a TSIG error, NOTIMP, or an empty answer).
+	ErrTransferRefused = errors.New("zone transfer refused")
+	// ErrTimeout: the server did not answer in time.
+	ErrTimeout = errors.New("timed out")
+	// ErrTruncated: a transfer ended before its closing SOA.
+	ErrTruncated = errors.New("transfer ended before the closing SOA")
+	// ErrTSIG: a TSIG failure, reported by the server or found in its answer.
+	// The error is also a *TSIGError.
+	ErrTSIG = errors.New("tsig failure")
+)
+
+// RcodeError is a DNS answer with an error rcode.
+type RcodeError struct {
+	Rcode int
+}
+
+func (e *RcodeError) Error() string {
+	return "server answered " + rcodeName(e.Rcode)
+}
+
+// Is makes REFUSED, NOTAUTH and NOTIMP answers match ErrTransferRefused.
+func (e *RcodeError) Is(target error) bool {
+	if target != ErrTransferRefused {
+		return false
+	}
+	switch e.Rcode {
+	case dns.RcodeRefused, dns.RcodeNotAuth, dns.RcodeNotImplemented:
+		return true
+	}
+	return false
+}
+
+// TSIGError is a TSIG failure: either the server's TSIG error code (BADSIG,
+// BADKEY, BADTIME, ...) or a signature on its answer that did not verify.
+type TSIGError struct {
+	// Code is the TSIG error the server reported (dns.RcodeBadSig, ...), or
+	// 0 when the failure was found locally.
+	Code int
+	// Key is the key name used.
+	Key string
+	// Detail says what was found locally.
+	Detail string
+}
+
+func (e *TSIGError) Error() string {
+	key := strings.TrimSuffix(e.Key, ".")
+	switch e.Code {
+	case dns.RcodeBadSig:
+		return fmt.Sprintf("TSIG BADSIG: the server does not accept the signature of key %q (wrong secret or algorithm)", key)
+	case dns.RcodeBadKey:
+		return fmt.Sprintf("TSIG BADKEY: the server does not know key %q (name or algorithm differ from its configuration)", key)
+	case dns.RcodeBadTime:
+		return fmt.Sprintf("TSIG BADTIME: the server's clock and ours differ by more than the fudge (300 s) for key %q: check NTP on both", key)
+	case 0:
+		return fmt.Sprintf("TSIG check of the answer failed for key %q: %s", key, e.Detail)
+	}
+	return fmt.Sprintf("TSIG error %s for key %q", rcodeName(e.Code), key)
+}
+
+// Is makes every TSIGError match ErrTSIG.
+func (e *TSIGError) Is(target error) bool { return target == ErrTSIG }
+
+func rcodeName(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", rc)
+}
