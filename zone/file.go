@@ -74,6 +74,7 @@ func ParseFile(r io.Reader, origin, file string) (*Result, error) {
 			key := rec
 			key.TTL, key.Age = 0, 0
 			if seen[key] {
+				res.Seen--
 				continue
 			}
 			seen[key] = true

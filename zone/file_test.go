@@ -78,7 +78,7 @@ _vlmcs._tcp 60 IN SRV 0 0 1688 kms
 _vlmcs._tcp 120 IN SRV 0 0 1688 kms
 `,
 			want:   "_vlmcs._tcp.example.org.\t60\tIN\tSRV\t0 0 1688 kms.example.org.\n",
-			serial: 1, seen: 3,
+			serial: 1, seen: 2,
 		},
 		{
 			name: "origin from an absolute SOA owner",

@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -140,6 +141,9 @@ func (s *Server) WaitZones(t testing.TB, timeout time.Duration, zones ...string)
 			if time.Now().After(deadline) {
 				t.Fatalf("%s on %s did not serve zone %s within %v (last: %v, %v)\n%s", s.Name, s.Addr, z, timeout, r, err, s.Log())
 			}
+			if log := s.Log(); strings.Contains(log, "not loaded due to errors") || strings.Contains(log, "failed to load zone") {
+				t.Fatalf("%s could not load zone %s:\n%s", s.Name, z, log)
+			}
 			if s.cmd.ProcessState != nil {
 				t.Fatalf("%s exited:\n%s", s.Name, s.Log())
 			}
@@ -209,6 +213,9 @@ type BINDConfig struct {
 	Options string
 	// Conf is added at the end of named.conf.
 	Conf string
+	// Files are written into the server's directory before it starts
+	// (files a zone $INCLUDEs: BIND reads them relative to its directory).
+	Files map[string]string
 }
 
 // StartBIND starts named with cfg and waits until it serves every zone.
@@ -236,6 +243,9 @@ controls { };
 `, dir, filepath.Join(dir, "named.pid"), port, filepath.Join(dir, "session.key"), dir, cfg.Options)
 	for _, k := range cfg.Keys {
 		conf.WriteString(k.BINDClause())
+	}
+	for name, content := range cfg.Files {
+		writeFile(t, filepath.Join(dir, name), content)
 	}
 	var names []string
 	for _, z := range cfg.Zones {
@@ -291,7 +301,7 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 		case tr == "any":
 			conf.WriteString("    acl: xfr-any\n")
 		case len(tr) > 4 && tr[:4] == "key ":
-			fmt.Fprintf(&conf, "    acl: xfr-%s\n", tr[4:])
+			fmt.Fprintf(&conf, "    acl: xfr-%s\n", strings.TrimPrefix(tr, "key "))
 		}
 		names = append(names, z.Name)
 	}
@@ -302,7 +312,7 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 	return s
 }
 
-// Port returns the port as a string, for ReadOptions.Port.
+// PortString returns the port as a string, for zone.ReadOptions.Port.
 func (s *Server) PortString() string { return strconv.Itoa(s.Port) }
 
 type lockedBuffer struct {
