@@ -1,0 +1,145 @@
+package zone
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+)
+
+func TestParseKeys(t *testing.T) {
+	// As tsig-keygen writes it, with comments of every kind.
+	text := `# written by tsig-keygen
+key "xfr-key" {
+	algorithm hmac-sha256;
+	secret "8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks=";
+};
+/* a second key */
+key upd.example.com. { algorithm HMAC-MD5.SIG-ALG.REG.INT; secret "c2VjcmV0"; }; // md5
+key "k1" { algorithm hmac-sha1; secret "c2VjcmV0"; };
+key "k224" { algorithm hmac-sha224; secret "c2VjcmV0"; };
+key "k384" { algorithm hmac-sha384; secret "c2VjcmV0"; };
+key "k512" { algorithm hmac-sha512; secret "c2VjcmV0"; };
+`
+	keys, err := ParseKeys(strings.NewReader(text), "test.key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ name, alg string }{
+		{"xfr-key.", dns.HmacSHA256}, {"upd.example.com.", dns.HmacMD5}, {"k1.", dns.HmacSHA1},
+		{"k224.", dns.HmacSHA224}, {"k384.", dns.HmacSHA384}, {"k512.", dns.HmacSHA512},
+	}
+	if len(keys) != len(want) {
+		t.Fatalf("%d keys", len(keys))
+	}
+	for i, w := range want {
+		if keys[i].Name != w.name || keys[i].Algorithm != w.alg {
+			t.Errorf("key %d = %s %s, want %s %s", i, keys[i].Name, keys[i].Algorithm, w.name, w.alg)
+		}
+	}
+	k, err := FindKey(keys, "UPD.example.com", "test.key")
+	if err != nil || k.Name != "upd.example.com." {
+		t.Errorf("FindKey: %v %v", k, err)
+	}
+	if _, err := FindKey(keys, "", "test.key"); err == nil || !strings.Contains(err.Error(), "holds 6 keys") {
+		t.Errorf("FindKey without a name: %v", err)
+	}
+	if _, err := FindKey(keys, "nope", "test.key"); err == nil || !strings.Contains(err.Error(), `no key named "nope"`) {
+		t.Errorf("FindKey unknown: %v", err)
+	}
+}
+
+func TestParseKeysErrors(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"empty", "# nothing\n", "no key clause"},
+		{"bad algorithm", "key k {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n", `test.key:1: tsig key "k": unsupported algorithm "hmac-sha3"`},
+		{"bad secret", "key k { algorithm hmac-sha256; secret \"!!\"; };", "not valid base64"},
+		{"no secret", "key k {\n algorithm hmac-sha256;\n};", `test.key:1: key "k" has no secret`},
+		{"missing semicolon", "key k {\n algorithm hmac-sha256\n secret \"c2VjcmV0\";\n};", `test.key:3: expected ";", found "secret"`},
+		{"unterminated", "key k { algorithm hmac-sha256; secret \"c2Vj", "unterminated quoted string"},
+		{"unknown statement", "key k {\n\n port 53;\n};", `test.key:3: key "k": unknown statement "port"`},
+		{"twice", "key k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };\nkey k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };", "defined twice"},
+		{"not a key", "options { };", `expected a key clause, found "options"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := ParseKeys(strings.NewReader(tc.text), "test.key")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "c2VjcmV0") {
+				t.Errorf("error reveals a secret: %v", err)
+			}
+		})
+	}
+}
+
+func TestKeyNeverPrintsSecret(t *testing.T) {
+	k, err := NewKey("xfr", "hmac-sha256", "c2VjcmV0LXNlY3JldA==")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type holder struct{ K Key }
+	for _, s := range []string{
+		fmt.Sprint(k), fmt.Sprintf("%v %+v %#v %s", k, k, k, k),
+		fmt.Sprintf("%v %+v %#v", holder{k}, holder{k}, holder{k}),
+	} {
+		if strings.Contains(s, "c2VjcmV0") {
+			t.Errorf("secret printed: %s", s)
+		}
+	}
+}
+
+func FuzzParseKeys(f *testing.F) {
+	f.Add(`key "k" { algorithm hmac-sha256; secret "c2VjcmV0"; };`)
+	f.Add("/* x */ key k { algorithm hmac-md5; secret \"\"; }; # y")
+	f.Fuzz(func(t *testing.T, s string) {
+		keys, err := ParseKeys(strings.NewReader(s), "fuzz.key")
+		if err == nil && len(keys) == 0 {
+			t.Fatal("no error and no keys")
+		}
+	})
+}
+
+func FuzzParseFile(f *testing.F) {
+	f.Add("$ORIGIN f.example.\n@ 60 IN SOA ns hm 1 1 1 1 1\n_vlmcs._tcp 60 IN SRV 0 0 1688 kms\n")
+	f.Add("; Database file f.example.dns for f.example zone.\n@ IN SOA ns hm ( 1 1 1 1 1 )\n_vlmcs._tcp [AGE:12] 60 SRV 0 0 1688 kms\n@ WINS L2 C900 ( 127.0.0.1 )\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		res, err := ParseFile(strings.NewReader(s), "", "fuzz.zone")
+		if err != nil {
+			return
+		}
+		for _, r := range res.Records {
+			if !IsKMSName(r.Name) || r.Name != strings.ToLower(r.Name) || !dns.IsFqdn(r.Target) {
+				t.Fatalf("bad record %v", r)
+			}
+		}
+	})
+}
+
+func FuzzScanName(f *testing.F) {
+	m := new(dns.Msg)
+	m.SetQuestion("_VLMCS._tcp.sub.example.", dns.TypeSRV)
+	m.Answer = []dns.RR{&dns.SRV{Hdr: dns.RR_Header{Name: "_vlmcs._tcp.sub.example.", Rrtype: dns.TypeSRV, Class: dns.ClassINET}, Target: "kms.sub.example."}}
+	b, _ := m.Pack()
+	f.Add(b)
+	f.Fuzz(func(t *testing.T, msg []byte) {
+		// scanName must agree with a full unpack about where names end and
+		// whether they are KMS names.
+		if len(msg) < headerLen+1 {
+			return
+		}
+		end, kms, err := scanName(msg, headerLen)
+		name, end2, err2 := dns.UnpackDomainName(msg, headerLen)
+		if err2 != nil {
+			return
+		}
+		if err != nil {
+			t.Fatalf("scanName failed on %q: %v", name, err)
+		}
+		if end != end2 || kms != IsKMSName(name) {
+			t.Fatalf("%q: scanName end %d kms %v, unpack end %d", name, end, kms, end2)
+		}
+	})
+}
