@@ -110,6 +110,12 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 // falling back to direct queries when every transfer is refused or times
 // out. It never returns nil; a failure is in Result.Err.
 func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
+	res := read(ctx, spec, opts)
+	res.Names = spec.Names
+	return res
+}
+
+func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	if len(spec.Files) > 0 {
 		return readFiles(spec)
 	}

@@ -60,6 +60,9 @@ type Result struct {
 	// Serial is the SOA serial, valid when HasSerial is set.
 	Serial    uint32
 	HasSerial bool
+	// Names are the extra names (client DNS suffixes) configured for the
+	// zone, as given in its Spec.
+	Names []string
 	// Records are the KMS SRV records found, in the order read.
 	Records []Record
 	// Seen counts every resource record read (transfer and file).

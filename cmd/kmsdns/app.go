@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes, for cron and monitoring.
+const (
+	exitClean    = 0 // no findings worse than info
+	exitWarnings = 1 // warnings, no errors
+	exitErrors   = 2 // errors (a zone that could not be read is one)
+	exitUsage    = 3 // bad usage or config: nothing was done
+)
+
+// env is what the commands may touch outside their arguments, so tests can
+// replace it.
+type env struct {
+	stdout, stderr io.Writer
+	now            func() time.Time
+	// stderrTTY says whether stderr is a terminal (progress is shown then).
+	stderrTTY bool
+}
+
+func defaultEnv() env {
+	tty := false
+	if fi, err := os.Stderr.Stat(); err == nil {
+		tty = fi.Mode()&os.ModeCharDevice != 0
+	}
+	return env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, stderrTTY: tty}
+}
+
+// codeError carries an exit code; err may be nil when the output already
+// says everything (a report with findings).
+type codeError struct {
+	code int
+	err  error
+}
+
+func (e *codeError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *codeError) Unwrap() error { return e.err }
+
+func usageError(format string, args ...any) error {
+	return &codeError{code: exitUsage, err: fmt.Errorf(format, args...)}
+}
+
+// exitCode prints err (when it has something to say) and returns the code.
+func exitCode(err error, stderr io.Writer) int {
+	if err == nil {
+		return exitClean
+	}
+	var ce *codeError
+	if errors.As(err, &ce) {
+		if ce.err != nil {
+			fmt.Fprintln(stderr, "kmsdns:", ce.err)
+		}
+		return ce.code
+	}
+	// Anything else comes from flag parsing or an unknown command.
+	fmt.Fprintln(stderr, "kmsdns:", err)
+	return exitUsage
+}
+
+func newApp(e env) *cli.App {
+	return &cli.App{
+		Name:  "kmsdns",
+		Usage: "keep the DNS records of Microsoft KMS activation healthy",
+		Description: `Volume-licensed Windows and Office find their KMS host through
+_vlmcs._tcp.<domain> SRV records (port 1688). kmsdns finds every such record
+in your zones, whether it can transfer them or only query them, and reports
+them for people (a table) or scripts (JSON), with exit codes for monitoring.`,
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		// Exit codes are decided in main, never by the library.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("%v (see kmsdns help)", err)
+		},
+		Commands: []*cli.Command{
+			auditCommand(e),
+		},
+	}
+}

@@ -1,0 +1,142 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/urfave/cli/v2"
+)
+
+// auditArgs holds everything needed to run an audit, independently of the CLI.
+type auditArgs struct {
+	configFile string
+	flags      config.Flags
+	zones      cli.StringSlice
+	zoneFiles  cli.StringSlice
+	names      cli.StringSlice
+	output     string
+}
+
+func auditCommand(e env) *cli.Command {
+	var a auditArgs
+	return &cli.Command{
+		Name:      "audit",
+		Usage:     "find every KMS SRV record in your zones and report problems",
+		UsageText: "kmsdns audit [--config FILE] [--zone NAME]... [--zone-file FILE]... [options]",
+		Description: `Reads each zone by zone transfer (AXFR, TSIG-signed with --key-file), or,
+when the transfer is refused or times out, by querying _vlmcs._tcp at the
+apex and at each --name directly. Zone files (BIND format or Windows
+"dnscmd /ZoneExport" files) are read with --zone-file. Without --server the
+zone's primary (SOA MNAME) and then its NS hosts are asked.
+
+Exit codes: 0 clean, 1 warnings only, 2 errors (a zone that could not be
+read is one), 3 bad usage or config (nothing was audited).
+
+Examples:
+   # the bundled sample zones, no network
+   kmsdns audit --offline --zone-file testdata/zones/contoso.com.zone --zone-file testdata/zones/fabrikam.com.dns
+
+   # one zone from its primary, transfer signed with a key file from tsig-keygen
+   kmsdns audit --zone contoso.com --server 10.0.0.53 --key-file /etc/kmsdns/xfr.key
+
+   # a Windows DNS server that refuses transfers: query the apex and two client suffixes
+   kmsdns audit --zone corp.contoso.com --server dc1.corp.contoso.com --name emea --name apac
+
+   # the weekly audit of every configured zone, as JSON for a script
+   kmsdns audit --config /etc/kmsdns/kmsdns.yaml --output json`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, servers, keys); flags override it", Destination: &a.configFile},
+			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to audit (repeatable)", Destination: &a.zones},
+			&cli.StringSliceFlag{Name: "zone-file", Aliases: []string{"f"}, Usage: "read the zone from `FILE` instead of a server (repeatable; origin from --zone or the file)", Destination: &a.zoneFiles},
+			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` that must have KMS records, relative to the zone (repeatable)", Destination: &a.names},
+			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to transfer or query from (default: the zone's SOA MNAME, then its NS hosts)", Destination: &a.flags.Server},
+			&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen (never give secrets on the command line)", Destination: &a.flags.KeyFile},
+			&cli.StringFlag{Name: "key-name", Usage: "`NAME` of the key to use when the key file holds several", Destination: &a.flags.KeyName},
+			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for a connection or the next message (default 10s)", Destination: &a.flags.Timeout},
+			&cli.IntFlag{Name: "concurrency", Usage: "zones read at once (default 4)", Destination: &a.flags.Concurrency},
+			&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find zone servers (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
+			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read", Destination: &a.flags.Offline},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("audit: unexpected argument %q (zones are given with --zone)", c.Args().First())
+			}
+			a.flags.Zones = a.zones.Value()
+			a.flags.ZoneFiles = a.zoneFiles.Value()
+			a.flags.Names = a.names.Value()
+			return runAudit(c, e, a)
+		},
+	}
+}
+
+func runAudit(c *cli.Context, e env, a auditArgs) error {
+	if a.output != "table" && a.output != "json" {
+		return usageError("--output: %q is not table or json", a.output)
+	}
+	var file *config.File
+	if a.configFile != "" {
+		var err error
+		if file, err = config.Load(a.configFile); err != nil {
+			return &codeError{code: exitUsage, err: err}
+		}
+	}
+	plan, err := config.Merge(file, a.flags)
+	if err != nil {
+		return &codeError{code: exitUsage, err: err}
+	}
+	opts := plan.Options
+	prog := newProgress(e, len(plan.Specs))
+	opts.Progress = prog.update
+	start := e.now()
+	results := zone.ReadAll(c.Context, plan.Specs, opts)
+	prog.done(e.now().Sub(start))
+	if c.Context.Err() != nil {
+		return &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
+	}
+	rep := audit.Build(results, audit.Options{Now: e.now})
+	if err := render(e.stdout, a.output, rep); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	switch {
+	case rep.Summary.Errors > 0:
+		return &codeError{code: exitErrors}
+	case rep.Summary.Warnings > 0:
+		return &codeError{code: exitWarnings}
+	}
+	return nil
+}
+
+// progress shows how many zones have been read, on stderr, when it is a
+// terminal and there are more than a few zones.
+type progress struct {
+	w     io.Writer
+	total int
+	on    bool
+}
+
+func newProgress(e env, total int) *progress {
+	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3}
+}
+
+func (p *progress) update(done, total int, r *zone.Result) {
+	if !p.on {
+		return
+	}
+	state := fmt.Sprintf("%d KMS records", len(r.Records))
+	if r.Err != nil {
+		state = "error"
+	}
+	fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d/%d zones read (%s: %s)", done, total, strings.TrimSuffix(r.Zone, "."), state)
+}
+
+func (p *progress) done(d time.Duration) {
+	if p.on {
+		fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d zones read in %s\n", p.total, d.Round(time.Millisecond))
+	}
+}

@@ -1,0 +1,328 @@
+// Package config reads kmsdns's YAML configuration file and merges it with
+// command-line settings into the specs and options the library packages
+// take. Invalid files are rejected as a whole, with the file, the field
+// and what is wrong; nothing runs on a bad config.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+	"go.yaml.in/yaml/v3"
+)
+
+// File is the configuration file as written.
+type File struct {
+	Defaults Defaults `yaml:"defaults"`
+	Zones    []Zone   `yaml:"zones"`
+}
+
+// Defaults apply to every zone that does not set its own.
+type Defaults struct {
+	Server      string   `yaml:"server"`
+	KeyFile     string   `yaml:"key-file"`
+	KeyName     string   `yaml:"key-name"`
+	Timeout     Duration `yaml:"timeout"`
+	Concurrency int      `yaml:"concurrency"`
+	Resolver    string   `yaml:"resolver"`
+}
+
+// Zone is one zone to audit.
+type Zone struct {
+	Name    string   `yaml:"name"`
+	Server  string   `yaml:"server"`
+	KeyFile string   `yaml:"key-file"`
+	KeyName string   `yaml:"key-name"`
+	Names   []string `yaml:"names"`
+	Files   []string `yaml:"files"`
+	Timeout Duration `yaml:"timeout"`
+}
+
+// Duration is a time.Duration written as "10s", "1m30s".
+type Duration time.Duration
+
+// UnmarshalYAML reads a Go duration string.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if err != nil || v < 0 {
+		return fmt.Errorf("line %d: %q is not a duration like 10s or 1m", n.Line, n.Value)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Load reads and checks a configuration file. Relative paths in it (key
+// and zone files) are taken relative to the file's directory.
+func Load(path string) (*File, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	f, err := Parse(b, path)
+	if err != nil {
+		return nil, err
+	}
+	dir := filepath.Dir(path)
+	rel := func(p string) string {
+		if p == "" || filepath.IsAbs(p) {
+			return p
+		}
+		return filepath.Join(dir, p)
+	}
+	f.Defaults.KeyFile = rel(f.Defaults.KeyFile)
+	for i := range f.Zones {
+		f.Zones[i].KeyFile = rel(f.Zones[i].KeyFile)
+		for j := range f.Zones[i].Files {
+			f.Zones[i].Files[j] = rel(f.Zones[i].Files[j])
+		}
+	}
+	return f, nil
+}
+
+var typeSuffix = regexp.MustCompile(` in type \S+`)
+
+// Parse parses and checks configuration text; file names it in errors.
+func Parse(b []byte, file string) (*File, error) {
+	var f File
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	dec.KnownFields(true)
+	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		msg := strings.TrimPrefix(err.Error(), "yaml: ")
+		msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
+		msg = typeSuffix.ReplaceAllString(msg, "")
+		msg = strings.ReplaceAll(msg, "field ", "unknown field ")
+		msg = strings.ReplaceAll(msg, " not found", "")
+		return nil, fmt.Errorf("config %s: %s", file, msg)
+	}
+	if err := f.check(); err != nil {
+		return nil, fmt.Errorf("config %s: %w", file, err)
+	}
+	return &f, nil
+}
+
+func (f *File) check() error {
+	d := f.Defaults
+	if err := checkServer(d.Server); err != nil {
+		return fmt.Errorf("defaults.server: %w", err)
+	}
+	if err := checkServer(d.Resolver); err != nil {
+		return fmt.Errorf("defaults.resolver: %w", err)
+	}
+	if d.Concurrency < 0 || d.Concurrency > 1024 {
+		return fmt.Errorf("defaults.concurrency: %d is not between 1 and 1024", d.Concurrency)
+	}
+	if d.KeyName != "" && d.KeyFile == "" {
+		return errors.New("defaults.key-name: set without defaults.key-file")
+	}
+	seen := map[string]int{}
+	for i, z := range f.Zones {
+		at := fmt.Sprintf("zones[%d]", i)
+		if z.Name == "" && len(z.Files) == 0 {
+			return fmt.Errorf("%s.name: missing", at)
+		}
+		if z.Name != "" {
+			if _, ok := dns.IsDomainName(z.Name); !ok || strings.Contains(z.Name, " ") {
+				return fmt.Errorf("%s.name: %q is not a valid zone name", at, z.Name)
+			}
+			c := dns.CanonicalName(z.Name)
+			if j, dup := seen[c]; dup {
+				return fmt.Errorf("%s.name: zone %s is already configured in zones[%d]", at, z.Name, j)
+			}
+			seen[c] = i
+		}
+		if err := checkServer(z.Server); err != nil {
+			return fmt.Errorf("%s.server: %w", at, err)
+		}
+		if len(z.Files) > 0 && z.Server != "" {
+			return fmt.Errorf("%s: give either server or files, not both", at)
+		}
+		if z.KeyName != "" && z.KeyFile == "" && d.KeyFile == "" {
+			return fmt.Errorf("%s.key-name: set without a key-file", at)
+		}
+		for j, n := range z.Names {
+			if _, ok := dns.IsDomainName(n); !ok || n == "" || strings.Contains(n, " ") {
+				return fmt.Errorf("%s.names[%d]: %q is not a valid domain name", at, j, n)
+			}
+		}
+	}
+	return nil
+}
+
+// checkServer accepts host, host:port, IPv4, IPv6 and [IPv6]:port.
+func checkServer(s string) error {
+	if s == "" {
+		return nil
+	}
+	host, port := s, ""
+	if h, p, err := net.SplitHostPort(s); err == nil {
+		host, port = h, p
+	} else if strings.Count(s, ":") == 1 {
+		return fmt.Errorf("%q is not host or host:port", s)
+	}
+	if port != "" {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("%q: port %q is not between 1 and 65535", s, port)
+		}
+	}
+	if net.ParseIP(strings.Trim(host, "[]")) == nil {
+		if _, ok := dns.IsDomainName(host); !ok || host == "" {
+			return fmt.Errorf("%q is not an address or host name", s)
+		}
+	}
+	return nil
+}
+
+// Flags are command-line settings; zero values mean "not given".
+type Flags struct {
+	Zones       []string
+	ZoneFiles   []string
+	Names       []string
+	Server      string
+	KeyFile     string
+	KeyName     string
+	Timeout     time.Duration
+	Concurrency int
+	Resolver    string
+	Offline     bool
+}
+
+// Plan is what to read and how.
+type Plan struct {
+	Specs   []zone.Spec
+	Options zone.ReadOptions
+}
+
+// Merge combines the file (which may be nil) with flags, which win. With
+// --zone or --zone-file only those zones are read (taking their settings
+// from the file when it has them); otherwise every zone of the file.
+func Merge(f *File, fl Flags) (*Plan, error) {
+	if f == nil {
+		f = &File{}
+	}
+	if err := checkServer(fl.Server); err != nil {
+		return nil, fmt.Errorf("--server: %w", err)
+	}
+	if err := checkServer(fl.Resolver); err != nil {
+		return nil, fmt.Errorf("--resolver: %w", err)
+	}
+	if fl.Concurrency < 0 || fl.Concurrency > 1024 {
+		return nil, fmt.Errorf("--concurrency: %d is not between 1 and 1024", fl.Concurrency)
+	}
+	if fl.Timeout < 0 {
+		return nil, errors.New("--timeout: must be positive")
+	}
+	if fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "" {
+		return nil, errors.New("--key-name: given without --key-file")
+	}
+	byName := map[string]Zone{}
+	for _, z := range f.Zones {
+		if z.Name != "" {
+			byName[dns.CanonicalName(z.Name)] = z
+		}
+	}
+	var zones []Zone
+	switch {
+	case len(fl.ZoneFiles) > 0:
+		if len(fl.Zones) > 0 && len(fl.Zones) != len(fl.ZoneFiles) {
+			return nil, fmt.Errorf("--zone-file: %d files but %d --zone names: give one --zone per file, in the same order, or none (each file's origin is then read from it)", len(fl.ZoneFiles), len(fl.Zones))
+		}
+		if fl.Server != "" {
+			return nil, errors.New("--server: cannot be combined with --zone-file")
+		}
+		for i, file := range fl.ZoneFiles {
+			z := Zone{Files: []string{file}}
+			if len(fl.Zones) > 0 {
+				z.Name = fl.Zones[i]
+			}
+			zones = append(zones, z)
+		}
+	case len(fl.Zones) > 0:
+		for _, n := range fl.Zones {
+			if _, ok := dns.IsDomainName(n); !ok || strings.Contains(n, " ") {
+				return nil, fmt.Errorf("--zone: %q is not a valid zone name", n)
+			}
+			z, ok := byName[dns.CanonicalName(n)]
+			if !ok {
+				z = Zone{Name: n}
+			}
+			zones = append(zones, z)
+		}
+	default:
+		zones = f.Zones
+	}
+	if len(zones) == 0 {
+		return nil, errors.New("no zones to audit: give --zone, --zone-file or a --config file with zones")
+	}
+	if len(fl.Names) > 0 && len(zones) != 1 {
+		return nil, errors.New("--name: applies to a single zone; with several, set names per zone in the config file")
+	}
+
+	p := &Plan{}
+	p.Options = zone.ReadOptions{
+		Concurrency: first(fl.Concurrency, f.Defaults.Concurrency),
+		Resolver:    firstS(fl.Resolver, f.Defaults.Resolver),
+		Offline:     fl.Offline,
+	}
+	keys := map[string][]zone.Key{}
+	for _, z := range zones {
+		spec := zone.Spec{
+			Zone:    z.Name,
+			Server:  firstS(fl.Server, z.Server, f.Defaults.Server),
+			Names:   append(append([]string{}, z.Names...), fl.Names...),
+			Files:   z.Files,
+			Timeout: time.Duration(first(int64(fl.Timeout), int64(z.Timeout), int64(f.Defaults.Timeout))),
+		}
+		if fl.Offline && len(spec.Files) == 0 {
+			return nil, fmt.Errorf("--offline: zone %s would need the network (no zone file given for it)", z.Name)
+		}
+		keyFile := firstS(fl.KeyFile, z.KeyFile, f.Defaults.KeyFile)
+		keyName := firstS(fl.KeyName, z.KeyName, f.Defaults.KeyName)
+		if keyFile != "" && len(spec.Files) == 0 {
+			ks, ok := keys[keyFile]
+			if !ok {
+				var err error
+				if ks, err = zone.ReadKeyFile(keyFile); err != nil {
+					return nil, err
+				}
+				keys[keyFile] = ks
+			}
+			k, err := zone.FindKey(ks, keyName, keyFile)
+			if err != nil {
+				return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+			}
+			spec.Key = k
+		}
+		p.Specs = append(p.Specs, spec)
+	}
+	return p, nil
+}
+
+func first[T int | int64](vs ...T) T {
+	for _, v := range vs {
+		if v != 0 {
+			return v
+		}
+	}
+	return 0
+}
+
+func firstS(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
