@@ -24,10 +24,14 @@ func errsNoRecord() []string {
 // clients use has a KMS record.
 func zoneFindings(r *zone.Result) []Finding {
 	if r.Err != nil {
+		fix := "Check that the server is reachable and allows this host (and key) to transfer or query the zone, then run the audit again."
+		if r.Source == zone.SourceFile {
+			fix = "Fix or replace the zone file at the place named, then run the audit again."
+		}
 		return []Finding{{
 			Check: CheckZoneUnreadable, Severity: SeverityError, Zone: r.Zone,
 			Message: "could not read the zone: " + r.Err.Error(),
-			Fix:     "Check that the server is reachable and allows this host (and key) to transfer or query the zone, then run the audit again.",
+			Fix:     fix,
 		}}
 	}
 	var out []Finding

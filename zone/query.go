@@ -45,6 +45,15 @@ func Qualify(name, zone string) string {
 // Query reads the zone's SOA serial and the KMS SRV records at the apex and
 // at each extra name by asking the server directly.
 func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
+	res, err := queryZone(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: %w", dns.CanonicalName(cfg.Zone), err)
+	}
+	return res, nil
+}
+
+// queryZone is Query with errors that do not name the zone.
+func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 	zone := dns.CanonicalName(cfg.Zone)
 	res := &Result{Zone: zone, Source: SourceQuery, Server: cfg.Server}
 	timeout := cfg.Timeout
@@ -55,10 +64,10 @@ func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 
 	soa, err := q.ask(ctx, zone, dns.TypeSOA)
 	if err != nil {
-		return nil, fmt.Errorf("zone %s: query SOA at %s: %w", zone, cfg.Server, err)
+		return nil, fmt.Errorf("query SOA at %s: %w", cfg.Server, err)
 	}
 	if soa.Rcode == dns.RcodeNameError {
-		return nil, fmt.Errorf("zone %s: query SOA at %s: %w: NXDOMAIN, the server does not serve this zone", zone, cfg.Server, ErrNotAuthoritative)
+		return nil, fmt.Errorf("query SOA at %s: %w: NXDOMAIN, the server does not serve this zone", cfg.Server, ErrNotAuthoritative)
 	}
 	for _, rr := range soa.Answer {
 		if s, ok := rr.(*dns.SOA); ok && dns.CanonicalName(s.Hdr.Name) == zone {
@@ -66,7 +75,7 @@ func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 		}
 	}
 	if !soa.Authoritative || !res.HasSerial {
-		return nil, fmt.Errorf("zone %s: query SOA at %s: %w", zone, cfg.Server, ErrNotAuthoritative)
+		return nil, fmt.Errorf("query SOA at %s: %w", cfg.Server, ErrNotAuthoritative)
 	}
 
 	seen := map[string]bool{}
@@ -78,10 +87,10 @@ func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 		seen[name] = true
 		m, err := q.ask(ctx, name, dns.TypeSRV)
 		if err != nil {
-			return nil, fmt.Errorf("zone %s: query %s SRV at %s: %w", zone, name, cfg.Server, err)
+			return nil, fmt.Errorf("query %s SRV at %s: %w", name, cfg.Server, err)
 		}
 		if m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
-			return nil, fmt.Errorf("zone %s: query %s SRV at %s: %w", zone, name, cfg.Server, &RcodeError{Rcode: m.Rcode})
+			return nil, fmt.Errorf("query %s SRV at %s: %w", name, cfg.Server, &RcodeError{Rcode: m.Rcode})
 		}
 		for _, rr := range m.Answer {
 			if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {

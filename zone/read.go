@@ -138,32 +138,32 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 
 	var refused []string
 	for _, s := range servers {
-		res, err := Transfer(ctx, TransferConfig{Zone: zone, Server: s, Key: spec.Key, Timeout: spec.Timeout})
+		res, err := transferZone(ctx, TransferConfig{Zone: zone, Server: s, Key: spec.Key, Timeout: spec.Timeout})
 		if err == nil {
 			if len(refused) > 0 {
-				res.Note = "transfer from " + strings.Join(refused, "; ") + "; transferred from " + s
+				res.Note = "no transfer from " + strings.Join(refused, "; ") + "; transferred from " + s
 			}
 			return res
 		}
 		if ctx.Err() != nil || errors.Is(err, ErrTSIG) || errors.Is(err, ErrTruncated) {
-			return fail(s, err)
+			return fail(s, fmt.Errorf("zone %s: axfr from %s: %w", zone, s, err))
 		}
 		refused = append(refused, fmt.Sprintf("%s: %s", s, shortReason(err)))
 	}
 
 	var qerrs []string
 	for _, s := range servers {
-		res, err := Query(ctx, QueryConfig{Zone: zone, Server: s, Names: spec.Names, Timeout: spec.Timeout})
+		res, err := queryZone(ctx, QueryConfig{Zone: zone, Server: s, Names: spec.Names, Timeout: spec.Timeout})
 		if err == nil {
 			res.Note = "AXFR not possible (" + strings.Join(refused, "; ") + "): read by direct queries"
 			return res
 		}
 		if ctx.Err() != nil {
-			return fail(s, err)
+			return fail(s, fmt.Errorf("zone %s: %w", zone, err))
 		}
 		qerrs = append(qerrs, err.Error())
 	}
-	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s) and no answer to direct queries: %s",
+	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s) and no answer to direct queries (%s)",
 		zone, strings.Join(refused, "; "), strings.Join(qerrs, "; ")))
 }
 
@@ -178,6 +178,10 @@ func shortReason(err error) string {
 	case errors.Is(err, ErrTransferRefused):
 		return "refused"
 	}
+	var oe *net.OpError
+	if errors.As(err, &oe) && oe.Err != nil {
+		return oe.Err.Error()
+	}
 	return err.Error()
 }
 
@@ -186,7 +190,11 @@ func readFiles(spec Spec) *Result {
 	for _, f := range spec.Files {
 		r, err := ReadFile(f, spec.Zone)
 		if err != nil {
-			return &Result{Zone: dns.CanonicalName(spec.Zone), Source: SourceFile, Files: spec.Files, Err: err}
+			z := ""
+			if spec.Zone != "" {
+				z = dns.CanonicalName(spec.Zone)
+			}
+			return &Result{Zone: z, Source: SourceFile, Files: spec.Files, Err: err}
 		}
 		if res == nil {
 			res = r

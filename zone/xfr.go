@@ -36,10 +36,19 @@ type TransferConfig struct {
 // walked in place and only those records are unpacked. When a key is set,
 // every message of the answer must carry a valid TSIG.
 func Transfer(ctx context.Context, cfg TransferConfig) (*Result, error) {
+	res, err := transferZone(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: axfr from %s: %w", dns.CanonicalName(cfg.Zone), cfg.Server, err)
+	}
+	return res, nil
+}
+
+// transferZone is Transfer with errors that do not name zone and server.
+func transferZone(ctx context.Context, cfg TransferConfig) (*Result, error) {
 	zone := dns.CanonicalName(cfg.Zone)
 	res := &Result{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
 	if err := transfer(ctx, cfg, zone, res); err != nil {
-		return nil, fmt.Errorf("zone %s: axfr from %s: %w", zone, cfg.Server, err)
+		return nil, err
 	}
 	return res, nil
 }

@@ -57,11 +57,14 @@ Examples:
 			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to transfer or query from (default: the zone's SOA MNAME, then its NS hosts)", Destination: &a.flags.Server},
 			&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen (never give secrets on the command line)", Destination: &a.flags.KeyFile},
 			&cli.StringFlag{Name: "key-name", Usage: "`NAME` of the key to use when the key file holds several", Destination: &a.flags.KeyName},
-			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for a connection or the next message (default 10s)", Destination: &a.flags.Timeout},
-			&cli.IntFlag{Name: "concurrency", Usage: "zones read at once (default 4)", Destination: &a.flags.Concurrency},
+			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for a connection or the next message", DefaultText: "10s", Destination: &a.flags.Timeout},
+			&cli.IntFlag{Name: "concurrency", Usage: "zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
 			&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find zone servers (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
 			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read", Destination: &a.flags.Offline},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("audit: %v (see kmsdns audit --help)", err)
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {

@@ -31,6 +31,9 @@ func newTable(w io.Writer) *tablewriter.Table {
 }
 
 func short(name string) string {
+	if name == "" {
+		return "(unknown zone)"
+	}
 	if name == "." {
 		return name
 	}

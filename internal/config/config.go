@@ -90,7 +90,11 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-var typeSuffix = regexp.MustCompile(` in type \S+`)
+var (
+	typeSuffix   = regexp.MustCompile(` in type \S+`)
+	unknownField = regexp.MustCompile(`field (\S+) not found`)
+	hostName     = regexp.MustCompile(`^[A-Za-z0-9_]([A-Za-z0-9_-]{0,62}\.?)*$`)
+)
 
 // Parse parses and checks configuration text; file names it in errors.
 func Parse(b []byte, file string) (*File, error) {
@@ -101,8 +105,7 @@ func Parse(b []byte, file string) (*File, error) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 		msg = typeSuffix.ReplaceAllString(msg, "")
-		msg = strings.ReplaceAll(msg, "field ", "unknown field ")
-		msg = strings.ReplaceAll(msg, " not found", "")
+		msg = unknownField.ReplaceAllString(msg, `unknown field "$1"`)
 		return nil, fmt.Errorf("config %s: %s", file, msg)
 	}
 	if err := f.check(); err != nil {
@@ -177,7 +180,7 @@ func checkServer(s string) error {
 		}
 	}
 	if net.ParseIP(strings.Trim(host, "[]")) == nil {
-		if _, ok := dns.IsDomainName(host); !ok || host == "" {
+		if !hostName.MatchString(host) {
 			return fmt.Errorf("%q is not an address or host name", s)
 		}
 	}

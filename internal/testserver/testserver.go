@@ -141,8 +141,8 @@ func (s *Server) WaitZones(t testing.TB, timeout time.Duration, zones ...string)
 			if time.Now().After(deadline) {
 				t.Fatalf("%s on %s did not serve zone %s within %v (last: %v, %v)\n%s", s.Name, s.Addr, z, timeout, r, err, s.Log())
 			}
-			if log := s.Log(); strings.Contains(log, "not loaded due to errors") || strings.Contains(log, "failed to load zone") {
-				t.Fatalf("%s could not load zone %s:\n%s", s.Name, z, log)
+			if s.out.failed() {
+				t.Fatalf("%s could not load zone %s:\n%s", s.Name, z, s.Log())
 			}
 			if s.cmd.ProcessState != nil {
 				t.Fatalf("%s exited:\n%s", s.Name, s.Log())
@@ -315,15 +315,35 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 // PortString returns the port as a string, for zone.ReadOptions.Port.
 func (s *Server) PortString() string { return strconv.Itoa(s.Port) }
 
+// lockedBuffer keeps the last logMax bytes a server wrote, and whether it
+// ever said it could not load a zone.
 type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+	mu         sync.Mutex
+	b          bytes.Buffer
+	loadFailed bool
 }
+
+const logMax = 256 << 10
 
 func (l *lockedBuffer) Write(p []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if bytes.Contains(p, []byte("not loaded due to errors")) || bytes.Contains(p, []byte("failed to load zone")) {
+		l.loadFailed = true
+	}
+	if l.b.Len()+len(p) > logMax {
+		keep := l.b.Bytes()[l.b.Len()/2:]
+		rest := append([]byte("[... earlier log dropped ...]\n"), keep...)
+		l.b.Reset()
+		l.b.Write(rest)
+	}
 	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) failed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.loadFailed
 }
 
 func (l *lockedBuffer) String() string {

@@ -69,9 +69,9 @@ func Write(w io.Writer, c Config) (int, error) {
 		case 5:
 			fmt.Fprintf(bw, "host%d IN TXT \"asset tag %d owner team-%d\"\n", i, i, i%97)
 		case 6:
-			fmt.Fprintf(bw, "_ldap._tcp.site%d IN SRV 0 100 389 host%d\n", i, i-2)
+			fmt.Fprintf(bw, "_ldap._tcp.site%d IN SRV 0 100 389 host%d\n", i, i-6)
 		case 7:
-			fmt.Fprintf(bw, "mx%d IN MX 10 host%d\n", i, i-3)
+			fmt.Fprintf(bw, "mx%d IN MX 10 host%d\n", i, i-7)
 		}
 	}
 	return kms, bw.Flush()
