@@ -7,12 +7,30 @@
 // it concerns, a message, the activation error codes clients hit because of
 // it, and the fix. An error from this package means the audit could not run.
 //
-// Checks:
+// Checks (ids are part of the JSON contract):
 //
-//	id                severity  when
-//	zone-unreadable   error     neither transfer nor direct queries gave an answer
-//	no-kms-record     error     a zone, or an extra name configured for it, has no _vlmcs._tcp SRV record
-//	transfer-refused  info      the zone was read by direct queries because AXFR was refused
+//	id                   severity  when
+//	no-kms-record        error     the zone, or an extra name configured for it, has no _vlmcs._tcp SRV record
+//	target-unresolvable  error     the target has no A/AAAA (NXDOMAIN or no data)
+//	target-cname         warning   the target is an alias (RFC 2782 forbids it)
+//	target-null          warning   the target is "." (service decidedly not available)
+//	decommissioned       error     the target is on the decommissioned list
+//	unapproved-host      warning   an approved list is set and the target is not on it
+//	port-mismatch        error     the port differs from the expected port (1688 unless configured)
+//	host-unreachable     error     TCP to target:port is refused or times out
+//	not-kms              error     the port accepts TCP but does not accept a DCE/RPC bind for KMS
+//	duplicate-target     warning   one target appears more than once under one name
+//	partial-publish      warning   a host is in some zones of a publish group but not all
+//	servers-disagree     warning   the zone's NS servers give different answers or serials
+//	no-live-host         error     every KMS record under a name fails
+//	priority-weight      info      priority or weight is not 0
+//	long-ttl             info      TTL above the bound (default one day)
+//	zone-unreadable      error     neither transfer nor direct queries gave an answer
+//	transfer-refused     info      read by direct queries because AXFR was refused
+//	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
+//
+// Network access happens only through the Resolver and Prober handed to
+// Run: *zone.TargetResolver and probe.Prober, or test doubles.
 //
 // The JSON form of a Report (Version 1) is documented in the README and is
 // stable: fields are added, never renamed or removed.

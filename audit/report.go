@@ -4,8 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"time"
-
-	"github.com/kmsdns/kmsdns/zone"
 )
 
 // Severity of a finding.
@@ -82,51 +80,34 @@ type Summary struct {
 // ReportVersion is the version of the Report JSON schema.
 const ReportVersion = 1
 
+// Target is what the audit learned about one target:port: how it
+// resolved and how it answered the probe.
+type Target struct {
+	Target string `json:"target"`
+	Port   uint16 `json:"port"`
+	// Resolution is a zone.ResolveStatus: resolved, nxdomain, no-address,
+	// not-verified; empty for the null target ".".
+	Resolution string   `json:"resolution,omitempty"`
+	CNAME      string   `json:"cname,omitempty"`
+	Addresses  []string `json:"addresses,omitempty"`
+	Via        string   `json:"via,omitempty"`
+	// Probe is a probe.Status (kms, refused, timeout, unreachable,
+	// not-kms), empty when not probed.
+	Probe       string `json:"probe,omitempty"`
+	ProbeDetail string `json:"probe_detail,omitempty"`
+	// ProbeMillis is how long the probe took.
+	ProbeMillis int64 `json:"probe_ms,omitempty"`
+}
+
 // Report is the result of an audit.
 type Report struct {
 	Version     int          `json:"version"`
 	GeneratedAt time.Time    `json:"generated_at"`
 	Zones       []ZoneReport `json:"zones"`
 	Records     []Record     `json:"records"`
+	Targets     []Target     `json:"targets"`
 	Findings    []Finding    `json:"findings"`
 	Summary     Summary      `json:"summary"`
-}
-
-// Options tune an audit.
-type Options struct {
-	// Now stamps the report; time.Now when nil.
-	Now func() time.Time
-}
-
-// Build judges what was read and returns the report. Zones keep the order
-// of results; findings are sorted by zone, errors first.
-func Build(results []*zone.Result, opts Options) *Report {
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	rep := &Report{Version: ReportVersion, GeneratedAt: now().UTC(), Zones: []ZoneReport{}, Records: []Record{}, Findings: []Finding{}}
-	for _, r := range results {
-		zr := ZoneReport{Zone: r.Zone, Source: string(r.Source), Server: r.Server, Files: r.Files, Records: len(r.Records), Note: r.Note}
-		if r.HasSerial {
-			s := r.Serial
-			zr.Serial = &s
-		}
-		if r.Err != nil {
-			zr.Error = r.Err.Error()
-		}
-		rep.Zones = append(rep.Zones, zr)
-		for _, rec := range r.Records {
-			rep.Records = append(rep.Records, Record{
-				Zone: rec.Zone, Name: rec.Name, TTL: rec.TTL, Priority: rec.Priority,
-				Weight: rec.Weight, Port: rec.Port, Target: rec.Target, Source: string(r.Source),
-			})
-		}
-		rep.Findings = append(rep.Findings, zoneFindings(r)...)
-	}
-	sortFindings(rep.Findings)
-	rep.Summary = summarize(rep)
-	return rep
 }
 
 func summarize(rep *Report) Summary {

@@ -147,11 +147,13 @@ func TestReadFileSampleContoso(t *testing.T) {
 		"_vlmcs._tcp.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms1.contoso.com.",
 		"_vlmcs._tcp.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms2.contoso.com.",
 		"_vlmcs._tcp.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms-old.contoso.com.",
-		"_vlmcs._tcp.emea.contoso.com.\t86400\tIN\tSRV\t10 50 1689 kms-emea.contoso.com.",
+		"_vlmcs._tcp.emea.contoso.com.\t172800\tIN\tSRV\t10 50 1689 kms-emea.contoso.com.",
 		"_vlmcs._tcp.site1.branch.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms-br1.branch.contoso.com.",
 		"_vlmcs._tcp.site2.branch.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms-br2.branch.contoso.com.",
 		"_vlmcs._tcp.branch.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms-alias.branch.contoso.com.",
 		"_vlmcs._tcp.apac.contoso.com.\t3600\tIN\tSRV\t0 0 1688 kms-apac.contoso.com.",
+		"_vlmcs._tcp.apac.contoso.com.\t3600\tIN\tSRV\t0 0 1689 kms-apac.contoso.com.",
+		"_vlmcs._tcp.lab.contoso.com.\t3600\tIN\tSRV\t0 0 0 .",
 	}, "\n") + "\n"
 	if got := recs(res.Records); got != want {
 		t.Errorf("records:\n%s\nwant:\n%s", got, want)

@@ -44,6 +44,9 @@ type ReadOptions struct {
 	Port string
 	// Offline forbids all network traffic: only zone files can be read.
 	Offline bool
+	// ViewServers asks each server of a network zone's NS set for its
+	// serial and KMS records (Result.Servers), to find stale secondaries.
+	ViewServers bool
 	// Progress, when set, is called after each zone is read, from one
 	// goroutine at a time.
 	Progress func(done, total int, r *Result)
@@ -112,6 +115,9 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	res := read(ctx, spec, opts)
 	res.Names = spec.Names
+	if opts.ViewServers && res.Err == nil && res.Server != "" {
+		res.Servers, res.ServersErr = ViewServers(ctx, res, opts.Port, opts.Resolver, spec.Timeout)
+	}
 	return res
 }
 

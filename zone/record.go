@@ -67,6 +67,11 @@ type Result struct {
 	Records []Record
 	// Seen counts every resource record read (transfer and file).
 	Seen int
+	// Servers are the answers of each of the zone's NS servers, when
+	// ReadOptions.ViewServers asked for them; ServersErr says why they
+	// could not be asked.
+	Servers    []ServerView
+	ServersErr error
 	// Note explains how the source was chosen, e.g. why a transfer was not
 	// used. Empty when there is nothing to say.
 	Note string

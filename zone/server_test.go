@@ -236,7 +236,7 @@ func TestReadAllWrongKeyOthersStillReport(t *testing.T) {
 	if calls != 4 {
 		t.Errorf("progress called %d times", calls)
 	}
-	if r := results[0]; r.Err != nil || len(r.Records) != 8 {
+	if r := results[0]; r.Err != nil || len(r.Records) != 10 {
 		t.Errorf("contoso: %v, %d records", r.Err, len(r.Records))
 	}
 	if r := results[1]; !errors.Is(r.Err, ErrTSIG) || !strings.Contains(r.Err.Error(), "BADSIG") {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
@@ -14,12 +15,14 @@ import (
 
 // auditArgs holds everything needed to run an audit, independently of the CLI.
 type auditArgs struct {
-	configFile string
-	flags      config.Flags
-	zones      cli.StringSlice
-	zoneFiles  cli.StringSlice
-	names      cli.StringSlice
-	output     string
+	configFile     string
+	flags          config.Flags
+	zones          cli.StringSlice
+	zoneFiles      cli.StringSlice
+	names          cli.StringSlice
+	decommissioned cli.StringSlice
+	approved       cli.StringSlice
+	output         string
 }
 
 func auditCommand(e env) *cli.Command {
@@ -60,7 +63,13 @@ Examples:
 			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for a connection or the next message", DefaultText: "10s", Destination: &a.flags.Timeout},
 			&cli.IntFlag{Name: "concurrency", Usage: "zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
 			&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find zone servers (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
-			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read", Destination: &a.flags.Offline},
+			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read, targets outside them are not verified, nothing is probed", Destination: &a.flags.Offline},
+			&cli.DurationFlag{Name: "probe-timeout", Usage: "how long each probe of a KMS host may take", DefaultText: "3s", Destination: &a.flags.ProbeTimeout},
+			&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts (still resolve their names)", Destination: &a.flags.NoProbe},
+			&cli.IntFlag{Name: "expected-port", Usage: "`PORT` every record should carry", DefaultText: "1688", Destination: &a.flags.ExpectedPort},
+			&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.decommissioned},
+			&cli.StringSliceFlag{Name: "approved", Usage: "`HOST` allowed to be published; with any, others are reported (repeatable)", Destination: &a.approved},
+			&cli.DurationFlag{Name: "max-ttl", Usage: "TTL above which long-ttl is reported", DefaultText: "24h", Destination: &a.flags.MaxTTL},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -73,6 +82,8 @@ Examples:
 			a.flags.Zones = a.zones.Value()
 			a.flags.ZoneFiles = a.zoneFiles.Value()
 			a.flags.Names = a.names.Value()
+			a.flags.Decommissioned = a.decommissioned.Value()
+			a.flags.Approved = a.approved.Value()
 			return runAudit(c, e, a)
 		},
 	}
@@ -102,7 +113,8 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if c.Context.Err() != nil {
 		return &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
 	}
-	rep := audit.Build(results, audit.Options{Now: e.now})
+	rep := audit.Run(c.Context, results, auditOptions(plan, e, prog))
+	prog.finish()
 	if err := render(e.stdout, a.output, rep); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
@@ -118,13 +130,15 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 // progress shows how many zones have been read, on stderr, when it is a
 // terminal and there are more than a few zones.
 type progress struct {
-	w     io.Writer
-	total int
-	on    bool
+	w       io.Writer
+	total   int
+	on      bool
+	tty     bool
+	probing bool
 }
 
 func newProgress(e env, total int) *progress {
-	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3}
+	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3, tty: e.stderrTTY}
 }
 
 func (p *progress) update(done, total int, r *zone.Result) {
@@ -142,4 +156,38 @@ func (p *progress) done(d time.Duration) {
 	if p.on {
 		fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d zones read in %s\n", p.total, d.Round(time.Millisecond))
 	}
+}
+
+// probed shows how many KMS hosts have been probed.
+func (p *progress) probed(done, total int) {
+	if p.tty && total > 3 {
+		p.probing = true
+		fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d/%d KMS hosts probed", done, total)
+	}
+}
+
+func (p *progress) finish() {
+	if p.probing {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// auditOptions turns the plan into audit options with the real resolver
+// and prober.
+func auditOptions(plan *config.Plan, e env, prog *progress) audit.Options {
+	opts := audit.Options{
+		Policy:      plan.Policy,
+		Concurrency: plan.ProbeConcurrency,
+		Now:         e.now,
+		Progress:    prog.probed,
+		Resolver: &zone.TargetResolver{
+			Resolver: plan.Options.Resolver,
+			Offline:  plan.Options.Offline,
+			Timeout:  plan.Timeout,
+		},
+	}
+	if plan.Probe {
+		opts.Prober = probe.Prober{Timeout: plan.ProbeTimeout}
+	}
+	return opts
 }

@@ -56,6 +56,35 @@ func renderTable(w io.Writer, rep *audit.Report) error {
 		}
 	}
 
+	if len(rep.Targets) > 0 {
+		fmt.Fprintln(w, "\nKMS hosts")
+		t := newTable(w)
+		t.Header("TARGET", "PORT", "RESOLVES TO", "PROBE")
+		for _, tg := range rep.Targets {
+			res := tg.Resolution
+			switch {
+			case len(tg.Addresses) > 0:
+				res = strings.Join(tg.Addresses, " ")
+			case res == "":
+				res = "-"
+			}
+			if tg.CNAME != "" {
+				res = "alias of " + short(tg.CNAME) + ": " + res
+			}
+			pr := "-"
+			if tg.Probe != "" {
+				pr = tg.Probe
+				if tg.Probe != "kms" {
+					pr += fmt.Sprintf(" (%d ms)", tg.ProbeMillis)
+				}
+			}
+			t.Append([]string{short(tg.Target), strconv.Itoa(int(tg.Port)), res, pr})
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(w, "\nZones")
 	t := newTable(w)
 	t.Header("ZONE", "SOURCE", "FROM", "SERIAL", "RECORDS", "STATUS")

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
@@ -25,7 +26,24 @@ import (
 // File is the configuration file as written.
 type File struct {
 	Defaults Defaults `yaml:"defaults"`
+	Policy   Policy   `yaml:"policy"`
 	Zones    []Zone   `yaml:"zones"`
+}
+
+// Policy is what the audit expects of the records.
+type Policy struct {
+	// ExpectedPort is the KMS port every record should carry (1688).
+	ExpectedPort int `yaml:"expected-port"`
+	// HostPorts sets another expected port for some hosts.
+	HostPorts map[string]int `yaml:"host-ports"`
+	// ApprovedHosts, when set, are the only hosts that may be published.
+	ApprovedHosts []string `yaml:"approved-hosts"`
+	// DecommissionedHosts must no longer be published.
+	DecommissionedHosts []string `yaml:"decommissioned-hosts"`
+	// PublishGroups are lists of zones that must carry the same hosts.
+	PublishGroups [][]string `yaml:"publish-groups"`
+	// MaxTTL is the long-ttl bound (1 day).
+	MaxTTL Duration `yaml:"max-ttl"`
 }
 
 // Defaults apply to every zone that does not set its own.
@@ -36,6 +54,12 @@ type Defaults struct {
 	Timeout     Duration `yaml:"timeout"`
 	Concurrency int      `yaml:"concurrency"`
 	Resolver    string   `yaml:"resolver"`
+	// ProbeTimeout bounds each probe of a KMS host (3s).
+	ProbeTimeout Duration `yaml:"probe-timeout"`
+	// ProbeConcurrency bounds lookups and probes at once (64).
+	ProbeConcurrency int `yaml:"probe-concurrency"`
+	// NoProbe turns probing off.
+	NoProbe bool `yaml:"no-probe"`
 }
 
 // Zone is one zone to audit.
@@ -128,6 +152,12 @@ func (f *File) check() error {
 	if d.KeyName != "" && d.KeyFile == "" {
 		return errors.New("defaults.key-name: set without defaults.key-file")
 	}
+	if d.ProbeConcurrency < 0 || d.ProbeConcurrency > 4096 {
+		return fmt.Errorf("defaults.probe-concurrency: %d is not between 1 and 4096", d.ProbeConcurrency)
+	}
+	if err := f.Policy.check(); err != nil {
+		return fmt.Errorf("policy.%w", err)
+	}
 	seen := map[string]int{}
 	for i, z := range f.Zones {
 		at := fmt.Sprintf("zones[%d]", i)
@@ -158,6 +188,57 @@ func (f *File) check() error {
 				return fmt.Errorf("%s.names[%d]: %q is not a valid domain name", at, j, n)
 			}
 		}
+	}
+	return nil
+}
+
+func (p Policy) check() error {
+	if p.ExpectedPort < 0 || p.ExpectedPort > 65535 {
+		return fmt.Errorf("expected-port: %d is not between 1 and 65535", p.ExpectedPort)
+	}
+	for h, port := range p.HostPorts {
+		if err := checkHost(h); err != nil {
+			return fmt.Errorf("host-ports: %w", err)
+		}
+		if port < 1 || port > 65535 {
+			return fmt.Errorf("host-ports.%s: %d is not between 1 and 65535", h, port)
+		}
+	}
+	for i, h := range p.ApprovedHosts {
+		if err := checkHost(h); err != nil {
+			return fmt.Errorf("approved-hosts[%d]: %w", i, err)
+		}
+	}
+	for i, h := range p.DecommissionedHosts {
+		if err := checkHost(h); err != nil {
+			return fmt.Errorf("decommissioned-hosts[%d]: %w", i, err)
+		}
+		for _, a := range p.ApprovedHosts {
+			if dns.CanonicalName(a) == dns.CanonicalName(h) {
+				return fmt.Errorf("decommissioned-hosts[%d]: %s is also an approved host", i, h)
+			}
+		}
+	}
+	for i, g := range p.PublishGroups {
+		if len(g) < 2 {
+			return fmt.Errorf("publish-groups[%d]: a group needs at least two zones", i)
+		}
+		for j, z := range g {
+			if err := checkHost(z); err != nil {
+				return fmt.Errorf("publish-groups[%d][%d]: %w", i, j, err)
+			}
+		}
+	}
+	if p.MaxTTL != 0 && time.Duration(p.MaxTTL) < time.Second {
+		return errors.New("max-ttl: must be at least 1s")
+	}
+	return nil
+}
+
+// checkHost accepts a host or domain name.
+func checkHost(h string) error {
+	if !hostName.MatchString(h) {
+		return fmt.Errorf("%q is not a host name", h)
 	}
 	return nil
 }
@@ -199,12 +280,26 @@ type Flags struct {
 	Concurrency int
 	Resolver    string
 	Offline     bool
+
+	ProbeTimeout   time.Duration
+	NoProbe        bool
+	ExpectedPort   int
+	Decommissioned []string
+	Approved       []string
+	MaxTTL         time.Duration
 }
 
-// Plan is what to read and how.
+// Plan is what to read and how, and how to judge it.
 type Plan struct {
 	Specs   []zone.Spec
 	Options zone.ReadOptions
+	Policy  audit.Policy
+	// Probe is false with --offline or --no-probe.
+	Probe            bool
+	ProbeTimeout     time.Duration
+	ProbeConcurrency int
+	// Timeout is the default network timeout, for target lookups.
+	Timeout time.Duration
 }
 
 // Merge combines the file (which may be nil) with flags, which win. With
@@ -272,11 +367,42 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		return nil, errors.New("--name: applies to a single zone; with several, set names per zone in the config file")
 	}
 
-	p := &Plan{}
+	if fl.ExpectedPort < 0 || fl.ExpectedPort > 65535 {
+		return nil, fmt.Errorf("--expected-port: %d is not between 1 and 65535", fl.ExpectedPort)
+	}
+	for _, h := range append(append([]string{}, fl.Decommissioned...), fl.Approved...) {
+		if err := checkHost(h); err != nil {
+			return nil, fmt.Errorf("--decommissioned/--approved: %w", err)
+		}
+	}
+	if fl.ProbeTimeout < 0 || fl.MaxTTL < 0 {
+		return nil, errors.New("--probe-timeout and --max-ttl must be positive")
+	}
+	p := &Plan{
+		Probe:            !fl.Offline && !fl.NoProbe && !f.Defaults.NoProbe,
+		ProbeTimeout:     time.Duration(first(int64(fl.ProbeTimeout), int64(f.Defaults.ProbeTimeout))),
+		ProbeConcurrency: f.Defaults.ProbeConcurrency,
+		Timeout:          time.Duration(first(int64(fl.Timeout), int64(f.Defaults.Timeout))),
+	}
+	pol := f.Policy
+	p.Policy = audit.Policy{
+		ExpectedPort:   uint16(first(fl.ExpectedPort, pol.ExpectedPort)),
+		Approved:       append(append([]string{}, pol.ApprovedHosts...), fl.Approved...),
+		Decommissioned: append(append([]string{}, pol.DecommissionedHosts...), fl.Decommissioned...),
+		PublishGroups:  pol.PublishGroups,
+		MaxTTL:         uint32(time.Duration(first(int64(fl.MaxTTL), int64(pol.MaxTTL))) / time.Second),
+	}
+	if len(pol.HostPorts) > 0 {
+		p.Policy.HostPorts = map[string]uint16{}
+		for h, port := range pol.HostPorts {
+			p.Policy.HostPorts[dns.CanonicalName(h)] = uint16(port)
+		}
+	}
 	p.Options = zone.ReadOptions{
 		Concurrency: first(fl.Concurrency, f.Defaults.Concurrency),
 		Resolver:    firstS(fl.Resolver, f.Defaults.Resolver),
 		Offline:     fl.Offline,
+		ViewServers: !fl.Offline,
 	}
 	keys := map[string][]zone.Key{}
 	for _, z := range zones {

@@ -1,0 +1,297 @@
+package audit
+
+import (
+	"cmp"
+	"context"
+	"net/netip"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+// Resolver looks up SRV targets; *zone.TargetResolver is one.
+type Resolver interface {
+	Resolve(ctx context.Context, r *zone.Result, target string) zone.Resolution
+}
+
+// Prober checks whether a KMS service answers at an address; probe.Prober
+// is one.
+type Prober interface {
+	Probe(ctx context.Context, addr netip.AddrPort) probe.Result
+}
+
+var (
+	_ Resolver = (*zone.TargetResolver)(nil)
+	_ Prober   = probe.Prober{}
+)
+
+// Policy is what the admin expects of the records.
+type Policy struct {
+	// ExpectedPort is the port every record should carry; 1688 when zero.
+	ExpectedPort uint16
+	// HostPorts overrides ExpectedPort for some hosts (by FQDN).
+	HostPorts map[string]uint16
+	// Approved, when not empty, lists the only hosts that may be published.
+	Approved []string
+	// Decommissioned lists hosts that must no longer be published.
+	Decommissioned []string
+	// PublishGroups are sets of zones that must carry the same hosts at
+	// their apex (like a KMS host's DnsDomainPublishList).
+	PublishGroups [][]string
+	// MaxTTL is the TTL above which long-ttl is reported; 86400 when zero.
+	MaxTTL uint32
+}
+
+// DefaultPort is the KMS port.
+const DefaultPort = 1688
+
+// DefaultMaxTTL is the default long-ttl bound: one day.
+const DefaultMaxTTL = 86400
+
+// DefaultConcurrency bounds lookups and probes running at once.
+const DefaultConcurrency = 64
+
+// Options tune an audit.
+type Options struct {
+	Policy Policy
+	// Resolver resolves targets; nil skips every check that needs it.
+	Resolver Resolver
+	// Prober probes targets; nil skips host-unreachable and not-kms.
+	Prober Prober
+	// Concurrency bounds lookups and probes at once; DefaultConcurrency
+	// when zero. Each distinct target:port is probed once.
+	Concurrency int
+	// Progress, when set, is told how many targets have been probed.
+	Progress func(done, total int)
+	// Now stamps the report; time.Now when nil.
+	Now func() time.Time
+}
+
+// Run judges the zones read and returns the report. Zones keep the order
+// of results; findings are sorted by zone, errors first. Network traffic
+// happens only through opts.Resolver and opts.Prober.
+func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	rep := &Report{Version: ReportVersion, GeneratedAt: now().UTC(), Zones: []ZoneReport{}, Records: []Record{}, Targets: []Target{}, Findings: []Finding{}}
+	for _, r := range results {
+		zr := ZoneReport{Zone: r.Zone, Source: string(r.Source), Server: r.Server, Files: r.Files, Records: len(r.Records), Note: r.Note}
+		if r.HasSerial {
+			s := r.Serial
+			zr.Serial = &s
+		}
+		if r.Err != nil {
+			zr.Error = r.Err.Error()
+		}
+		rep.Zones = append(rep.Zones, zr)
+		for _, rec := range r.Records {
+			rep.Records = append(rep.Records, Record{
+				Zone: rec.Zone, Name: rec.Name, TTL: rec.TTL, Priority: rec.Priority,
+				Weight: rec.Weight, Port: rec.Port, Target: rec.Target, Source: string(r.Source),
+			})
+		}
+	}
+
+	a := newAuditor(opts)
+	a.resolveAll(ctx, results)
+	a.probeAll(ctx)
+	for _, r := range results {
+		rep.Findings = append(rep.Findings, a.zoneFindings(r)...)
+	}
+	rep.Findings = append(rep.Findings, partialPublish(results, opts.Policy.PublishGroups)...)
+	rep.Targets = a.targets()
+	sortFindings(rep.Findings)
+	rep.Summary = summarize(rep)
+	return rep
+}
+
+type zoneTarget struct{ zone, target string }
+
+type targetPort struct {
+	target string
+	port   uint16
+}
+
+// auditor holds what was learned about targets during one run.
+type auditor struct {
+	opts     Options
+	policy   Policy
+	resolved map[zoneTarget]zone.Resolution
+	rkeys    []zoneTarget // resolved's keys in record order
+	probes   map[targetPort]probe.Result
+	// addrs is the first resolution of each target that gave addresses.
+	addrs map[string][]netip.Addr
+	order []targetPort
+}
+
+func newAuditor(opts Options) *auditor {
+	p := opts.Policy
+	if p.ExpectedPort == 0 {
+		p.ExpectedPort = DefaultPort
+	}
+	if p.MaxTTL == 0 {
+		p.MaxTTL = DefaultMaxTTL
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = DefaultConcurrency
+	}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}}
+}
+
+// pool runs f(i) for i in [0,n) with at most c at once.
+func pool(ctx context.Context, n, c int, f func(i int)) {
+	sem := make(chan struct{}, c)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			f(i)
+		}()
+	}
+	wg.Wait()
+}
+
+func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
+	if a.opts.Resolver == nil {
+		return
+	}
+	type job struct {
+		r   *zone.Result
+		key zoneTarget
+	}
+	var jobs []job
+	seen := map[zoneTarget]bool{}
+	for _, r := range results {
+		if r.Err != nil {
+			continue
+		}
+		for _, rec := range r.Records {
+			k := zoneTarget{r.Zone, rec.Target}
+			if rec.Target == "." || seen[k] {
+				continue
+			}
+			seen[k] = true
+			jobs = append(jobs, job{r, k})
+		}
+	}
+	out := make([]zone.Resolution, len(jobs))
+	pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
+		out[i] = a.opts.Resolver.Resolve(ctx, jobs[i].r, jobs[i].key.target)
+	})
+	for i, j := range jobs {
+		a.resolved[j.key] = out[i]
+		a.rkeys = append(a.rkeys, j.key)
+		if len(out[i].Addrs) > 0 && a.addrs[j.key.target] == nil {
+			a.addrs[j.key.target] = out[i].Addrs
+		}
+	}
+	// Probe order: every distinct target:port of every zone.
+	seenTP := map[targetPort]bool{}
+	for _, r := range results {
+		for _, rec := range r.Records {
+			tp := targetPort{rec.Target, rec.Port}
+			if !seenTP[tp] && rec.Target != "." {
+				seenTP[tp] = true
+				a.order = append(a.order, tp)
+			}
+		}
+	}
+}
+
+// probeAll probes every distinct target:port that resolved, once.
+func (a *auditor) probeAll(ctx context.Context) {
+	if a.opts.Prober == nil {
+		return
+	}
+	var jobs []targetPort
+	for _, tp := range a.order {
+		if len(a.addrs[tp.target]) > 0 {
+			jobs = append(jobs, tp)
+		}
+	}
+	out := make([]probe.Result, len(jobs))
+	var mu sync.Mutex
+	done := 0
+	pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
+		out[i] = a.probeTarget(ctx, jobs[i])
+		if a.opts.Progress != nil {
+			mu.Lock()
+			done++
+			a.opts.Progress(done, len(jobs))
+			mu.Unlock()
+		}
+	})
+	for i, tp := range jobs {
+		if out[i].Status != "" {
+			a.probes[tp] = out[i]
+		}
+	}
+}
+
+// probeTarget tries the target's addresses in turn until one answers as
+// a KMS host; the result is the first success or the last failure.
+func (a *auditor) probeTarget(ctx context.Context, tp targetPort) probe.Result {
+	var last probe.Result
+	for _, ip := range a.addrs[tp.target] {
+		if ctx.Err() != nil {
+			break
+		}
+		last = a.opts.Prober.Probe(ctx, netip.AddrPortFrom(ip, tp.port))
+		if last.Status == probe.StatusKMS {
+			return last
+		}
+	}
+	return last
+}
+
+// targets lists what was learned per target:port, in record order.
+func (a *auditor) targets() []Target {
+	out := []Target{}
+	for _, tp := range a.order {
+		t := Target{Target: tp.target, Port: tp.port}
+		for _, k := range a.rkeys {
+			res := a.resolved[k]
+			if k.target != tp.target {
+				continue
+			}
+			if t.Resolution == "" || res.Status == zone.Resolved {
+				t.Resolution, t.CNAME, t.Via = string(res.Status), res.CNAME, res.Via
+				t.Addresses = nil
+				for _, ip := range res.Addrs {
+					t.Addresses = append(t.Addresses, ip.String())
+				}
+			}
+		}
+		if p, ok := a.probes[tp]; ok {
+			t.Probe, t.ProbeDetail, t.ProbeMillis = string(p.Status), p.Detail, p.Elapsed.Milliseconds()
+		}
+		out = append(out, t)
+	}
+	slices.SortStableFunc(out, func(x, y Target) int {
+		return cmp.Or(cmp.Compare(x.Target, y.Target), cmp.Compare(x.Port, y.Port))
+	})
+	return out
+}
+
+func inList(list []string, name string) bool {
+	for _, x := range list {
+		if dns.CanonicalName(x) == name {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,331 @@
+package zone
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// ResolveStatus says what DNS knows about an SRV target.
+type ResolveStatus string
+
+// Resolution outcomes.
+const (
+	// Resolved: the target has address records.
+	Resolved ResolveStatus = "resolved"
+	// NXDomain: the target name does not exist.
+	NXDomain ResolveStatus = "nxdomain"
+	// NoAddress: the name exists but has no A or AAAA records.
+	NoAddress ResolveStatus = "no-address"
+	// NotVerified: the target could not be looked up (offline, or the
+	// lookup failed); Err says why.
+	NotVerified ResolveStatus = "not-verified"
+)
+
+// Resolution is what DNS says about one SRV target.
+type Resolution struct {
+	Target string
+	Status ResolveStatus
+	// CNAME is set when the target is an alias: the name it points to
+	// (the end of the chain).
+	CNAME string
+	// Addrs are the addresses found (after following any alias).
+	Addrs []netip.Addr
+	// Via says where the answer came from: "zone file X", "server
+	// 127.0.0.1:53", "resolver 127.0.0.53:53".
+	Via string
+	// Err explains NotVerified.
+	Err error
+}
+
+// TargetResolver resolves SRV targets the way an audit needs: names
+// inside the zone at the zone's own source (its server, or its zone files),
+// other names through a resolver. It is safe for concurrent use.
+type TargetResolver struct {
+	// Resolver is host:port of the recursive resolver for out-of-zone
+	// names; the first nameserver of /etc/resolv.conf when empty.
+	Resolver string
+	// Offline: nothing is sent on the network; out-of-zone targets of
+	// zone files and every target of a network zone are NotVerified.
+	Offline bool
+	// Timeout per query; DefaultTimeout when zero.
+	Timeout time.Duration
+
+	mu    sync.Mutex
+	files map[string]*fileIndex // by zone
+}
+
+// ErrNotVerified is the Err of a NotVerified resolution made offline.
+var ErrNotVerified = errors.New("not verified: --offline sends no queries")
+
+// Resolve looks up target for the zone read into r.
+func (tr *TargetResolver) Resolve(ctx context.Context, r *Result, target string) Resolution {
+	target = dns.CanonicalName(target)
+	inZone := dns.IsSubDomain(r.Zone, target)
+	switch {
+	case inZone && r.Source == SourceFile:
+		return tr.resolveInFiles(ctx, r, target)
+	case tr.Offline:
+		return Resolution{Target: target, Status: NotVerified, Err: ErrNotVerified}
+	case inZone && r.Server != "":
+		res := tr.resolveAt(ctx, r.Server, false, target)
+		if res.Status != NotVerified || !errors.Is(res.Err, errNotAuthoritativeHere) {
+			return res
+		}
+		// Delegated to a child zone: ask the resolver.
+	}
+	resolver, err := tr.resolverAddr()
+	if err != nil {
+		return Resolution{Target: target, Status: NotVerified, Err: err}
+	}
+	return tr.resolveAt(ctx, resolver, true, target)
+}
+
+func (tr *TargetResolver) resolverAddr() (string, error) {
+	if tr.Resolver != "" {
+		return HostPort(tr.Resolver, ""), nil
+	}
+	cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
+	if err != nil || len(cc.Servers) == 0 {
+		return "", fmt.Errorf("no resolver configured (/etc/resolv.conf: %v)", err)
+	}
+	return net.JoinHostPort(cc.Servers[0], cc.Port), nil
+}
+
+var errNotAuthoritativeHere = errors.New("the zone's server does not answer for this name authoritatively")
+
+// resolveAt asks server for A and AAAA of target, following CNAMEs in the
+// answer. recursive sets RD (a resolver); otherwise answers must be
+// authoritative.
+func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursive bool, target string) Resolution {
+	timeout := tr.Timeout
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	kind := "server"
+	if recursive {
+		kind = "resolver"
+	}
+	res := Resolution{Target: target, Via: kind + " " + server}
+	exists := false
+	nx := false
+	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
+		m := new(dns.Msg)
+		m.SetQuestion(target, qt)
+		m.RecursionDesired = recursive
+		m.SetEdns0(1232, false)
+		c := &dns.Client{Timeout: timeout, UDPSize: 1232}
+		a, _, err := c.ExchangeContext(ctx, m, server)
+		if err == nil && a.Truncated {
+			c.Net = "tcp"
+			a, _, err = c.ExchangeContext(ctx, m, server)
+		}
+		if err != nil {
+			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, ctxOr(ctx, netError(err)))
+			return res
+		}
+		if !recursive && !a.Authoritative {
+			res.Status, res.Err = NotVerified, errNotAuthoritativeHere
+			return res
+		}
+		switch a.Rcode {
+		case dns.RcodeSuccess:
+		case dns.RcodeNameError:
+			// With a CNAME in the answer NXDOMAIN is about the alias's target.
+			if len(a.Answer) == 0 {
+				nx = true
+				continue
+			}
+		default:
+			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, &RcodeError{Rcode: a.Rcode})
+			return res
+		}
+		exists = true
+		name := target
+		for _, rr := range a.Answer {
+			if !strings.EqualFold(rr.Header().Name, name) {
+				continue
+			}
+			switch v := rr.(type) {
+			case *dns.CNAME:
+				name = dns.CanonicalName(v.Target)
+				res.CNAME = name
+			case *dns.A:
+				res.Addrs = appendAddr(res.Addrs, v.A)
+			case *dns.AAAA:
+				res.Addrs = appendAddr(res.Addrs, v.AAAA)
+			}
+		}
+	}
+	if res.CNAME != "" && len(res.Addrs) == 0 && !recursive {
+		// An authoritative server follows aliases only inside its own
+		// data: the alias's target is the resolver's to find.
+		ext := tr.resolveOutside(ctx, res.CNAME)
+		res.Addrs, res.Via = ext.Addrs, res.Via+"; "+ext.Via
+		if ext.Status == NotVerified {
+			res.Status, res.Err = NotVerified, ext.Err
+			return res
+		}
+	}
+	switch {
+	case len(res.Addrs) > 0:
+		res.Status = Resolved
+	case nx && !exists:
+		res.Status = NXDomain
+	default:
+		res.Status = NoAddress
+	}
+	return res
+}
+
+func appendAddr(addrs []netip.Addr, ip net.IP) []netip.Addr {
+	a, ok := netip.AddrFromSlice(ip)
+	if !ok {
+		return addrs
+	}
+	a = a.Unmap()
+	for _, x := range addrs {
+		if x == a {
+			return addrs
+		}
+	}
+	return append(addrs, a)
+}
+
+// fileIndex holds what the zone files say about the names looked up so
+// far: only those names are kept, so memory follows the KMS targets, not
+// the zone.
+type fileIndex struct {
+	mu    sync.Mutex
+	known map[string]*nameInfo
+}
+
+type nameInfo struct {
+	exists bool
+	cname  string
+	addrs  []netip.Addr
+}
+
+// resolveInFiles answers from the zone's files, scanning them for the
+// target (and the names its aliases point to inside the zone).
+func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *Result, target string) Resolution {
+	tr.mu.Lock()
+	if tr.files == nil {
+		tr.files = map[string]*fileIndex{}
+	}
+	idx := tr.files[r.Zone]
+	if idx == nil {
+		idx = &fileIndex{known: map[string]*nameInfo{}}
+		tr.files[r.Zone] = idx
+	}
+	tr.mu.Unlock()
+
+	idx.mu.Lock()
+	defer idx.mu.Unlock()
+	res := Resolution{Target: target, Via: "zone file " + strings.Join(r.Files, ", ")}
+	name := target
+	for hops := 0; hops < 8; hops++ {
+		info, err := idx.lookup(r, name)
+		if err != nil {
+			res.Status, res.Err = NotVerified, err
+			return res
+		}
+		if !info.exists {
+			if hops == 0 {
+				res.Status = NXDomain
+			} else {
+				res.Status = NoAddress
+			}
+			return res
+		}
+		if info.cname == "" {
+			res.Addrs = info.addrs
+			if len(res.Addrs) > 0 {
+				res.Status = Resolved
+			} else {
+				res.Status = NoAddress
+			}
+			return res
+		}
+		res.CNAME = info.cname
+		name = info.cname
+		if !dns.IsSubDomain(r.Zone, name) {
+			ext := tr.resolveOutside(ctx, name)
+			res.Addrs, res.Status, res.Err, res.Via = ext.Addrs, ext.Status, ext.Err, res.Via+"; "+ext.Via
+			return res
+		}
+	}
+	res.Status, res.Err = NotVerified, errors.New("alias chain longer than 8")
+	return res
+}
+
+func (tr *TargetResolver) resolveOutside(ctx context.Context, name string) Resolution {
+	if tr.Offline {
+		return Resolution{Target: name, Status: NotVerified, Err: fmt.Errorf("alias to %s: %w", name, ErrNotVerified)}
+	}
+	resolver, err := tr.resolverAddr()
+	if err != nil {
+		return Resolution{Target: name, Status: NotVerified, Err: err}
+	}
+	return tr.resolveAt(ctx, resolver, true, name)
+}
+
+// lookup returns what the files say about name, scanning them once for
+// every name not yet known.
+func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
+	if info, ok := idx.known[name]; ok {
+		return info, nil
+	}
+	info := &nameInfo{}
+	idx.known[name] = info
+	for _, f := range r.Files {
+		if err := scanFileFor(f, r.Zone, name, info); err != nil {
+			return nil, err
+		}
+	}
+	return info, nil
+}
+
+// scanFileFor reads a zone file and fills info for name.
+func scanFileFor(path, origin, name string, info *nameInfo) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("zone file: %w", err)
+	}
+	defer fh.Close()
+	br := bufio.NewReaderSize(fh, 64<<10)
+	head, _ := br.Peek(64 << 10)
+	zp := dns.NewZoneParser(&windowsFilter{r: br}, origin, path)
+	zp.SetIncludeAllowed(true)
+	if ttl, ok := soaMinimum(head, origin, path); ok {
+		zp.SetDefaultTTL(ttl)
+	}
+	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+		owner := dns.CanonicalName(rr.Header().Name)
+		if owner != name {
+			if !info.exists && dns.IsSubDomain(name, owner) {
+				info.exists = true // an empty non-terminal exists too
+			}
+			continue
+		}
+		info.exists = true
+		switch v := rr.(type) {
+		case *dns.CNAME:
+			info.cname = dns.CanonicalName(v.Target)
+		case *dns.A:
+			info.addrs = appendAddr(info.addrs, v.A)
+		case *dns.AAAA:
+			info.addrs = appendAddr(info.addrs, v.AAAA)
+		}
+	}
+	return zp.Err()
+}
