@@ -63,7 +63,8 @@ type Options struct {
 	// Prober probes targets; nil skips host-unreachable and not-kms.
 	Prober Prober
 	// Concurrency bounds lookups and probes at once; DefaultConcurrency
-	// when zero. Each distinct target:port is probed once.
+	// when zero. Each distinct target:port, and each address:port, is
+	// probed once.
 	Concurrency int
 	// Progress, when set, is told how many targets have been probed.
 	Progress func(done, total int)
@@ -128,6 +129,28 @@ type auditor struct {
 	// addrs is the first resolution of each target that gave addresses.
 	addrs map[string][]netip.Addr
 	order []targetPort
+	// byAddr makes sure each address:port is probed once, whatever names
+	// lead to it.
+	mu     sync.Mutex
+	byAddr map[netip.AddrPort]*addrProbe
+}
+
+type addrProbe struct {
+	once sync.Once
+	res  probe.Result
+}
+
+// probeAddr probes ap once per run.
+func (a *auditor) probeAddr(ctx context.Context, ap netip.AddrPort) probe.Result {
+	a.mu.Lock()
+	p := a.byAddr[ap]
+	if p == nil {
+		p = &addrProbe{}
+		a.byAddr[ap] = p
+	}
+	a.mu.Unlock()
+	p.once.Do(func() { p.res = a.opts.Prober.Probe(ctx, ap) })
+	return p.res
 }
 
 func newAuditor(opts Options) *auditor {
@@ -141,7 +164,7 @@ func newAuditor(opts Options) *auditor {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}}
 }
 
 // pool runs f(i) for i in [0,n) with at most c at once.
@@ -250,7 +273,7 @@ func (a *auditor) probeTarget(ctx context.Context, tp targetPort) probe.Result {
 		if ctx.Err() != nil {
 			break
 		}
-		last = a.opts.Prober.Probe(ctx, netip.AddrPortFrom(ip, tp.port))
+		last = a.probeAddr(ctx, netip.AddrPortFrom(ip, tp.port))
 		if last.Status == probe.StatusKMS {
 			return last
 		}

@@ -55,29 +55,55 @@ var portMu sync.Mutex
 // FreePort returns a port that is free on 127.0.0.1 for both TCP and UDP.
 func FreePort(t testing.TB) int {
 	t.Helper()
+	return FreePortOn(t, "127.0.0.1")
+}
+
+// FreePortOn returns a port free for TCP and UDP on every address given.
+func FreePortOn(t testing.TB, ips ...string) int {
+	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
-	for i := 0; i < 50; i++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+	for i := 0; i < 100; i++ {
+		l, err := net.Listen("tcp", ips[0]+":0")
 		if err != nil {
 			t.Fatalf("free port: %v", err)
 		}
 		port := l.Addr().(*net.TCPAddr).Port
-		u, err := net.ListenPacket("udp", fmt.Sprintf("127.0.0.1:%d", port))
 		l.Close()
-		if err != nil {
-			continue
+		if portFree(port, ips) {
+			return port
 		}
-		u.Close()
-		return port
 	}
-	t.Fatal("no free port on 127.0.0.1")
+	t.Fatalf("no free port on %v", ips)
 	return 0
+}
+
+func portFree(port int, ips []string) bool {
+	var closers []func() error
+	defer func() {
+		for _, c := range closers {
+			c()
+		}
+	}()
+	for _, ip := range ips {
+		addr := net.JoinHostPort(ip, strconv.Itoa(port))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			return false
+		}
+		closers = append(closers, l.Close)
+		u, err := net.ListenPacket("udp", addr)
+		if err != nil {
+			return false
+		}
+		closers = append(closers, u.Close)
+	}
+	return true
 }
 
 // Server is a running DNS server.
 type Server struct {
-	// Addr is 127.0.0.1:port.
+	// Addr is ip:port, 127.0.0.1 unless asked otherwise.
 	Addr string
 	// Port is the port it listens on, TCP and UDP.
 	Port int
@@ -96,7 +122,7 @@ func (s *Server) PID() int { return s.cmd.Process.Pid }
 func (s *Server) Log() string { return s.out.String() }
 
 // start runs the program and registers its stop.
-func start(t testing.TB, name string, dir string, port int, bin string, args ...string) *Server {
+func start(t testing.TB, name, dir, ip string, port int, bin string, args ...string) *Server {
 	t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
@@ -106,7 +132,7 @@ func start(t testing.TB, name string, dir string, port int, bin string, args ...
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	s := &Server{Addr: fmt.Sprintf("127.0.0.1:%d", port), Port: port, Dir: dir, Name: name, cmd: cmd, out: out}
+	s := &Server{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), Port: port, Dir: dir, Name: name, cmd: cmd, out: out}
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
@@ -216,6 +242,9 @@ type BINDConfig struct {
 	// Files are written into the server's directory before it starts
 	// (files a zone $INCLUDEs: BIND reads them relative to its directory).
 	Files map[string]string
+	// IP to listen on (127.0.0.1 when empty) and Port (a free one when 0).
+	IP   string
+	Port int
 }
 
 // StartBIND starts named with cfg and waits until it serves every zone.
@@ -224,11 +253,18 @@ func StartBIND(t testing.TB, cfg BINDConfig) *Server {
 	bin := Binary(t, "named", "bind9")
 	dir := t.TempDir()
 	var conf bytes.Buffer
-	port := FreePort(t)
+	ip := cfg.IP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	port := cfg.Port
+	if port == 0 {
+		port = FreePortOn(t, ip)
+	}
 	fmt.Fprintf(&conf, `options {
 	directory %q;
 	pid-file %q;
-	listen-on port %d { 127.0.0.1; };
+	listen-on port %d { %s; };
 	listen-on-v6 { none; };
 	recursion no;
 	dnssec-validation no;
@@ -240,7 +276,7 @@ func StartBIND(t testing.TB, cfg BINDConfig) *Server {
 	%s
 };
 controls { };
-`, dir, filepath.Join(dir, "named.pid"), port, filepath.Join(dir, "session.key"), dir, cfg.Options)
+`, dir, filepath.Join(dir, "named.pid"), port, ip, filepath.Join(dir, "session.key"), dir, cfg.Options)
 	for _, k := range cfg.Keys {
 		conf.WriteString(k.BINDClause())
 	}
@@ -260,7 +296,7 @@ controls { };
 	conf.WriteString(cfg.Conf)
 	confPath := filepath.Join(dir, "named.conf")
 	writeFile(t, confPath, conf.String())
-	s := start(t, "named", dir, port, bin, "-g", "-n", "1", "-c", confPath)
+	s := start(t, "named", dir, ip, port, bin, "-g", "-n", "1", "-c", confPath)
 	s.WaitZones(t, 120*time.Second, names...)
 	return s
 }
@@ -269,6 +305,10 @@ controls { };
 type KnotConfig struct {
 	Zones []Zone
 	Keys  []Key
+	// IP to listen on (127.0.0.1 when empty; Knot, unlike BIND, can listen
+	// on any 127.0.0.x) and Port (a free one when 0).
+	IP   string
+	Port int
 }
 
 // StartKnot starts knotd with cfg and waits until it serves every zone.
@@ -277,9 +317,16 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 	t.Helper()
 	bin := Binary(t, "knotd", "knot")
 	dir := t.TempDir()
-	port := FreePort(t)
+	ip := cfg.IP
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	port := cfg.Port
+	if port == 0 {
+		port = FreePortOn(t, ip)
+	}
 	var conf bytes.Buffer
-	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: 127.0.0.1@%d\n\n", dir, port)
+	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: %s@%d\n\n", dir, ip, port)
 	fmt.Fprintf(&conf, "database:\n    storage: %q\n\n", filepath.Join(dir, "db"))
 	fmt.Fprintf(&conf, "log:\n  - target: stderr\n    any: info\n\n")
 	if len(cfg.Keys) > 0 {
@@ -307,7 +354,7 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 	}
 	confPath := filepath.Join(dir, "knot.conf")
 	writeFile(t, confPath, conf.String())
-	s := start(t, "knotd", dir, port, bin, "-c", confPath)
+	s := start(t, "knotd", dir, ip, port, bin, "-c", confPath)
 	s.WaitZones(t, 120*time.Second, names...)
 	return s
 }
