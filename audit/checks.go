@@ -88,9 +88,9 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 		out = append(out, duplicates(r.Zone, owner, recs)...)
 		failing := 0
 		for _, rec := range recs {
-			fs, fails := a.recordFindings(r, rec)
+			fs := a.recordFindings(r, rec)
 			out = append(out, fs...)
-			if fails {
+			if slices.ContainsFunc(fs, func(f Finding) bool { return failingChecks[f.Check] }) {
 				failing++
 			}
 		}
@@ -157,9 +157,8 @@ func duplicates(zoneName, owner string, recs []zone.Record) []Finding {
 	return out
 }
 
-// recordFindings judges one record; fails reports whether a client that
-// picks it cannot activate.
-func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding, fails bool) {
+// recordFindings judges one record.
+func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding) {
 	p := a.policy
 	f := func(check string, sev Severity, msg, fix string, errs ...string) {
 		out = append(out, Finding{Check: check, Severity: sev, Zone: r.Zone, Name: rec.Name, Target: rec.Target, Port: rec.Port,
@@ -168,11 +167,10 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding
 	if rec.Target == "." {
 		f(CheckTargetNull, SeverityWarning, "the target is \".\": the record says the KMS service is decidedly not available in this domain (RFC 2782)",
 			"Remove the \".\" record, or replace it with a KMS host's name if clients here should activate.", errNoKMS)
-		return out, true
+		return out
 	}
 	host := short(rec.Target)
 	if inList(p.Decommissioned, rec.Target) {
-		fails = true
 		f(CheckDecommissioned, SeverityError, fmt.Sprintf("%s is on the list of decommissioned KMS hosts but is still published", host),
 			fmt.Sprintf("Remove it (kmsdns cleanup --host %s); if the machine still runs, turn off its publishing (slmgr /cdns) or it registers again within 24 hours.", host),
 			errRPCUnavail, errNoKMS)
@@ -187,7 +185,6 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding
 		want = hp
 	}
 	if rec.Port != want {
-		fails = true
 		f(CheckPortMismatch, SeverityError, fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", rec.Port, host, want),
 			fmt.Sprintf("Publish the record with port %d (kmsdns publish --zone %s --host %s --port %d), or if the host really listens on %d (slmgr /sprt), set that as its expected port.", want, short(r.Zone), host, want, rec.Port),
 			errRPCUnavail, errNoKMS)
@@ -202,15 +199,14 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding
 	}
 
 	if a.opts.Resolver == nil {
-		return out, fails
+		return out
 	}
 	res, ok := a.resolved[zoneTarget{r.Zone, rec.Target}]
 	if !ok {
-		return out, fails
+		return out
 	}
 	switch res.Status {
 	case zone.NXDomain, zone.NoAddress:
-		fails = true
 		why := "the name does not exist"
 		if res.Status == zone.NoAddress {
 			why = "the name has no A or AAAA record"
@@ -231,27 +227,24 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding
 	}
 	pr, ok := a.probes[targetPort{rec.Target, rec.Port}]
 	if !ok {
-		return out, fails
+		return out
 	}
 	addr := pr.Addr.String()
 	switch pr.Status {
 	case probe.StatusRefused:
-		fails = true
 		f(CheckHostUnreachable, SeverityError, fmt.Sprintf("TCP connection to %s port %d (%s) refused after %v: nothing listens there", host, rec.Port, addr, pr.Elapsed.Round(time.Millisecond)),
 			fmt.Sprintf("Start the Software Protection service on %s and check its KMS port, or remove the record if the host is gone.", host),
 			errRPCUnavail, errNoKMS)
 	case probe.StatusTimeout, probe.StatusUnreachable:
-		fails = true
 		f(CheckHostUnreachable, SeverityError, fmt.Sprintf("no TCP connection to %s port %d (%s): %s (waited %v)", host, rec.Port, addr, pr.Detail, pr.Elapsed.Round(time.Millisecond)),
 			fmt.Sprintf("Open TCP %d to %s in its firewall and on the path, or remove the record if the host is gone.", rec.Port, host),
 			errKMSNoAnswer, errNoKMS)
 	case probe.StatusNotKMS:
-		fails = true
 		f(CheckNotKMS, SeverityError, fmt.Sprintf("%s port %d (%s) accepts TCP but is not a KMS host: %s", host, rec.Port, addr, pr.Detail),
 			fmt.Sprintf("Point the record at a KMS host, or fix the port: something else answers on %s port %d.", host, rec.Port),
 			errRPCUnavail, errNoKMS)
 	}
-	return out, fails
+	return out
 }
 
 // serversDisagree compares what each NS server answers with what was read.

@@ -2,9 +2,19 @@ package audit
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
+
+func canonicalName(s string) string {
+	s = strings.ToLower(s)
+	if !strings.HasSuffix(s, ".") {
+		s += "."
+	}
+	return s
+}
 
 // Severity of a finding.
 type Severity string
@@ -137,4 +147,46 @@ func sortFindings(fs []Finding) {
 			cmp.Compare(a.Check, b.Check),
 		)
 	})
+}
+
+// failingChecks are the record checks after which a client that picks the
+// record cannot activate.
+var failingChecks = map[string]bool{
+	CheckTargetNull: true, CheckDecommissioned: true, CheckPortMismatch: true,
+	CheckTargetUnresolv: true, CheckHostUnreachable: true, CheckNotKMS: true,
+}
+
+// ClientOutcome is what a client whose DNS suffix is Domain gets.
+type ClientOutcome struct {
+	Domain string
+	// Records is how many KMS records the client is given.
+	Records int
+	// Working are the records that lead to a host where activation can
+	// work (no failing finding), as "target:port".
+	Working []string
+}
+
+// Outcome tells, from a report, what a client in domain experiences: it
+// picks one of the _vlmcs._tcp.<domain> records at random.
+func (r *Report) Outcome(domain string) ClientOutcome {
+	domain = canonicalName(domain)
+	name := "_vlmcs._tcp." + domain
+	out := ClientOutcome{Domain: domain}
+	for _, rec := range r.Records {
+		if rec.Name != name {
+			continue
+		}
+		out.Records++
+		failing := false
+		for _, f := range r.Findings {
+			if f.Name == rec.Name && f.Target == rec.Target && f.Port == rec.Port && failingChecks[f.Check] {
+				failing = true
+				break
+			}
+		}
+		if !failing {
+			out.Working = append(out.Working, fmt.Sprintf("%s:%d", rec.Target, rec.Port))
+		}
+	}
+	return out
 }

@@ -126,3 +126,57 @@ func (q querier) ask(ctx context.Context, name string, qtype uint16) (*dns.Msg, 
 	}
 	return r, nil
 }
+
+// SourceResolver marks a Result read through a recursive resolver, as a
+// KMS client reads it (kmsdns check).
+const SourceResolver Source = "resolver"
+
+// ClientView asks the resolver (host:port; /etc/resolv.conf when empty)
+// for _vlmcs._tcp.<domain> SRV exactly as a KMS client whose DNS suffix is
+// domain does. NXDOMAIN and an empty answer give a Result without records.
+func ClientView(ctx context.Context, resolver, domain string, timeout time.Duration) *Result {
+	domain = dns.CanonicalName(domain)
+	res := &Result{Zone: domain, Source: SourceResolver}
+	tr := &TargetResolver{Resolver: resolver}
+	addr, err := tr.resolverAddr()
+	if err != nil {
+		res.Err = fmt.Errorf("domain %s: %w", domain, err)
+		return res
+	}
+	res.Server = addr
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	name := KMSName(domain)
+	m := new(dns.Msg)
+	m.SetQuestion(name, dns.TypeSRV)
+	m.SetEdns0(1232, false)
+	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
+	a, _, err := c.ExchangeContext(ctx, m, addr)
+	if err == nil && a.Truncated {
+		c.Net = "tcp"
+		a, _, err = c.ExchangeContext(ctx, m, addr)
+	}
+	if err != nil {
+		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, ctxOr(ctx, netError(err)))
+		return res
+	}
+	switch a.Rcode {
+	case dns.RcodeSuccess:
+	case dns.RcodeNameError:
+		res.Note = "NXDOMAIN: " + name + " does not exist"
+		return res
+	default:
+		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, &RcodeError{Rcode: a.Rcode})
+		return res
+	}
+	for _, rr := range a.Answer {
+		if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {
+			res.Records = append(res.Records, recordFromSRV(domain, srv))
+		}
+	}
+	if len(res.Records) == 0 {
+		res.Note = "no SRV records at " + name
+	}
+	return res
+}

@@ -72,6 +72,11 @@ func (tr *TargetResolver) Resolve(ctx context.Context, r *Result, target string)
 	target = dns.CanonicalName(target)
 	inZone := dns.IsSubDomain(r.Zone, target)
 	switch {
+	case r.Source == SourceResolver:
+		// A client's view: everything through the resolver.
+		if tr.Offline {
+			return Resolution{Target: target, Status: NotVerified, Err: ErrNotVerified}
+		}
 	case inZone && r.Source == SourceFile:
 		return tr.resolveInFiles(ctx, r, target)
 	case tr.Offline:

@@ -90,6 +90,7 @@ them for people (a table) or scripts (JSON), with exit codes for monitoring.`,
 		},
 		Commands: []*cli.Command{
 			auditCommand(e),
+			checkCommand(e),
 		},
 	}
 }

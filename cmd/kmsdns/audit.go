@@ -118,6 +118,11 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if err := render(e.stdout, a.output, rep); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
+	return reportCode(rep)
+}
+
+// reportCode maps a report to the exit code.
+func reportCode(rep *audit.Report) error {
 	switch {
 	case rep.Summary.Errors > 0:
 		return &codeError{code: exitErrors}

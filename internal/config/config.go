@@ -140,10 +140,10 @@ func Parse(b []byte, file string) (*File, error) {
 
 func (f *File) check() error {
 	d := f.Defaults
-	if err := checkServer(d.Server); err != nil {
+	if err := CheckServer(d.Server); err != nil {
 		return fmt.Errorf("defaults.server: %w", err)
 	}
-	if err := checkServer(d.Resolver); err != nil {
+	if err := CheckServer(d.Resolver); err != nil {
 		return fmt.Errorf("defaults.resolver: %w", err)
 	}
 	if d.Concurrency < 0 || d.Concurrency > 1024 {
@@ -174,7 +174,7 @@ func (f *File) check() error {
 			}
 			seen[c] = i
 		}
-		if err := checkServer(z.Server); err != nil {
+		if err := CheckServer(z.Server); err != nil {
 			return fmt.Errorf("%s.server: %w", at, err)
 		}
 		if len(z.Files) > 0 && z.Server != "" {
@@ -197,7 +197,7 @@ func (p Policy) check() error {
 		return fmt.Errorf("expected-port: %d is not between 1 and 65535", p.ExpectedPort)
 	}
 	for h, port := range p.HostPorts {
-		if err := checkHost(h); err != nil {
+		if err := CheckHost(h); err != nil {
 			return fmt.Errorf("host-ports: %w", err)
 		}
 		if port < 1 || port > 65535 {
@@ -205,12 +205,12 @@ func (p Policy) check() error {
 		}
 	}
 	for i, h := range p.ApprovedHosts {
-		if err := checkHost(h); err != nil {
+		if err := CheckHost(h); err != nil {
 			return fmt.Errorf("approved-hosts[%d]: %w", i, err)
 		}
 	}
 	for i, h := range p.DecommissionedHosts {
-		if err := checkHost(h); err != nil {
+		if err := CheckHost(h); err != nil {
 			return fmt.Errorf("decommissioned-hosts[%d]: %w", i, err)
 		}
 		for _, a := range p.ApprovedHosts {
@@ -224,7 +224,7 @@ func (p Policy) check() error {
 			return fmt.Errorf("publish-groups[%d]: a group needs at least two zones", i)
 		}
 		for j, z := range g {
-			if err := checkHost(z); err != nil {
+			if err := CheckHost(z); err != nil {
 				return fmt.Errorf("publish-groups[%d][%d]: %w", i, j, err)
 			}
 		}
@@ -235,16 +235,16 @@ func (p Policy) check() error {
 	return nil
 }
 
-// checkHost accepts a host or domain name.
-func checkHost(h string) error {
+// CheckHost accepts a host or domain name.
+func CheckHost(h string) error {
 	if !hostName.MatchString(h) {
 		return fmt.Errorf("%q is not a host name", h)
 	}
 	return nil
 }
 
-// checkServer accepts host, host:port, IPv4, IPv6 and [IPv6]:port.
-func checkServer(s string) error {
+// CheckServer accepts host, host:port, IPv4, IPv6 and [IPv6]:port.
+func CheckServer(s string) error {
 	if s == "" {
 		return nil
 	}
@@ -309,10 +309,10 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if f == nil {
 		f = &File{}
 	}
-	if err := checkServer(fl.Server); err != nil {
+	if err := CheckServer(fl.Server); err != nil {
 		return nil, fmt.Errorf("--server: %w", err)
 	}
-	if err := checkServer(fl.Resolver); err != nil {
+	if err := CheckServer(fl.Resolver); err != nil {
 		return nil, fmt.Errorf("--resolver: %w", err)
 	}
 	if fl.Concurrency < 0 || fl.Concurrency > 1024 {
@@ -371,7 +371,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		return nil, fmt.Errorf("--expected-port: %d is not between 1 and 65535", fl.ExpectedPort)
 	}
 	for _, h := range append(append([]string{}, fl.Decommissioned...), fl.Approved...) {
-		if err := checkHost(h); err != nil {
+		if err := CheckHost(h); err != nil {
 			return nil, fmt.Errorf("--decommissioned/--approved: %w", err)
 		}
 	}

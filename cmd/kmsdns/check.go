@@ -1,0 +1,124 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/urfave/cli/v2"
+)
+
+// checkArgs holds everything needed to run kmsdns check.
+type checkArgs struct {
+	resolver     string
+	timeout      time.Duration
+	probeTimeout time.Duration
+	noProbe      bool
+	expectedPort int
+	output       string
+}
+
+func checkCommand(e env) *cli.Command {
+	var a checkArgs
+	return &cli.Command{
+		Name:      "check",
+		Usage:     "show what a KMS client in DOMAIN sees: its records, the hosts they lead to, and what fails",
+		UsageText: "kmsdns check [options] DOMAIN...",
+		Description: `Asks the resolver for _vlmcs._tcp.DOMAIN exactly as a KMS client whose DNS
+suffix is DOMAIN does (no zone transfer, no configuration), resolves every
+target, probes each host's KMS port with an RPC bind (never an activation
+request), and reports the same findings as kmsdns audit. It replaces
+"nslookup -type=srv _vlmcs._tcp" and the manual steps that follow it.
+
+Examples:
+   kmsdns check contoso.com
+   kmsdns check --resolver 10.0.0.1 emea.contoso.com apac.contoso.com
+   kmsdns check --output json contoso.com`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver `HOST[:PORT]` to ask, as clients do (default: /etc/resolv.conf)", Destination: &a.resolver},
+			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each DNS answer", DefaultText: "10s", Destination: &a.timeout},
+			&cli.DurationFlag{Name: "probe-timeout", Usage: "how long each probe of a KMS host may take", DefaultText: "3s", Destination: &a.probeTimeout},
+			&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts", Destination: &a.noProbe},
+			&cli.IntFlag{Name: "expected-port", Usage: "`PORT` the records should carry", DefaultText: "1688", Destination: &a.expectedPort},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
+		},
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("check: %v (see kmsdns check --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			return runCheck(c, e, a, c.Args().Slice())
+		},
+	}
+}
+
+func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
+	if len(domains) == 0 {
+		return usageError("check: give at least one DOMAIN (a client's DNS suffix)")
+	}
+	if a.output != "table" && a.output != "json" {
+		return usageError("--output: %q is not table or json", a.output)
+	}
+	if a.expectedPort < 0 || a.expectedPort > 65535 {
+		return usageError("--expected-port: %d is not between 1 and 65535", a.expectedPort)
+	}
+	if err := config.CheckServer(a.resolver); err != nil {
+		return usageError("--resolver: %v", err)
+	}
+	for _, d := range domains {
+		if err := config.CheckHost(strings.TrimSuffix(d, ".")); err != nil {
+			return usageError("check: %v", err)
+		}
+	}
+	var results []*zone.Result
+	for _, d := range domains {
+		results = append(results, zone.ClientView(c.Context, a.resolver, d, a.timeout))
+	}
+	opts := audit.Options{
+		Policy:   audit.Policy{ExpectedPort: uint16(a.expectedPort)},
+		Resolver: &zone.TargetResolver{Resolver: a.resolver, Timeout: a.timeout},
+		Now:      e.now,
+	}
+	if !a.noProbe {
+		opts.Prober = probe.Prober{Timeout: a.probeTimeout}
+	}
+	rep := audit.Run(c.Context, results, opts)
+	if err := render(e.stdout, a.output, rep); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	if a.output == "table" {
+		renderOutcomes(e.stdout, rep, results)
+	}
+	return reportCode(rep)
+}
+
+// renderOutcomes says, per domain, what a client gets.
+func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Result) {
+	fmt.Fprintln(w, "\nWhat a client sees")
+	for _, r := range results {
+		o := rep.Outcome(r.Zone)
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(w, "  %s: DNS lookup failed (%v): clients see 0x8007232A\n", short(r.Zone), r.Err)
+		case o.Records == 0:
+			fmt.Fprintf(w, "  %s: no KMS record: clients fail with 0x8007232B (DNS name does not exist)\n", short(r.Zone))
+		case len(o.Working) == 0:
+			fmt.Fprintf(w, "  %s: %d record(s), none leads to a working KMS host: clients fail with 0xC004F074\n", short(r.Zone), o.Records)
+		default:
+			fmt.Fprintf(w, "  %s: a client picks one of %d record(s) at random; %d lead to a working KMS host: %s\n",
+				short(r.Zone), o.Records, len(o.Working), strings.Join(shortAll(o.Working), ", "))
+		}
+	}
+}
+
+func shortAll(xs []string) []string {
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = strings.Replace(x, ".:", ":", 1)
+	}
+	return out
+}
