@@ -69,3 +69,51 @@ func TestMergeFlagsWin(t *testing.T) {
 		t.Error("--name with several zones accepted")
 	}
 }
+
+func TestPolicy(t *testing.T) {
+	f, err := Parse([]byte(`defaults:
+  probe-timeout: 2s
+  probe-concurrency: 16
+policy:
+  expected-port: 1700
+  host-ports: {kms-emea.contoso.com: 1689}
+  approved-hosts: [kms1.contoso.com, kms-emea.contoso.com]
+  decommissioned-hosts: [kms-old.contoso.com]
+  publish-groups: [[contoso.com, fabrikam.com]]
+  max-ttl: 12h
+zones:
+  - name: contoso.com
+`), "p.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Merge(f, Flags{Decommissioned: []string{"kms-older.contoso.com"}, ProbeTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	pol := p.Policy
+	if pol.ExpectedPort != 1700 || pol.HostPorts["kms-emea.contoso.com."] != 1689 || len(pol.Approved) != 2 ||
+		strings.Join(pol.Decommissioned, ",") != "kms-old.contoso.com,kms-older.contoso.com" || pol.MaxTTL != 43200 || len(pol.PublishGroups) != 1 {
+		t.Errorf("policy %+v", pol)
+	}
+	if p.ProbeTimeout != time.Second || p.ProbeConcurrency != 16 || !p.Probe {
+		t.Errorf("probe settings %v %d %v", p.ProbeTimeout, p.ProbeConcurrency, p.Probe)
+	}
+	if p, _ := Merge(f, Flags{NoProbe: true}); p.Probe {
+		t.Error("--no-probe still probes")
+	}
+
+	for _, tc := range []struct{ text, want string }{
+		{"policy:\n  expected-port: 70000\n", "policy.expected-port: 70000"},
+		{"policy:\n  host-ports: {kms1: 0}\n", "policy.host-ports.kms1: 0"},
+		{"policy:\n  approved-hosts: [\"a b\"]\n", "policy.approved-hosts[0]"},
+		{"policy:\n  approved-hosts: [k]\n  decommissioned-hosts: [K.]\n", "also an approved host"},
+		{"policy:\n  publish-groups: [[a.example]]\n", "publish-groups[0]: a group needs at least two zones"},
+		{"policy:\n  max-ttl: 10ms\n", "max-ttl: must be at least 1s"},
+		{"policy:\n  expected-prot: 1\n", `unknown field "expected-prot"`},
+	} {
+		if _, err := Parse([]byte(tc.text), "p.yaml"); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
+		}
+	}
+}
