@@ -327,3 +327,36 @@ func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) (
 	}
 	return a.Answer, nil
 }
+
+// FindPrimary returns the zone's primary as the SOA MNAME names it, and
+// its first address with port (53 when empty), found through the
+// resolver (host:port; /etc/resolv.conf when empty), as nsupdate does.
+func FindPrimary(ctx context.Context, zoneName, resolver, port string, timeout time.Duration) (name, addr string, err error) {
+	zoneName = dns.CanonicalName(zoneName)
+	tr := &TargetResolver{Resolver: resolver, Timeout: timeout}
+	ra, err := tr.resolverAddr()
+	if err != nil {
+		return "", "", fmt.Errorf("zone %s: finding its primary: %w", zoneName, err)
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	rc := resolverClient{addr: ra, timeout: timeout}
+	soa, err := rc.lookup(ctx, zoneName, dns.TypeSOA)
+	if err != nil {
+		return "", "", fmt.Errorf("zone %s: SOA through resolver %s: %w", zoneName, ra, err)
+	}
+	for _, rr := range soa {
+		if s, ok := rr.(*dns.SOA); ok && dns.CanonicalName(s.Hdr.Name) == zoneName {
+			name = dns.CanonicalName(s.Ns)
+		}
+	}
+	if name == "" {
+		return "", "", fmt.Errorf("zone %s: resolver %s knows no SOA for it", zoneName, ra)
+	}
+	res := tr.resolveAt(ctx, ra, true, name)
+	if len(res.Addrs) == 0 {
+		return name, "", fmt.Errorf("zone %s: its primary %s (SOA MNAME) has no address (%s)", zoneName, name, res.Status)
+	}
+	return name, net.JoinHostPort(res.Addrs[0].String(), portOr(port)), nil
+}

@@ -1,0 +1,191 @@
+package publish
+
+import (
+	"bufio"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// DefaultTimeout bounds each network exchange when a config leaves it zero.
+const DefaultTimeout = 10 * time.Second
+
+// Signer signs messages to one server. Both HMAC TSIG keys and GSS-TSIG
+// contexts are Signers.
+type Signer interface {
+	// Sign returns the key name, algorithm and provider to sign with for
+	// server (host:port), negotiating first if needed.
+	Sign(ctx context.Context, server string) (keyName, algorithm string, p dns.TsigProvider, err error)
+	// Close forgets (and for GSS-TSIG, deletes) what Sign set up.
+	Close() error
+}
+
+// conn is one TCP connection to a server carrying any number of signed
+// requests. It signs and verifies each message itself, with the MAC of
+// that request only: miekg/dns's dns.Conn keeps the previous request's MAC
+// and signs the next request with it, which BIND rejects (BADSIG) from the
+// second message on.
+type conn struct {
+	server  string
+	c       net.Conn
+	br      *bufio.Reader
+	timeout time.Duration
+}
+
+func dial(ctx context.Context, server string, timeout time.Duration) (*conn, error) {
+	d := net.Dialer{Timeout: timeout}
+	c, err := d.DialContext(ctx, "tcp", server)
+	if err != nil {
+		return nil, err
+	}
+	return &conn{server: server, c: c, br: bufio.NewReader(c), timeout: timeout}, nil
+}
+
+func (c *conn) Close() error { return c.c.Close() }
+
+// signed is an answer and how its signature fared.
+type signed struct {
+	msg *dns.Msg
+	// sigErr is set when the answer's TSIG is missing or does not verify.
+	sigErr error
+}
+
+// exchange sends m (signed when s is not nil) and reads the answer.
+func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, error) {
+	stop := context.AfterFunc(ctx, func() { c.c.SetDeadline(time.Unix(1, 0)) })
+	defer stop()
+	var (
+		wire   []byte
+		reqMAC string
+		prov   dns.TsigProvider
+		err    error
+	)
+	if s != nil {
+		var name, alg string
+		name, alg, prov, err = s.Sign(ctx, c.server)
+		if err != nil {
+			return signed{}, err
+		}
+		m.SetTsig(name, alg, 300, time.Now().Unix())
+		wire, reqMAC, err = dns.TsigGenerateWithProvider(m, prov, "", false)
+		if err != nil {
+			return signed{}, fmt.Errorf("signing: %w", err)
+		}
+	} else if wire, err = m.Pack(); err != nil {
+		return signed{}, err
+	}
+	c.c.SetDeadline(time.Now().Add(c.timeout))
+	out := binary.BigEndian.AppendUint16(make([]byte, 0, 2+len(wire)), uint16(len(wire)))
+	if _, err := c.c.Write(append(out, wire...)); err != nil {
+		return signed{}, ctxErr(ctx, err)
+	}
+	var lb [2]byte
+	if _, err := io.ReadFull(c.br, lb[:]); err != nil {
+		return signed{}, ctxErr(ctx, err)
+	}
+	raw := make([]byte, binary.BigEndian.Uint16(lb[:]))
+	if _, err := io.ReadFull(c.br, raw); err != nil {
+		return signed{}, ctxErr(ctx, err)
+	}
+	a := new(dns.Msg)
+	if err := a.Unpack(raw); err != nil {
+		return signed{}, fmt.Errorf("malformed answer: %w", err)
+	}
+	if a.Id != m.Id {
+		return signed{}, fmt.Errorf("answer id %d does not match request id %d", a.Id, m.Id)
+	}
+	res := signed{msg: a}
+	if s != nil {
+		t := a.IsTsig()
+		switch {
+		case t == nil:
+			res.sigErr = errors.New("the answer is not signed")
+		case t.Error != 0:
+			// A TSIG error answer is unsigned (BADKEY, BADSIG) or signed
+			// with the error; the rcode path explains it.
+		default:
+			if err := dns.TsigVerifyWithProvider(raw, prov, reqMAC, false); err != nil {
+				res.sigErr = fmt.Errorf("the answer's signature does not verify: %w", err)
+			}
+		}
+	}
+	return res, nil
+}
+
+func ctxErr(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return fmt.Errorf("timed out: %w", err)
+	}
+	return err
+}
+
+// UpdateError is a refused update: the server's rcode (and TSIG error)
+// with an explanation of what to check.
+type UpdateError struct {
+	Rcode     int
+	TSIGError int
+	Server    string
+	Zone      string
+}
+
+func (e *UpdateError) Error() string {
+	z := strings.TrimSuffix(e.Zone, ".")
+	switch {
+	case e.TSIGError == dns.RcodeBadSig:
+		return fmt.Sprintf("%s refused the update of %s: TSIG BADSIG, the key's secret or algorithm differs from the server's", e.Server, z)
+	case e.TSIGError == dns.RcodeBadKey:
+		return fmt.Sprintf("%s refused the update of %s: TSIG BADKEY, the server does not know this key name/algorithm", e.Server, z)
+	case e.TSIGError == dns.RcodeBadTime:
+		return fmt.Sprintf("%s refused the update of %s: TSIG BADTIME, our clock and the server's differ by more than the 300 s fudge; check NTP on both", e.Server, z)
+	case e.TSIGError != 0:
+		return fmt.Sprintf("%s refused the update of %s: TSIG error %s", e.Server, z, rcodeName(e.TSIGError))
+	}
+	switch e.Rcode {
+	case dns.RcodeRefused:
+		return fmt.Sprintf("%s REFUSED the update of %s: it does not allow updates from this key or address; check allow-update / update-policy (BIND), the zone's acl with action update (Knot), allow-dnsupdate-from and TSIG-ALLOW-DNSUPDATE (PowerDNS), or the zone's dynamic-update setting and the record's permissions (Windows: in secure-only zones only the host that registered a record may change it)", e.Server, z)
+	case dns.RcodeNotAuth:
+		return fmt.Sprintf("%s answered NOTAUTH for %s: it is not authoritative (not the primary?) or did not accept the signature", e.Server, z)
+	case dns.RcodeNotZone:
+		return fmt.Sprintf("%s answered NOTZONE: a name in the update is not inside zone %s", e.Server, z)
+	case dns.RcodeNXRrset, dns.RcodeYXRrset, dns.RcodeNameError, dns.RcodeYXDomain:
+		return fmt.Sprintf("%s answered %s for %s: the records changed since they were read, so nothing was changed; run again to re-read them", e.Server, rcodeName(e.Rcode), z)
+	case dns.RcodeNotImplemented:
+		return fmt.Sprintf("%s answered NOTIMP: it does not accept dynamic updates for %s", e.Server, z)
+	case dns.RcodeServerFailure:
+		return fmt.Sprintf("%s answered SERVFAIL for %s: see the server's log", e.Server, z)
+	}
+	return fmt.Sprintf("%s answered %s for %s", e.Server, rcodeName(e.Rcode), z)
+}
+
+// ErrChanged is matched by an UpdateError whose prerequisite failed.
+var ErrChanged = errors.New("records changed since they were read")
+
+// Is lets errors.Is(err, ErrChanged) find a failed prerequisite.
+func (e *UpdateError) Is(target error) bool {
+	if target != ErrChanged {
+		return false
+	}
+	switch e.Rcode {
+	case dns.RcodeNXRrset, dns.RcodeYXRrset, dns.RcodeNameError, dns.RcodeYXDomain:
+		return e.TSIGError == 0
+	}
+	return false
+}
+
+func rcodeName(rc int) string {
+	if s, ok := dns.RcodeToString[rc]; ok {
+		return s
+	}
+	return fmt.Sprintf("RCODE%d", rc)
+}
