@@ -218,6 +218,9 @@ type Zone struct {
 	Transfer string
 	// Extra is added inside the zone clause (update-policy, ...).
 	Extra string
+	// Update names the TSIG key allowed to update the zone (Knot,
+	// PowerDNS); BIND takes update-policy in Extra.
+	Update string
 }
 
 func (z Zone) fileName() string { return z.Name + ".zone" }
@@ -339,16 +342,24 @@ func StartKnot(t testing.TB, cfg KnotConfig) *Server {
 	conf.WriteString("acl:\n  - id: xfr-any\n    address: 127.0.0.0/8\n    action: transfer\n")
 	for _, k := range cfg.Keys {
 		fmt.Fprintf(&conf, "  - id: xfr-%s\n    key: %s\n    action: transfer\n", k.Name, k.Name)
+		fmt.Fprintf(&conf, "  - id: upd-%s\n    key: %s\n    action: update\n", k.Name, k.Name)
 	}
 	conf.WriteString("\ntemplate:\n  - id: default\n    zonefile-sync: -1\n    zonefile-load: whole\n    journal-content: none\n\nzone:\n")
 	var names []string
 	for _, z := range cfg.Zones {
 		fmt.Fprintf(&conf, "  - domain: %s\n    file: %q\n", z.Name, z.prepare(t, dir))
+		var acls []string
 		switch tr := z.Transfer; {
 		case tr == "any":
-			conf.WriteString("    acl: xfr-any\n")
-		case len(tr) > 4 && tr[:4] == "key ":
-			fmt.Fprintf(&conf, "    acl: xfr-%s\n", strings.TrimPrefix(tr, "key "))
+			acls = append(acls, "xfr-any")
+		case strings.HasPrefix(tr, "key "):
+			acls = append(acls, "xfr-"+strings.TrimPrefix(tr, "key "))
+		}
+		if z.Update != "" {
+			acls = append(acls, "upd-"+z.Update)
+		}
+		if len(acls) > 0 {
+			fmt.Fprintf(&conf, "    acl: [%s]\n", strings.Join(acls, ", "))
 		}
 		names = append(names, z.Name)
 	}
@@ -397,4 +408,73 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// PowerDNSConfig configures a pdns_server with the gsqlite3 backend.
+type PowerDNSConfig struct {
+	Zones []Zone
+	Keys  []Key
+}
+
+// StartPowerDNS starts pdns_server with an SQLite database holding the
+// zones (loaded with pdnsutil), dynamic updates on, and each zone's
+// Update key allowed to update it (TSIG-ALLOW-DNSUPDATE).
+func StartPowerDNS(t testing.TB, cfg PowerDNSConfig) *Server {
+	t.Helper()
+	bin := Binary(t, "pdns_server", "pdns-server")
+	util := Binary(t, "pdnsutil", "pdns-server")
+	sqlite := Binary(t, "sqlite3", "sqlite3")
+	schema := "/usr/share/pdns-backend-sqlite3/schema/schema.sqlite3.sql"
+	if _, err := os.Stat(schema); err != nil {
+		if os.Getenv(RequireEnv) != "" {
+			t.Fatalf("%s: install Debian package pdns-backend-sqlite3", schema)
+		}
+		t.Skipf("%s not found: install Debian package pdns-backend-sqlite3", schema)
+	}
+	dir := t.TempDir()
+	port := FreePort(t)
+	db := filepath.Join(dir, "pdns.sqlite3")
+	run := func(name string, args ...string) {
+		t.Helper()
+		cmd := exec.Command(name, args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s %v: %v\n%s", name, args, err, out)
+		}
+	}
+	run(sqlite, "-init", schema, db, ".quit")
+	conf := fmt.Sprintf(`launch=gsqlite3
+gsqlite3-database=%s
+local-address=127.0.0.1
+local-port=%d
+socket-dir=%s
+guardian=no
+daemon=no
+write-pid=no
+dnsupdate=yes
+allow-dnsupdate-from=127.0.0.0/8
+allow-axfr-ips=127.0.0.0/8
+disable-axfr=no
+cache-ttl=0
+negquery-cache-ttl=0
+query-cache-ttl=0
+zone-cache-refresh-interval=0
+loglevel=6
+`, db, port, dir)
+	writeFile(t, filepath.Join(dir, "pdns.conf"), conf)
+	cd := "--config-dir=" + dir
+	for _, k := range cfg.Keys {
+		run(util, cd, "import-tsig-key", k.Name, k.Algorithm, k.Secret)
+	}
+	var names []string
+	for _, z := range cfg.Zones {
+		run(util, cd, "load-zone", z.Name, z.prepare(t, dir))
+		if z.Update != "" {
+			run(util, cd, "set-meta", z.Name, "TSIG-ALLOW-DNSUPDATE", z.Update)
+		}
+		names = append(names, z.Name)
+	}
+	s := start(t, "pdns_server", dir, "127.0.0.1", port, bin, cd)
+	s.WaitZones(t, 60*time.Second, names...)
+	return s
 }
