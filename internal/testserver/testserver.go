@@ -1,3 +1,5 @@
+//go:build !windows
+
 // Package testserver starts real DNS servers (BIND 9, Knot DNS) for tests:
 // each runs as a child process on 127.0.0.1 on a free high port, with its
 // configuration in the test's temporary directory, and is stopped by PID
@@ -124,8 +126,17 @@ func (s *Server) Log() string { return s.out.String() }
 // start runs the program and registers its stop.
 func start(t testing.TB, name, dir, ip string, port int, bin string, args ...string) *Server {
 	t.Helper()
+	return startEnv(t, name, dir, ip, port, nil, bin, args...)
+}
+
+func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
+
+// startEnv is start with an environment (nil: inherit).
+func startEnv(t testing.TB, name, dir, ip string, port int, env []string, bin string, args ...string) *Server {
+	t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
+	cmd.Env = env
 	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -248,6 +259,9 @@ type BINDConfig struct {
 	// IP to listen on (127.0.0.1 when empty) and Port (a free one when 0).
 	IP   string
 	Port int
+	// Env is named's environment (nil: inherit), e.g. KRB5_CONFIG for
+	// GSS-TSIG.
+	Env []string
 }
 
 // StartBIND starts named with cfg and waits until it serves every zone.
@@ -299,7 +313,7 @@ controls { };
 	conf.WriteString(cfg.Conf)
 	confPath := filepath.Join(dir, "named.conf")
 	writeFile(t, confPath, conf.String())
-	s := start(t, "named", dir, ip, port, bin, "-g", "-n", "1", "-c", confPath)
+	s := startEnv(t, "named", dir, ip, port, cfg.Env, bin, "-g", "-n", "1", "-c", confPath)
 	s.WaitZones(t, 120*time.Second, names...)
 	return s
 }
