@@ -54,7 +54,8 @@ func NewClient(opts Options) *Client {
 	return &Client{opts: opts, conns: map[string]*conn{}}
 }
 
-// Close closes the connections and the signer (deleting GSS contexts).
+// Close closes the connections and the Client's signer (deleting GSS
+// contexts). Signers given per Target are the caller's to close.
 func (cl *Client) Close() error {
 	for _, c := range cl.conns {
 		c.Close()
@@ -127,7 +128,11 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 			results[i] = r
 			continue
 		}
-		results[i] = send(ctx, c, p, cl.opts.Signer, r)
+		signer := p.Signer
+		if signer == nil {
+			signer = cl.opts.Signer
+		}
+		results[i] = send(ctx, c, p, signer, r)
 		if results[i].Err != nil && !isAnswer(results[i].Err) {
 			cl.drop(p.Server)
 		}
@@ -266,7 +271,9 @@ func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string
 			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
 			continue
 		}
-		plans = append(plans, PlanPublish(z, t.Server, name, rec, cur))
+		p := PlanPublish(z, t.Server, name, rec, cur)
+		p.Signer = t.Signer
+		plans = append(plans, p)
 	}
 	return plans
 }
@@ -282,7 +289,29 @@ func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, hos
 			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
 			continue
 		}
-		plans = append(plans, PlanUnpublish(z, t.Server, name, host, cur, force))
+		p := PlanUnpublish(z, t.Server, name, host, cur, force)
+		p.Signer = t.Signer
+		plans = append(plans, p)
 	}
 	return plans
+}
+
+// Locate fills in each target's primary: targets without a server get the
+// zone's SOA MNAME (as nsupdate does), through the resolver (host:port;
+// /etc/resolv.conf when empty). It returns the DNS host name of each
+// server it found, for GSS-TSIG's service principal.
+func Locate(ctx context.Context, targets []Target, resolver string, timeout time.Duration) (map[string]string, error) {
+	names := map[string]string{}
+	for i, t := range targets {
+		if t.Server != "" {
+			continue
+		}
+		name, addr, err := zone.FindPrimary(ctx, t.Zone, resolver, "", timeout)
+		if err != nil {
+			return names, err
+		}
+		targets[i].Server = addr
+		names[addr] = name
+	}
+	return names, nil
 }

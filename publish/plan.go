@@ -48,12 +48,18 @@ type ZonePlan struct {
 	// Err is set when the zone could not be planned (its records could
 	// not be read): nothing is sent.
 	Err error
+	// Signer signs the update; the Client's when nil.
+	Signer Signer
 }
 
 // Target is a zone and the primary server updates go to.
 type Target struct {
 	Zone   string
 	Server string
+	// Signer signs this zone's updates; the Client's when nil. Reading
+	// and writing may use different credentials, and zones may each have
+	// their own.
+	Signer Signer
 }
 
 // Empty reports whether the plan sends nothing.

@@ -91,6 +91,8 @@ them for people (a table) or scripts (JSON), with exit codes for monitoring.`,
 		Commands: []*cli.Command{
 			auditCommand(e),
 			checkCommand(e),
+			publishCommand(e),
+			unpublishCommand(e),
 		},
 	}
 }

@@ -60,6 +60,8 @@ type Defaults struct {
 	ProbeConcurrency int `yaml:"probe-concurrency"`
 	// NoProbe turns probing off.
 	NoProbe bool `yaml:"no-probe"`
+	// Update is how updates are sent (publish, unpublish, cleanup).
+	Update Update `yaml:"update"`
 }
 
 // Zone is one zone to audit.
@@ -71,6 +73,9 @@ type Zone struct {
 	Names   []string `yaml:"names"`
 	Files   []string `yaml:"files"`
 	Timeout Duration `yaml:"timeout"`
+	// Update is how updates are sent to this zone; it may use other
+	// credentials than reading it.
+	Update Update `yaml:"update"`
 }
 
 // Duration is a time.Duration written as "10s", "1m30s".
@@ -105,8 +110,10 @@ func Load(path string) (*File, error) {
 		return filepath.Join(dir, p)
 	}
 	f.Defaults.KeyFile = rel(f.Defaults.KeyFile)
+	f.Defaults.Update.relative(rel)
 	for i := range f.Zones {
 		f.Zones[i].KeyFile = rel(f.Zones[i].KeyFile)
+		f.Zones[i].Update.relative(rel)
 		for j := range f.Zones[i].Files {
 			f.Zones[i].Files[j] = rel(f.Zones[i].Files[j])
 		}
@@ -158,6 +165,9 @@ func (f *File) check() error {
 	if err := f.Policy.check(); err != nil {
 		return fmt.Errorf("policy.%w", err)
 	}
+	if err := d.Update.check(); err != nil {
+		return fmt.Errorf("defaults.update.%w", err)
+	}
 	seen := map[string]int{}
 	for i, z := range f.Zones {
 		at := fmt.Sprintf("zones[%d]", i)
@@ -182,6 +192,9 @@ func (f *File) check() error {
 		}
 		if z.KeyName != "" && z.KeyFile == "" && d.KeyFile == "" {
 			return fmt.Errorf("%s.key-name: set without a key-file", at)
+		}
+		if err := z.Update.check(); err != nil {
+			return fmt.Errorf("%s.update.%w", at, err)
 		}
 		for j, n := range z.Names {
 			if _, ok := dns.IsDomainName(n); !ok || n == "" || strings.Contains(n, " ") {

@@ -1,0 +1,341 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/publish"
+	"github.com/urfave/cli/v2"
+)
+
+// updateArgs holds everything publish and unpublish need, independently
+// of the CLI.
+type updateArgs struct {
+	configFile string
+	flags      config.UpdateFlags
+	zones      cli.StringSlice
+	name       string
+	host       string
+	port       int
+	ttl        int
+	priority   int
+	weight     int
+	force      bool
+	dryRun     bool
+	output     string
+}
+
+// updateFlags are the flags publish and unpublish share.
+func updateFlags(a *updateArgs) []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, update servers and credentials)", Destination: &a.configFile},
+		&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to change (repeatable; default: every zone of --config)", Destination: &a.zones},
+		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "publish under _vlmcs._tcp.`SUB`.<zone> instead of the apex", Destination: &a.name},
+		&cli.StringFlag{Name: "host", Usage: "the KMS host's `FQDN` (the SRV target)", Destination: &a.host},
+		&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "primary `HOST[:PORT]` to update (default: the zone's SOA MNAME)", Destination: &a.flags.Update.Server},
+		&cli.StringFlag{Name: "server-name", Usage: "the primary's DNS host `NAME`, for GSS-TSIG when --server is an address", Destination: &a.flags.Update.ServerName},
+		&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen", Destination: &a.flags.Update.KeyFile},
+		&cli.StringFlag{Name: "key-name", Usage: "TSIG key `NAME` (in the key file, or with --key-algorithm and a secret from --key-secret-file or $KMSDNS_TSIG_SECRET)", Destination: &a.flags.Update.KeyName},
+		&cli.StringFlag{Name: "key-algorithm", Usage: "TSIG `ALGORITHM` for --key-name without a key file (hmac-sha256, ...)", Destination: &a.flags.KeyAlgorithm},
+		&cli.StringFlag{Name: "key-secret-file", Usage: "`FILE` holding the base64 TSIG secret for --key-name", Destination: &a.flags.SecretFile},
+		&cli.BoolFlag{Name: "gss", Usage: "sign with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit)", Destination: &a.flags.Update.GSS},
+		&cli.StringFlag{Name: "keytab", Usage: "GSS-TSIG with the key of --principal in keytab `FILE` (unattended runs)", Destination: &a.flags.Update.Keytab},
+		&cli.StringFlag{Name: "principal", Usage: "Kerberos `PRINCIPAL` (user or user@REALM) for --keytab or --password-file", Destination: &a.flags.Update.Principal},
+		&cli.StringFlag{Name: "password-file", Usage: "GSS-TSIG with the password of --principal read from `FILE`", Destination: &a.flags.Update.PasswordFile},
+		&cli.StringFlag{Name: "krb5-conf", Usage: "krb5.conf `FILE` (default: $KRB5_CONFIG or /etc/krb5.conf)", Destination: &a.flags.Update.Krb5Conf},
+		&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find primaries (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
+		&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each answer", DefaultText: "10s", Destination: &a.flags.Timeout},
+		&cli.BoolFlag{Name: "dry-run", Usage: "print the UPDATE message for each zone and send nothing", Destination: &a.dryRun},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json", Destination: &a.output},
+	}
+}
+
+func publishCommand(e env) *cli.Command {
+	var a updateArgs
+	flags := append(updateFlags(&a),
+		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", Destination: &a.port},
+		&cli.IntFlag{Name: "ttl", Value: publish.DefaultTTL, Usage: "record `TTL` in seconds", Destination: &a.ttl},
+		&cli.IntFlag{Name: "priority", Usage: "SRV priority (KMS clients ignore it)", Destination: &a.priority},
+		&cli.IntFlag{Name: "weight", Usage: "SRV weight (KMS clients ignore it)", Destination: &a.weight},
+	)
+	return &cli.Command{
+		Name:      "publish",
+		Usage:     "add a KMS host's _vlmcs._tcp SRV record to zones (RFC 2136, TSIG or GSS-TSIG)",
+		UsageText: "kmsdns publish --zone ZONE [--zone ZONE]... --host FQDN [options]",
+		Description: `Adds _vlmcs._tcp.<zone> SRV <priority> <weight> <port> <host> to every zone
+given, as DnsDomainPublishList does on a KMS host. A record that already
+exists as asked is left alone; one for the same host with another port, TTL,
+priority or weight is replaced in the same UPDATE message. The primary is
+--server, the config, or the zone's SOA MNAME. After each update the records
+are read back from the primary. Exit 0 only if every zone succeeded.
+
+Credentials never go on the command line: TSIG keys come from a key file,
+or from --key-secret-file / $KMSDNS_TSIG_SECRET; GSS-TSIG uses your Kerberos
+ticket cache (kinit), a keytab, or a password file.
+
+Examples:
+   kmsdns publish --zone contoso.com --zone fabrikam.com --host kms1.contoso.com --key-file /etc/kmsdns/update.key
+   kmsdns publish --zone corp.contoso.com --host kms1.corp.contoso.com --gss --server dc1.corp.contoso.com
+   kmsdns publish --zone contoso.com --name emea --host kms-emea.contoso.com --dry-run
+   KMSDNS_TSIG_SECRET=... kmsdns publish --zone contoso.com --host kms1.contoso.com --key-name upd --key-algorithm hmac-sha256`,
+		Flags: flags,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("publish: %v (see kmsdns publish --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("publish: unexpected argument %q", c.Args().First())
+			}
+			return runUpdate(c, e, a, false)
+		},
+	}
+}
+
+func unpublishCommand(e env) *cli.Command {
+	var a updateArgs
+	flags := append(updateFlags(&a),
+		&cli.BoolFlag{Name: "force", Usage: "also remove the last KMS record of a name (its clients then fail with 0x8007232B)", Destination: &a.force},
+	)
+	return &cli.Command{
+		Name:      "unpublish",
+		Usage:     "remove a KMS host's _vlmcs._tcp SRV records from zones",
+		UsageText: "kmsdns unpublish --zone ZONE [--zone ZONE]... --host FQDN [options]",
+		Description: `Removes only the SRV records whose target is --host; other hosts' records are
+never touched. Each deletion carries an RFC 2136 prerequisite that the records
+are still as read, so a record that changed meanwhile is left alone. Removing
+the last KMS record of a name needs --force.
+
+Examples:
+   kmsdns unpublish --zone contoso.com --zone fabrikam.com --host kms-old.contoso.com --key-file /etc/kmsdns/update.key
+   kmsdns unpublish --config /etc/kmsdns/kmsdns.yaml --host kms-old.contoso.com --dry-run`,
+		Flags: flags,
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return usageError("unpublish: %v (see kmsdns unpublish --help)", err)
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("unpublish: unexpected argument %q", c.Args().First())
+			}
+			return runUpdate(c, e, a, true)
+		},
+	}
+}
+
+// loadUpdatePlan reads the config and merges the flags.
+func loadUpdatePlan(e env, a *updateArgs) (*config.UpdatePlan, error) {
+	if a.output != "table" && a.output != "json" {
+		return nil, usageError("--output: %q is not table or json", a.output)
+	}
+	var file *config.File
+	if a.configFile != "" {
+		var err error
+		if file, err = config.Load(a.configFile); err != nil {
+			return nil, &codeError{code: exitUsage, err: err}
+		}
+	}
+	a.flags.Zones = a.zones.Value()
+	plan, err := config.MergeUpdate(file, a.flags)
+	if err != nil {
+		return nil, &codeError{code: exitUsage, err: err}
+	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
+	}
+	return plan, nil
+}
+
+func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
+	cmd := "publish"
+	if remove {
+		cmd = "unpublish"
+	}
+	if a.host == "" {
+		return usageError("%s: --host is required (the KMS host's FQDN)", cmd)
+	}
+	host, err := publish.CheckHost(a.host)
+	if err != nil {
+		return usageError("%s: %v", cmd, err)
+	}
+	rec := publish.Record{Host: host}
+	if !remove {
+		for _, v := range []struct {
+			flag     string
+			val, max int
+			min      int
+		}{{"--port", a.port, 65535, 1}, {"--ttl", a.ttl, 2147483647, 1}, {"--priority", a.priority, 65535, 0}, {"--weight", a.weight, 65535, 0}} {
+			if v.val < v.min || v.val > v.max {
+				return usageError("%s: %s %d is not between %d and %d", cmd, v.flag, v.val, v.min, v.max)
+			}
+		}
+		rec = publish.Record{Host: host, Port: uint16(a.port), TTL: uint32(a.ttl), Priority: uint16(a.priority), Weight: uint16(a.weight)}
+		if rec, err = rec.Check(); err != nil {
+			return usageError("%s: %v", cmd, err)
+		}
+	}
+	if a.name != "" {
+		if err := config.CheckHost(a.name); err != nil {
+			return usageError("%s: --name: %v", cmd, err)
+		}
+	}
+	plan, err := loadUpdatePlan(e, &a)
+	if err != nil {
+		return err
+	}
+	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	if err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	defer func() {
+		if err := closeSigners(); err != nil {
+			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
+		}
+	}()
+	cl := publish.NewClient(publish.Options{Timeout: plan.Timeout})
+	defer cl.Close()
+	var plans []*publish.ZonePlan
+	if remove {
+		plans = cl.PlanUnpublish(c.Context, targets, a.name, rec.Host, a.force)
+	} else {
+		plans = cl.PlanPublish(c.Context, targets, a.name, rec)
+	}
+	if a.dryRun {
+		renderPlans(e.stdout, a.output, plans)
+		return planCode(plans)
+	}
+	results := cl.Apply(c.Context, plans)
+	if err := renderResults(e.stdout, a.output, results); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	return resultCode(results)
+}
+
+// planCode fails a dry run whose plans could not be made or are blocked.
+func planCode(plans []*publish.ZonePlan) error {
+	for _, p := range plans {
+		if p.Err != nil || p.Blocked {
+			return &codeError{code: exitErrors}
+		}
+	}
+	return nil
+}
+
+// resultCode is 0 only if every zone succeeded.
+func resultCode(results []publish.Result) error {
+	for _, r := range results {
+		if r.Err != nil || r.Action == publish.ActionFailed || r.Action == publish.ActionSkipped {
+			return &codeError{code: exitErrors}
+		}
+	}
+	return nil
+}
+
+type jsonPlan struct {
+	Zone    string `json:"zone"`
+	Server  string `json:"server"`
+	Action  string `json:"action"`
+	Note    string `json:"note,omitempty"`
+	Error   string `json:"error,omitempty"`
+	Blocked bool   `json:"blocked,omitempty"`
+	Update  string `json:"update,omitempty"`
+}
+
+func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) {
+	if format == "json" {
+		out := struct {
+			Version int        `json:"version"`
+			DryRun  bool       `json:"dry_run"`
+			Plans   []jsonPlan `json:"plans"`
+		}{Version: 1, DryRun: true, Plans: []jsonPlan{}}
+		for _, p := range plans {
+			jp := jsonPlan{Zone: p.Zone, Server: p.Server, Action: string(p.Action), Note: p.Note, Blocked: p.Blocked}
+			if p.Err != nil {
+				jp.Error = p.Err.Error()
+			} else if !p.Empty() {
+				jp.Update = p.Text()
+			}
+			out.Plans = append(out.Plans, jp)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		enc.Encode(out)
+		return
+	}
+	for _, p := range plans {
+		fmt.Fprintf(w, "zone %s on %s: %s", short(p.Zone), p.Server, p.Action)
+		if p.Err != nil {
+			fmt.Fprintf(w, ": %v", p.Err)
+		}
+		fmt.Fprintln(w)
+		if p.Note != "" {
+			fmt.Fprintf(w, "  %s\n", p.Note)
+		}
+		if !p.Empty() {
+			fmt.Fprint(w, indent(p.Text(), "  "))
+		}
+	}
+	fmt.Fprintln(w, "dry run: nothing was sent")
+}
+
+func indent(s, pre string) string {
+	var b strings.Builder
+	for _, l := range strings.SplitAfter(s, "\n") {
+		if l != "" {
+			b.WriteString(pre + l)
+		}
+	}
+	return b.String()
+}
+
+type jsonResult struct {
+	Zone     string `json:"zone"`
+	Server   string `json:"server"`
+	Action   string `json:"action"`
+	Answer   string `json:"answer,omitempty"`
+	Verified bool   `json:"verified"`
+	Note     string `json:"note,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+func renderResults(w io.Writer, format string, results []publish.Result) error {
+	if format == "json" {
+		out := struct {
+			Version int          `json:"version"`
+			Results []jsonResult `json:"results"`
+		}{Version: 1, Results: []jsonResult{}}
+		for _, r := range results {
+			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, Verified: r.Verified, Note: r.Note}
+			if r.Err != nil {
+				jr.Error = r.Err.Error()
+			}
+			out.Results = append(out.Results, jr)
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	t := newTable(w)
+	t.Header("ZONE", "SERVER", "ACTION", "ANSWER", "VERIFIED")
+	for _, r := range results {
+		verified := "-"
+		if r.Verified {
+			verified = "yes"
+		}
+		t.Append([]string{short(r.Zone), r.Server, string(r.Action), r.Answer, verified})
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for _, r := range results {
+		switch {
+		case r.Err != nil:
+			fmt.Fprintf(w, "%s: %v\n", short(r.Zone), r.Err)
+		case r.Note != "":
+			fmt.Fprintf(w, "%s: %s\n", short(r.Zone), r.Note)
+		}
+	}
+	return nil
+}
+

@@ -1,0 +1,337 @@
+package config
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/kmsdns/kmsdns/publish"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+// Update is how updates are sent to a zone: its primary and credentials.
+type Update struct {
+	// Server is the primary (host[:port]); the zone's SOA MNAME when empty.
+	Server string `yaml:"server"`
+	// ServerName is the primary's DNS host name, for GSS-TSIG when Server
+	// is an address.
+	ServerName string `yaml:"server-name"`
+	// KeyFile and KeyName: a TSIG key (tsig-keygen format).
+	KeyFile string `yaml:"key-file"`
+	KeyName string `yaml:"key-name"`
+	// GSS selects GSS-TSIG; Keytab + Principal, PasswordFile + Principal,
+	// or the user's credential cache.
+	GSS          bool   `yaml:"gss"`
+	Keytab       string `yaml:"keytab"`
+	Principal    string `yaml:"principal"`
+	PasswordFile string `yaml:"password-file"`
+	Krb5Conf     string `yaml:"krb5-conf"`
+}
+
+func (u *Update) relative(rel func(string) string) {
+	u.KeyFile, u.Keytab, u.PasswordFile, u.Krb5Conf = rel(u.KeyFile), rel(u.Keytab), rel(u.PasswordFile), rel(u.Krb5Conf)
+}
+
+func (u Update) check() error {
+	if err := CheckServer(u.Server); err != nil {
+		return fmt.Errorf("server: %w", err)
+	}
+	if u.ServerName != "" {
+		if err := CheckHost(u.ServerName); err != nil {
+			return fmt.Errorf("server-name: %w", err)
+		}
+	}
+	if u.GSS && u.KeyFile != "" {
+		return errors.New("gss: set together with key-file: choose TSIG or GSS-TSIG")
+	}
+	if (u.Keytab != "" || u.PasswordFile != "") && u.Principal == "" {
+		return errors.New("principal: needed with keytab or password-file")
+	}
+	if u.Keytab != "" && u.PasswordFile != "" {
+		return errors.New("keytab: set together with password-file: choose one")
+	}
+	return nil
+}
+
+// UpdateFlags are the command-line settings of publish, unpublish and cleanup.
+type UpdateFlags struct {
+	Zones    []string
+	Update   Update
+	Resolver string
+	Timeout  time.Duration
+	// KeyAlgorithm with Update.KeyName and a secret from SecretFile or
+	// the KMSDNS_TSIG_SECRET environment variable gives a key without a
+	// key file.
+	KeyAlgorithm string
+	SecretFile   string
+}
+
+// SecretEnv is the environment variable a TSIG secret may come from.
+const SecretEnv = "KMSDNS_TSIG_SECRET"
+
+// UpdateTarget is one zone to update and how.
+type UpdateTarget struct {
+	Zone string
+	// Server is the primary, empty to find it from the SOA.
+	Server     string
+	ServerName string
+	Key        zone.Key
+	GSS        *publish.GSS
+}
+
+// UpdatePlan is what publish, unpublish and cleanup work on.
+type UpdatePlan struct {
+	Targets  []UpdateTarget
+	Resolver string
+	Timeout  time.Duration
+	// Warnings are things to tell the user before anything is sent
+	// (secret files readable by others).
+	Warnings []string
+}
+
+// MergeUpdate combines the file (may be nil) and flags, which win. Keys,
+// passwords and keytabs are read and checked here: nothing is sent on bad
+// input. The zones are the flags' --zone, or every zone of the file.
+func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
+	if f == nil {
+		f = &File{}
+	}
+	if err := fl.Update.check(); err != nil {
+		return nil, fmt.Errorf("--%w", err)
+	}
+	if err := CheckServer(fl.Resolver); err != nil {
+		return nil, fmt.Errorf("--resolver: %w", err)
+	}
+	if fl.Timeout < 0 {
+		return nil, errors.New("--timeout: must be positive")
+	}
+	byName := map[string]Zone{}
+	for _, z := range f.Zones {
+		if z.Name != "" {
+			byName[dns.CanonicalName(z.Name)] = z
+		}
+	}
+	var zones []Zone
+	if len(fl.Zones) > 0 {
+		for _, n := range fl.Zones {
+			if err := CheckHost(strings.TrimSuffix(n, ".")); err != nil {
+				return nil, fmt.Errorf("--zone: %w", err)
+			}
+			z, ok := byName[dns.CanonicalName(n)]
+			if !ok {
+				z = Zone{Name: n}
+			}
+			zones = append(zones, z)
+		}
+	} else {
+		for _, z := range f.Zones {
+			if z.Name != "" {
+				zones = append(zones, z)
+			}
+		}
+	}
+	if len(zones) == 0 {
+		return nil, errors.New("no zones: give --zone (repeatable) or a --config file with zones")
+	}
+	p := &UpdatePlan{
+		Resolver: firstS(fl.Resolver, f.Defaults.Resolver),
+		Timeout:  time.Duration(first(int64(fl.Timeout), int64(f.Defaults.Timeout))),
+	}
+	keyFiles := map[string][]zone.Key{}
+	warned := map[string]bool{}
+	warn := func(path string) {
+		if w := SecretFileWarning(path); w != "" && !warned[path] {
+			warned[path] = true
+			p.Warnings = append(p.Warnings, w)
+		}
+	}
+	for _, z := range zones {
+		u := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
+		t := UpdateTarget{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
+		if err := u.check(); err != nil {
+			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+		}
+		switch {
+		case u.GSS || u.Keytab != "" || u.PasswordFile != "":
+			g := &publish.GSS{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, Timeout: p.Timeout}
+			if u.Keytab != "" {
+				if _, err := os.Stat(u.Keytab); err != nil {
+					return nil, fmt.Errorf("zone %s: keytab: %w", z.Name, err)
+				}
+				warn(u.Keytab)
+			}
+			if u.PasswordFile != "" {
+				b, err := os.ReadFile(u.PasswordFile)
+				if err != nil {
+					return nil, fmt.Errorf("zone %s: password file: %w", z.Name, err)
+				}
+				g.Password = strings.TrimRight(string(b), "\r\n")
+				if g.Password == "" {
+					return nil, fmt.Errorf("zone %s: password file %s is empty", z.Name, u.PasswordFile)
+				}
+				warn(u.PasswordFile)
+			}
+			if u.Krb5Conf != "" {
+				if _, err := os.Stat(u.Krb5Conf); err != nil {
+					return nil, fmt.Errorf("zone %s: krb5.conf: %w", z.Name, err)
+				}
+			}
+			t.GSS = g
+		case u.KeyFile != "":
+			ks, ok := keyFiles[u.KeyFile]
+			if !ok {
+				var err error
+				if ks, err = zone.ReadKeyFile(u.KeyFile); err != nil {
+					return nil, err
+				}
+				keyFiles[u.KeyFile] = ks
+				warn(u.KeyFile)
+			}
+			k, err := zone.FindKey(ks, u.KeyName, u.KeyFile)
+			if err != nil {
+				return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+			}
+			t.Key = k
+		case u.KeyName != "":
+			secret, err := readSecret(fl.SecretFile)
+			if err != nil {
+				return nil, err
+			}
+			if fl.SecretFile != "" {
+				warn(fl.SecretFile)
+			}
+			if fl.KeyAlgorithm == "" {
+				return nil, errors.New("--key-name without --key-file needs --key-algorithm (hmac-sha256, ...)")
+			}
+			k, err := zone.NewKey(u.KeyName, fl.KeyAlgorithm, secret)
+			if err != nil {
+				return nil, err
+			}
+			t.Key = k
+		}
+		p.Targets = append(p.Targets, t)
+	}
+	return p, nil
+}
+
+// readSecret reads a base64 TSIG secret from a file or SecretEnv.
+func readSecret(file string) (string, error) {
+	if file != "" {
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return "", fmt.Errorf("--key-secret-file: %w", err)
+		}
+		return strings.TrimSpace(string(b)), nil
+	}
+	if s := os.Getenv(SecretEnv); s != "" {
+		return strings.TrimSpace(s), nil
+	}
+	return "", fmt.Errorf("--key-name without --key-file: give the secret with --key-secret-file or the %s environment variable (never on the command line)", SecretEnv)
+}
+
+// mergeUpdate takes each field from the first of flag, zone, defaults that
+// sets it. The credential kind is taken as a whole, so that a zone's GSS
+// setting is not mixed with a default TSIG key.
+func mergeUpdate(fl, z, d Update) Update {
+	u := Update{
+		Server:     firstS(fl.Server, z.Server, d.Server),
+		ServerName: firstS(fl.ServerName, z.ServerName, d.ServerName),
+		Krb5Conf:   firstS(fl.Krb5Conf, z.Krb5Conf, d.Krb5Conf),
+	}
+	for _, src := range []Update{fl, z, d} {
+		if src.GSS || src.KeyFile != "" || src.KeyName != "" || src.Keytab != "" || src.PasswordFile != "" {
+			u.GSS, u.KeyFile, u.KeyName = src.GSS, src.KeyFile, src.KeyName
+			u.Keytab, u.Principal, u.PasswordFile = src.Keytab, src.Principal, src.PasswordFile
+			break
+		}
+	}
+	return u
+}
+
+// SecretFileWarning says when a file holding a secret can be read by
+// other users, or "" when it cannot.
+func SecretFileWarning(path string) string {
+	fi, err := os.Stat(path)
+	if err != nil || fi.Mode()&fs.ModePerm&0o077 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%s holds a secret but is readable by other users (mode %#o): chmod 600 %s", path, fi.Mode()&fs.ModePerm, path)
+}
+
+// PublishTargets finds each zone's primary where none is given (SOA
+// MNAME), works out the server host names GSS-TSIG needs, and builds the
+// signers: one per TSIG key, one per GSS-TSIG credential (so one context
+// per server is negotiated and reused across zones). close deletes the
+// GSS contexts.
+func (p *UpdatePlan) PublishTargets(ctx context.Context) (targets []publish.Target, close func() error, err error) {
+	targets = make([]publish.Target, len(p.Targets))
+	for i, t := range p.Targets {
+		targets[i] = publish.Target{Zone: t.Zone}
+		if t.Server != "" {
+			targets[i].Server = zone.HostPort(t.Server, "")
+		}
+	}
+	names, err := publish.Locate(ctx, targets, p.Resolver, p.Timeout)
+	if err != nil {
+		return nil, nil, err
+	}
+	gssByCred := map[string]*publish.GSS{}
+	var signers []publish.Signer
+	for i, t := range p.Targets {
+		switch {
+		case t.GSS != nil:
+			cred := strings.Join([]string{t.GSS.Principal, t.GSS.Keytab, t.GSS.Password, t.GSS.Krb5Conf}, "\x00")
+			g, ok := gssByCred[cred]
+			if !ok {
+				g = t.GSS
+				g.ServerNames = map[string]string{}
+				gssByCred[cred] = g
+				signers = append(signers, g)
+			}
+			server := targets[i].Server
+			name := t.ServerName
+			if name == "" {
+				name = names[server]
+			}
+			if name == "" {
+				if host, _, err := net.SplitHostPort(server); err == nil && net.ParseIP(host) == nil {
+					name = host
+				}
+			}
+			if name == "" {
+				// An address: the zone's primary may be that machine.
+				if mname, addr, err := zone.FindPrimary(ctx, t.Zone, p.Resolver, portOf(server), p.Timeout); err == nil && addr == server {
+					name = mname
+				}
+			}
+			if name != "" {
+				g.ServerNames[server] = name
+			}
+			targets[i].Signer = g
+		case !t.Key.IsZero():
+			targets[i].Signer = publish.TSIG{Key: t.Key}
+		}
+	}
+	close = func() error {
+		var errs []error
+		for _, s := range signers {
+			errs = append(errs, s.Close())
+		}
+		return errors.Join(errs...)
+	}
+	return targets, close, nil
+}
+
+func portOf(hostport string) string {
+	_, p, err := net.SplitHostPort(hostport)
+	if err != nil {
+		return ""
+	}
+	return p
+}
