@@ -338,4 +338,3 @@ func renderResults(w io.Writer, format string, results []publish.Result) error {
 	}
 	return nil
 }
-
