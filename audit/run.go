@@ -66,6 +66,9 @@ type Options struct {
 	// when zero. Each distinct target:port, and each address:port, is
 	// probed once.
 	Concurrency int
+	// Removed are records kmsdns cleanup removed (its state file): one that
+	// is back is reported as reappeared.
+	Removed []Removed
 	// Progress, when set, is told how many targets have been probed.
 	Progress func(done, total int)
 	// Now stamps the report; time.Now when nil.
@@ -104,6 +107,7 @@ func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
 	a.probeAll(ctx)
 	for _, r := range results {
 		rep.Findings = append(rep.Findings, a.zoneFindings(r)...)
+		rep.Findings = append(rep.Findings, reappeared(r, opts.Removed)...)
 	}
 	rep.Findings = append(rep.Findings, partialPublish(results, opts.Policy.PublishGroups)...)
 	rep.Targets = a.targets()

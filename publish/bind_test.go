@@ -329,3 +329,52 @@ func TestManySignedUpdatesOneConnection(t *testing.T) {
 		t.Logf("miekg/dns no longer shows the problem (%v): the workaround is harmless", rcodes)
 	}
 }
+
+// TestCleanupRecordEditedMeanwhile: a record edited between the audit (the
+// plan) and the update is skipped, not clobbered.
+func TestCleanupRecordEditedMeanwhile(t *testing.T) {
+	bind := startUpdatableBIND(t, "e.example")
+	ctx := t.Context()
+	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
+	defer cl.Close()
+	targets := []publish.Target{{Zone: "e.example", Server: bind.Addr}}
+	for _, h := range []string{"kms-ok.e.example", "kms-old.e.example"} {
+		cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: h, Port: 1688, TTL: 3600}))
+	}
+	old := zone.Record{Zone: "e.example.", Name: "_vlmcs._tcp.e.example.", TTL: 3600, Port: 1688, Target: "kms-old.e.example."}
+	plans := cl.PlanCleanup(ctx, targets, []publish.Removal{{Record: old, Check: "decommissioned"}}, nil, false)
+	if len(plans) != 1 || len(plans[0].Delete) != 1 {
+		t.Fatalf("plan: %+v", plans)
+	}
+	// Someone moves kms-old to another port meanwhile.
+	behindOurBack(t, bind.Addr, "e.example", "_vlmcs._tcp.e.example. 3600 IN SRV 0 0 1688 kms-old.e.example.", "_vlmcs._tcp.e.example. 3600 IN SRV 0 0 1700 kms-old.e.example.")
+	before := axfr(t, bind.Addr, "e.example")
+	rs := cl.Apply(ctx, []*publish.ZonePlan{plans[0].ZonePlan})
+	if rs[0].Action != publish.ActionSkipped || !errors.Is(rs[0].Err, publish.ErrChanged) {
+		t.Fatalf("%s", results(t, rs))
+	}
+	assertZone(t, bind.Addr, "e.example", before)
+}
+
+func TestBackupRoundTrip(t *testing.T) {
+	b := &publish.Backup{Created: time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC), Zones: []publish.BackupZone{
+		{Zone: "a.example.", Server: "127.0.0.1:53", Records: []zone.Record{{Zone: "a.example.", Name: "_vlmcs._tcp.a.example.", TTL: 3600, Priority: 1, Weight: 2, Port: 1688, Target: "kms.a.example."}}},
+		{Zone: "b.example.", Server: "[::1]:5353", Records: []zone.Record{{Zone: "b.example.", Name: "_vlmcs._tcp.emea.b.example.", TTL: 60, Port: 1689, Target: "kms.a.example."}}},
+	}}
+	var buf strings.Builder
+	if err := b.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	got, err := publish.ReadBackup(strings.NewReader(buf.String()), "b.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Zones) != 2 || got.Zones[1].Server != "[::1]:5353" || !slices.Equal(got.Zones[0].Records, b.Zones[0].Records) || !slices.Equal(got.Zones[1].Records, b.Zones[1].Records) {
+		t.Errorf("round trip:\n%s\n%+v", buf.String(), got)
+	}
+	for _, bad := range []string{"", "_vlmcs._tcp.a.example. 60 IN SRV 0 0 1688 k.\n", "; zone a.example. server x\nwww.a.example. 60 IN A 127.0.0.1\n", "; zone a.example. server x\n_vlmcs._tcp.b.example. 60 IN SRV 0 0 1688 k.\n"} {
+		if _, err := publish.ReadBackup(strings.NewReader(bad), "bad.zone"); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}

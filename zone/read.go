@@ -225,11 +225,13 @@ func readFiles(spec Spec) *Result {
 func discover(ctx context.Context, zone string, opts ReadOptions, timeout time.Duration) ([]string, error) {
 	resolver := opts.Resolver
 	if resolver == "" {
-		cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
-		if err != nil || len(cc.Servers) == 0 {
-			return nil, fmt.Errorf("zone %s: no server given and no resolver to find one (/etc/resolv.conf: %v)", zone, err)
+		r, err := DefaultResolver()
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: no server given, and %w", zone, err)
 		}
-		resolver = net.JoinHostPort(cc.Servers[0], cc.Port)
+		resolver = r
+	} else {
+		resolver = HostPort(resolver, "")
 	}
 	if timeout <= 0 {
 		timeout = DefaultTimeout

@@ -99,6 +99,20 @@ func (tr *TargetResolver) resolverAddr() (string, error) {
 	if tr.Resolver != "" {
 		return HostPort(tr.Resolver, ""), nil
 	}
+	return DefaultResolver()
+}
+
+// ResolverEnv names the environment variable that, when set, is the
+// default resolver (host[:port]) instead of /etc/resolv.conf's first
+// nameserver.
+const ResolverEnv = "KMSDNS_RESOLVER"
+
+// DefaultResolver is $KMSDNS_RESOLVER, or the first nameserver of
+// /etc/resolv.conf, as host:port.
+func DefaultResolver() (string, error) {
+	if r := os.Getenv(ResolverEnv); r != "" {
+		return HostPort(r, ""), nil
+	}
 	cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
 	if err != nil || len(cc.Servers) == 0 {
 		return "", fmt.Errorf("no resolver configured (/etc/resolv.conf: %v)", err)

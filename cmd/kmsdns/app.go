@@ -21,18 +21,23 @@ const (
 // env is what the commands may touch outside their arguments, so tests can
 // replace it.
 type env struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
 	now            func() time.Time
 	// stderrTTY says whether stderr is a terminal (progress is shown then).
 	stderrTTY bool
+	// stdinTTY says whether stdin is a terminal (cleanup asks then).
+	stdinTTY bool
+}
+
+func isTerminal(f *os.File) bool {
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
 func defaultEnv() env {
-	tty := false
-	if fi, err := os.Stderr.Stat(); err == nil {
-		tty = fi.Mode()&os.ModeCharDevice != 0
-	}
-	return env{stdout: os.Stdout, stderr: os.Stderr, now: time.Now, stderrTTY: tty}
+	return env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now,
+		stderrTTY: isTerminal(os.Stderr), stdinTTY: isTerminal(os.Stdin)}
 }
 
 // codeError carries an exit code; err may be nil when the output already
@@ -93,6 +98,7 @@ them for people (a table) or scripts (JSON), with exit codes for monitoring.`,
 			checkCommand(e),
 			publishCommand(e),
 			unpublishCommand(e),
+			cleanupCommand(e),
 		},
 	}
 }

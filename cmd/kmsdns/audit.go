@@ -23,6 +23,7 @@ type auditArgs struct {
 	decommissioned cli.StringSlice
 	approved       cli.StringSlice
 	output         string
+	statePath      string
 }
 
 func auditCommand(e env) *cli.Command {
@@ -71,6 +72,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "approved", Usage: "`HOST` allowed to be published; with any, others are reported (repeatable)", Destination: &a.approved},
 			&cli.DurationFlag{Name: "max-ttl", Usage: "TTL above which long-ttl is reported", DefaultText: "24h", Destination: &a.flags.MaxTTL},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
+			&cli.StringFlag{Name: "state", Usage: "kmsdns cleanup's state `FILE`: removed records that are back are reported", DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("audit: %v (see kmsdns audit --help)", err)
@@ -113,7 +115,17 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if c.Context.Err() != nil {
 		return &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
 	}
-	rep := audit.Run(c.Context, results, auditOptions(plan, e, prog))
+	aopts := auditOptions(plan, e, prog)
+	statePath := a.statePath
+	if statePath == "" {
+		statePath = audit.DefaultStatePath()
+	}
+	state, err := audit.LoadState(statePath)
+	if err != nil {
+		return &codeError{code: exitUsage, err: err}
+	}
+	aopts.Removed = state.Removed
+	rep := audit.Run(c.Context, results, aopts)
 	prog.finish()
 	if err := render(e.stdout, a.output, rep); err != nil {
 		return &codeError{code: exitErrors, err: err}

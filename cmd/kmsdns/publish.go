@@ -4,10 +4,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
+	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 )
 
@@ -26,6 +29,7 @@ type updateArgs struct {
 	force      bool
 	dryRun     bool
 	output     string
+	fromFile   string
 }
 
 // updateFlags are the flags publish and unpublish share.
@@ -60,6 +64,7 @@ func publishCommand(e env) *cli.Command {
 		&cli.IntFlag{Name: "ttl", Value: publish.DefaultTTL, Usage: "record `TTL` in seconds", Destination: &a.ttl},
 		&cli.IntFlag{Name: "priority", Usage: "SRV priority (KMS clients ignore it)", Destination: &a.priority},
 		&cli.IntFlag{Name: "weight", Usage: "SRV weight (KMS clients ignore it)", Destination: &a.weight},
+		&cli.StringFlag{Name: "from-file", Usage: "restore the records of a kmsdns cleanup `BACKUP` file (zones and servers from the file; --server overrides)", Destination: &a.fromFile},
 	)
 	return &cli.Command{
 		Name:      "publish",
@@ -80,6 +85,7 @@ Examples:
    kmsdns publish --zone contoso.com --zone fabrikam.com --host kms1.contoso.com --key-file /etc/kmsdns/update.key
    kmsdns publish --zone corp.contoso.com --host kms1.corp.contoso.com --gss --server dc1.corp.contoso.com
    kmsdns publish --zone contoso.com --name emea --host kms-emea.contoso.com --dry-run
+   kmsdns publish --from-file kmsdns-backup-20261122-090000.zone --key-file /etc/kmsdns/update.key
    KMSDNS_TSIG_SECRET=... kmsdns publish --zone contoso.com --host kms1.contoso.com --key-name upd --key-algorithm hmac-sha256`,
 		Flags: flags,
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
@@ -88,6 +94,9 @@ Examples:
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("publish: unexpected argument %q", c.Args().First())
+			}
+			if a.fromFile != "" {
+				return runRestore(c, e, a)
 			}
 			return runUpdate(c, e, a, false)
 		},
@@ -206,10 +215,37 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		return planCode(plans)
 	}
 	results := cl.Apply(c.Context, plans)
+	if !remove {
+		forgetRepublished(e, plans, results)
+	}
 	if err := renderResults(e.stdout, a.output, results); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return resultCode(results)
+}
+
+// forgetRepublished drops from cleanup's state the records published again
+// on purpose, so that audit does not report them as reappeared.
+func forgetRepublished(e env, plans []*publish.ZonePlan, results []publish.Result) {
+	path := audit.DefaultStatePath()
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	state, err := audit.LoadState(path)
+	if err != nil {
+		return
+	}
+	n := len(state.Removed)
+	for i, r := range results {
+		if r.Err == nil {
+			state.Forget(plans[i].Add...)
+		}
+	}
+	if len(state.Removed) != n {
+		if err := state.Save(path); err != nil {
+			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
+		}
+	}
 }
 
 // planCode fails a dry run whose plans could not be made or are blocked.
@@ -337,4 +373,68 @@ func renderResults(w io.Writer, format string, results []publish.Result) error {
 		}
 	}
 	return nil
+}
+
+// runRestore puts back the records of a cleanup backup.
+func runRestore(c *cli.Context, e env, a updateArgs) error {
+	if a.host != "" || a.name != "" {
+		return usageError("publish: --from-file restores the records in the file; it takes no --host or --name")
+	}
+	f, err := os.Open(a.fromFile)
+	if err != nil {
+		return usageError("publish: --from-file: %v", err)
+	}
+	b, err := publish.ReadBackup(f, a.fromFile)
+	f.Close()
+	if err != nil {
+		return usageError("publish: %v", err)
+	}
+	zones := a.zones.Value()
+	a.zones = *cli.NewStringSlice()
+	for _, z := range b.Zones {
+		a.zones.Set(z.Zone)
+	}
+	if len(zones) > 0 {
+		return usageError("publish: --from-file takes its zones from the file; no --zone")
+	}
+	plan, err := loadUpdatePlan(e, &a)
+	if err != nil {
+		return err
+	}
+	for i := range plan.Targets {
+		if plan.Targets[i].Server == "" {
+			plan.Targets[i].Server = b.Zones[i].Server
+		}
+	}
+	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	if err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	defer func() {
+		if err := closeSigners(); err != nil {
+			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
+		}
+	}()
+	signers := map[string]publish.Signer{}
+	servers := map[string]string{}
+	for _, t := range targets {
+		signers[dns.CanonicalName(t.Zone)] = t.Signer
+		servers[dns.CanonicalName(t.Zone)] = t.Server
+	}
+	for i := range b.Zones {
+		b.Zones[i].Server = servers[b.Zones[i].Zone]
+	}
+	cl := publish.NewClient(publish.Options{Timeout: plan.Timeout})
+	defer cl.Close()
+	plans := cl.PlanRestoreFrom(c.Context, b, "", func(z string) publish.Signer { return signers[z] })
+	if a.dryRun {
+		renderPlans(e.stdout, a.output, plans)
+		return planCode(plans)
+	}
+	results := cl.Apply(c.Context, plans)
+	forgetRepublished(e, plans, results)
+	if err := renderResults(e.stdout, a.output, results); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	return resultCode(results)
 }

@@ -153,6 +153,14 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	}
 	for _, z := range zones {
 		u := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
+		// Without an update server, the server the zone is read from,
+		// then the SOA MNAME; without update credentials, the key the
+		// zone is read with.
+		u.Server = firstS(u.Server, z.Server, f.Defaults.Server)
+		if !u.GSS && u.KeyFile == "" && u.KeyName == "" && u.Keytab == "" && u.PasswordFile == "" {
+			u.KeyFile = firstS(z.KeyFile, f.Defaults.KeyFile)
+			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
+		}
 		t := UpdateTarget{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)

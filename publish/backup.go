@@ -1,0 +1,168 @@
+package publish
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+// Backup is the set of records a cleanup is about to remove, per zone, in
+// a file that kmsdns publish --from-file restores.
+type Backup struct {
+	Created time.Time
+	Zones   []BackupZone
+}
+
+// BackupZone is one zone's removed records and the server they came from.
+type BackupZone struct {
+	Zone    string
+	Server  string
+	Records []zone.Record
+}
+
+// Write renders the backup in zone-file format: each zone's records under
+// a comment naming the zone and server, names fully qualified.
+func (b *Backup) Write(w io.Writer) error {
+	bw := bufio.NewWriter(w)
+	fmt.Fprintf(bw, "; kmsdns cleanup backup, %s\n", b.Created.UTC().Format(time.RFC3339))
+	fmt.Fprintf(bw, "; restore with: kmsdns publish --from-file FILE (with credentials to update these zones)\n")
+	for _, z := range b.Zones {
+		fmt.Fprintf(bw, "\n; zone %s server %s\n", z.Zone, z.Server)
+		for _, r := range z.Records {
+			fmt.Fprintln(bw, r.String())
+		}
+	}
+	return bw.Flush()
+}
+
+// WriteFile writes the backup to path, creating it (it must not exist),
+// and syncs it to disk before returning, so no update is sent before the
+// backup is safe.
+func (b *Backup) WriteFile(path string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	if err := b.Write(f); err != nil {
+		f.Close()
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	// Sync the directory too, so the new file's entry survives a crash.
+	if d, err := os.Open(filepath.Dir(path)); err == nil {
+		d.Sync()
+		d.Close()
+	}
+	return nil
+}
+
+// ReadBackup parses a backup file written by Write.
+func ReadBackup(r io.Reader, file string) (*Backup, error) {
+	b := &Backup{}
+	sc := bufio.NewScanner(r)
+	var cur *BackupZone
+	line := 0
+	for sc.Scan() {
+		line++
+		s := strings.TrimSpace(sc.Text())
+		switch {
+		case s == "":
+			continue
+		case strings.HasPrefix(s, ";"):
+			f := strings.Fields(strings.TrimPrefix(s, ";"))
+			if len(f) == 4 && f[0] == "zone" && f[2] == "server" {
+				b.Zones = append(b.Zones, BackupZone{Zone: dns.CanonicalName(f[1]), Server: f[3]})
+				cur = &b.Zones[len(b.Zones)-1]
+			}
+			continue
+		}
+		if cur == nil {
+			return nil, fmt.Errorf("%s:%d: a record before any \"; zone Z server S\" line", file, line)
+		}
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", file, line, err)
+		}
+		srv, ok := rr.(*dns.SRV)
+		if !ok || !zone.IsKMSName(srv.Hdr.Name) || !dns.IsSubDomain(cur.Zone, dns.CanonicalName(srv.Hdr.Name)) {
+			return nil, fmt.Errorf("%s:%d: not a _vlmcs._tcp SRV record of zone %s", file, line, cur.Zone)
+		}
+		cur.Records = append(cur.Records, zone.Record{Zone: cur.Zone, Name: dns.CanonicalName(srv.Hdr.Name), TTL: srv.Hdr.Ttl,
+			Priority: srv.Priority, Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(b.Zones) == 0 {
+		return nil, fmt.Errorf("%s: not a kmsdns backup (no \"; zone Z server S\" line)", file)
+	}
+	return b, nil
+}
+
+// PlanRestore plans adding back every record of a backup zone that the
+// zone lacks now (current maps owner names to their records).
+func PlanRestore(zoneName, server string, records []zone.Record, current map[string][]zone.Record) *ZonePlan {
+	p := &ZonePlan{Zone: dns.CanonicalName(zoneName), Server: server, Current: current}
+	for _, r := range records {
+		if slices.ContainsFunc(current[r.Name], func(c zone.Record) bool { return sameRR(c, r) }) {
+			continue
+		}
+		p.Add = append(p.Add, r)
+	}
+	switch {
+	case len(p.Add) == 0:
+		p.Action, p.Note = ActionAlreadyPresent, "every backed-up record is present: nothing to send"
+	default:
+		p.Action = ActionAdded
+		p.Note = fmt.Sprintf("restores %d record(s) from the backup", len(p.Add))
+	}
+	return p
+}
+
+// PlanRestoreFrom reads the current records of each backup zone from its
+// primary (server overrides the backup's when not empty) and plans the
+// restore.
+func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, server string, signer func(zoneName string) Signer) []*ZonePlan {
+	var plans []*ZonePlan
+	for _, z := range b.Zones {
+		srv := z.Server
+		if server != "" {
+			srv = server
+		}
+		current := map[string][]zone.Record{}
+		var err error
+		for _, r := range z.Records {
+			if _, ok := current[r.Name]; ok {
+				continue
+			}
+			if current[r.Name], err = cl.Current(ctx, srv, z.Zone, r.Name); err != nil {
+				break
+			}
+		}
+		if err != nil {
+			plans = append(plans, &ZonePlan{Zone: z.Zone, Server: srv, Action: ActionFailed, Err: err})
+			continue
+		}
+		p := PlanRestore(z.Zone, srv, z.Records, current)
+		if signer != nil {
+			p.Signer = signer(z.Zone)
+		}
+		plans = append(plans, p)
+	}
+	return plans
+}
