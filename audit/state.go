@@ -202,4 +202,3 @@ func (r *Report) CleanupCandidates(hosts []string, includeUnreachable bool) []Ca
 	}
 	return out
 }
-

@@ -361,4 +361,3 @@ func renderCleanupPlan(w io.Writer, plans []*publish.CleanupPlan, replace *publi
 		fmt.Fprintf(w, "\nNot cleaned, could not be read: %s\n", u)
 	}
 }
-

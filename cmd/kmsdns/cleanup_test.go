@@ -150,7 +150,9 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 				t.Errorf("%s still holds %s", z, r)
 			}
 		}
-		if !slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "_vlmcs._tcp.emea."+z) && strings.Contains(r, "kms-ok") }) {
+		if !slices.ContainsFunc(got, func(r string) bool {
+			return strings.Contains(r, "_vlmcs._tcp.emea."+z) && strings.Contains(r, "kms-ok")
+		}) {
 			t.Errorf("%s lost its healthy record: %v", z, got)
 		}
 	}
@@ -207,7 +209,7 @@ func TestCleanupReplaceWithOneMessage(t *testing.T) {
 
 func TestCleanupGuardsAndOptIns(t *testing.T) {
 	l := startCleanupLab(t, map[string]string{
-		"g1.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-old\n",                                 // only the failed host
+		"g1.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-old\n",                                      // only the failed host
 		"g2.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-ok\n_vlmcs._tcp IN SRV 0 0 PORT kms-gone\n", // an unreachable host
 		"g3.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-ok\n_vlmcs._tcp IN SRV 0 0 PORT stale\n",    // unresolvable: removed without asking
 	})
