@@ -28,6 +28,7 @@
 //	zone-unreadable      error     neither transfer nor direct queries gave an answer
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
+//	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
 //
 // Network access happens only through the Resolver and Prober handed to
 // Run: *zone.TargetResolver and probe.Prober, or test doubles.
