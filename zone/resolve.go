@@ -224,8 +224,9 @@ func appendAddr(addrs []netip.Addr, ip net.IP) []netip.Addr {
 // far: only those names are kept, so memory follows the KMS targets, not
 // the zone.
 type fileIndex struct {
-	mu    sync.Mutex
-	known map[string]*nameInfo
+	mu     sync.Mutex
+	known  map[string]*nameInfo
+	primed bool
 }
 
 type nameInfo struct {
@@ -298,24 +299,49 @@ func (tr *TargetResolver) resolveOutside(ctx context.Context, name string) Resol
 	return tr.resolveAt(ctx, resolver, true, name)
 }
 
-// lookup returns what the files say about name, scanning them once for
-// every name not yet known.
+// lookup returns what the files say about name. The first lookup scans
+// the files once for every target of the zone's records; a name not
+// among them (the end of an alias) costs a scan of its own.
 func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
+	if !idx.primed {
+		idx.primed = true
+		want := map[string]*nameInfo{}
+		for _, rec := range r.Records {
+			if rec.Target != "." {
+				want[rec.Target] = &nameInfo{}
+			}
+		}
+		want[name] = &nameInfo{}
+		if err := scanFiles(r, want); err != nil {
+			return nil, err
+		}
+		for n, info := range want {
+			idx.known[n] = info
+		}
+	}
 	if info, ok := idx.known[name]; ok {
 		return info, nil
 	}
-	info := &nameInfo{}
-	idx.known[name] = info
-	for _, f := range r.Files {
-		if err := scanFileFor(f, r.Zone, name, info); err != nil {
-			return nil, err
-		}
+	want := map[string]*nameInfo{name: {}}
+	if err := scanFiles(r, want); err != nil {
+		return nil, err
 	}
-	return info, nil
+	idx.known[name] = want[name]
+	return want[name], nil
 }
 
-// scanFileFor reads a zone file and fills info for name.
-func scanFileFor(path, origin, name string, info *nameInfo) error {
+func scanFiles(r *Result, want map[string]*nameInfo) error {
+	for _, f := range r.Files {
+		if err := scanFileFor(f, r.Zone, want); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanFileFor reads a zone file and fills in what it says of each name
+// in want.
+func scanFileFor(path, origin string, want map[string]*nameInfo) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("zone file: %w", err)
@@ -330,9 +356,14 @@ func scanFileFor(path, origin, name string, info *nameInfo) error {
 	}
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		owner := dns.CanonicalName(rr.Header().Name)
-		if owner != name {
-			if !info.exists && dns.IsSubDomain(name, owner) {
-				info.exists = true // an empty non-terminal exists too
+		info := want[owner]
+		if info == nil {
+			// An empty non-terminal exists too: mark the ancestors of owner
+			// that are looked up.
+			for off, end := dns.NextLabel(owner, 0); !end; off, end = dns.NextLabel(owner, off) {
+				if anc := want[owner[off:]]; anc != nil {
+					anc.exists = true
+				}
 			}
 			continue
 		}

@@ -11,8 +11,9 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"testing"
 	"time"
+
+	"github.com/kmsdns/kmsdns/internal/testserver"
 )
 
 // Behaviour of a simulated host.
@@ -51,7 +52,7 @@ type Host struct {
 func (h *Host) Connections() int { return int(h.conns.Load()) }
 
 // Start listens on ip:port (port 0 picks one) and serves b until the test ends.
-func Start(t testing.TB, ip string, port int, b Behaviour) *Host {
+func Start(t testserver.TB, ip string, port int, b Behaviour) *Host {
 	t.Helper()
 	l, err := net.Listen("tcp", net.JoinHostPort(ip, strconv.Itoa(port)))
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"testing"
 	"time"
 )
 
@@ -25,7 +24,7 @@ type KDC struct {
 
 // StartKDC creates a realm (upper-case) in a temporary directory and starts
 // krb5kdc for it on 127.0.0.1, UDP and TCP, on a free high port.
-func StartKDC(t testing.TB, realm string) *KDC {
+func StartKDC(t TB, realm string) *KDC {
 	t.Helper()
 	bin := Binary(t, "krb5kdc", "krb5-kdc")
 	kdbUtil := Binary(t, "kdb5_util", "krb5-kdc")
@@ -89,7 +88,7 @@ func StartKDC(t testing.TB, realm string) *KDC {
 	return k
 }
 
-func (k *KDC) run(t testing.TB, name string, args ...string) {
+func (k *KDC) run(t TB, name string, args ...string) {
 	t.Helper()
 	cmd := exec.Command(name, args...)
 	cmd.Env = k.env
@@ -100,7 +99,7 @@ func (k *KDC) run(t testing.TB, name string, args ...string) {
 
 // AddPrincipal creates principal (without realm) with a random key and
 // returns the path of a keytab holding its key.
-func (k *KDC) AddPrincipal(t testing.TB, principal string) string {
+func (k *KDC) AddPrincipal(t TB, principal string) string {
 	t.Helper()
 	kt := filepath.Join(t.TempDir(), strings.NewReplacer("/", "_", "@", "_").Replace(principal)+".keytab")
 	k.run(t, k.kadmin, "-r", k.Realm, "-q", "addprinc -randkey "+principal)
@@ -109,7 +108,7 @@ func (k *KDC) AddPrincipal(t testing.TB, principal string) string {
 }
 
 // AddPasswordPrincipal creates principal with a password.
-func (k *KDC) AddPasswordPrincipal(t testing.TB, principal, password string) {
+func (k *KDC) AddPasswordPrincipal(t TB, principal, password string) {
 	t.Helper()
 	k.run(t, k.kadmin, "-r", k.Realm, "-q", fmt.Sprintf("addprinc -pw %s %s", password, principal))
 }

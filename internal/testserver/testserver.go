@@ -21,7 +21,6 @@ import (
 	"strings"
 	"sync"
 	"syscall"
-	"testing"
 	"time"
 
 	"github.com/miekg/dns"
@@ -34,7 +33,7 @@ const RequireEnv = "KMSDNS_REQUIRE_SERVERS"
 // Binary returns the path of a server program, looking in PATH and then in
 // /usr/sbin and /usr/bin (where Debian installs them). When it is missing
 // the test is skipped, or fails when RequireEnv is set.
-func Binary(t testing.TB, name, pkg string) string {
+func Binary(t TB, name, pkg string) string {
 	t.Helper()
 	if p, err := exec.LookPath(name); err == nil {
 		return p
@@ -55,13 +54,13 @@ func Binary(t testing.TB, name, pkg string) string {
 var portMu sync.Mutex
 
 // FreePort returns a port that is free on 127.0.0.1 for both TCP and UDP.
-func FreePort(t testing.TB) int {
+func FreePort(t TB) int {
 	t.Helper()
 	return FreePortOn(t, "127.0.0.1")
 }
 
 // FreePortOn returns a port free for TCP and UDP on every address given.
-func FreePortOn(t testing.TB, ips ...string) int {
+func FreePortOn(t TB, ips ...string) int {
 	t.Helper()
 	portMu.Lock()
 	defer portMu.Unlock()
@@ -124,7 +123,7 @@ func (s *Server) PID() int { return s.cmd.Process.Pid }
 func (s *Server) Log() string { return s.out.String() }
 
 // start runs the program and registers its stop.
-func start(t testing.TB, name, dir, ip string, port int, bin string, args ...string) *Server {
+func start(t TB, name, dir, ip string, port int, bin string, args ...string) *Server {
 	t.Helper()
 	return startEnv(t, name, dir, ip, port, nil, bin, args...)
 }
@@ -132,7 +131,7 @@ func start(t testing.TB, name, dir, ip string, port int, bin string, args ...str
 func dialTCP(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, time.Second) }
 
 // startEnv is start with an environment (nil: inherit).
-func startEnv(t testing.TB, name, dir, ip string, port int, env []string, bin string, args ...string) *Server {
+func startEnv(t TB, name, dir, ip string, port int, env []string, bin string, args ...string) *Server {
 	t.Helper()
 	out := &lockedBuffer{}
 	cmd := exec.Command(bin, args...)
@@ -163,7 +162,7 @@ func startEnv(t testing.TB, name, dir, ip string, port int, env []string, bin st
 
 // WaitZones waits until the server answers SOA queries for every zone
 // authoritatively, or fails the test after timeout.
-func (s *Server) WaitZones(t testing.TB, timeout time.Duration, zones ...string) {
+func (s *Server) WaitZones(t TB, timeout time.Duration, zones ...string) {
 	t.Helper()
 	deadline := time.Now().Add(timeout)
 	c := &dns.Client{Timeout: 500 * time.Millisecond}
@@ -189,7 +188,7 @@ func (s *Server) WaitZones(t testing.TB, timeout time.Duration, zones ...string)
 	}
 }
 
-func writeFile(t testing.TB, path, content string) {
+func writeFile(t TB, path, content string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
 		t.Fatal(err)
@@ -210,7 +209,7 @@ func (k Key) BINDClause() string {
 
 // WriteKeyFile writes the key as tsig-keygen does, mode 0600, and returns
 // the path.
-func (k Key) WriteKeyFile(t testing.TB, dir string) string {
+func (k Key) WriteKeyFile(t TB, dir string) string {
 	t.Helper()
 	p := filepath.Join(dir, k.Name+".key")
 	writeFile(t, p, k.BINDClause())
@@ -236,7 +235,7 @@ type Zone struct {
 
 func (z Zone) fileName() string { return z.Name + ".zone" }
 
-func (z Zone) prepare(t testing.TB, dir string) string {
+func (z Zone) prepare(t TB, dir string) string {
 	if z.File != "" {
 		return z.File
 	}
@@ -265,7 +264,7 @@ type BINDConfig struct {
 }
 
 // StartBIND starts named with cfg and waits until it serves every zone.
-func StartBIND(t testing.TB, cfg BINDConfig) *Server {
+func StartBIND(t TB, cfg BINDConfig) *Server {
 	t.Helper()
 	bin := Binary(t, "named", "bind9")
 	dir := t.TempDir()
@@ -330,7 +329,7 @@ type KnotConfig struct {
 
 // StartKnot starts knotd with cfg and waits until it serves every zone.
 // A zone's Transfer is "any", "none" or "key NAME".
-func StartKnot(t testing.TB, cfg KnotConfig) *Server {
+func StartKnot(t TB, cfg KnotConfig) *Server {
 	t.Helper()
 	bin := Binary(t, "knotd", "knot")
 	dir := t.TempDir()
@@ -433,7 +432,7 @@ type PowerDNSConfig struct {
 // StartPowerDNS starts pdns_server with an SQLite database holding the
 // zones (loaded with pdnsutil), dynamic updates on, and each zone's
 // Update key allowed to update it (TSIG-ALLOW-DNSUPDATE).
-func StartPowerDNS(t testing.TB, cfg PowerDNSConfig) *Server {
+func StartPowerDNS(t TB, cfg PowerDNSConfig) *Server {
 	t.Helper()
 	bin := Binary(t, "pdns_server", "pdns-server")
 	util := Binary(t, "pdnsutil", "pdns-server")
