@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kmsdns/kmsdns/zone"
@@ -90,54 +91,117 @@ func (cl *Client) drop(server string) {
 // Current reads the KMS records at name (an owner name) from server.
 func (cl *Client) Current(ctx context.Context, server, zoneName, name string) ([]zone.Record, error) {
 	zoneName = dns.CanonicalName(zoneName)
-	fail := func(err error) error {
-		return fmt.Errorf("zone %s: reading %s from %s: %w", strings.TrimSuffix(zoneName, "."), name, server, err)
-	}
-	c, err := cl.conn(ctx, server)
+	recs, err := queryOwner(ctx, server, zoneName, name, cl.opts.Timeout)
 	if err != nil {
-		return nil, fail(err)
-	}
-	recs, err := readOwner(ctx, c, zoneName, name)
-	if err != nil {
-		cl.drop(server)
-		return nil, fail(err)
+		return nil, fmt.Errorf("zone %s: reading %s from %s: %w", strings.TrimSuffix(zoneName, "."), name, server, err)
 	}
 	return recs, nil
 }
 
-// Apply sends the plans, one message per zone, one at a time, and
-// verifies each change by reading the records back. A failure in one zone
-// does not stop the others.
+// ownerReq is one RRset to read.
+type ownerReq struct{ server, zone, name string }
+
+// readConcurrency bounds the reads in flight at once.
+const readConcurrency = 16
+
+// currents reads many RRsets at once (reads need no ordering, unlike
+// updates). Errors name zone, owner and server.
+func (cl *Client) currents(ctx context.Context, reqs []ownerReq) ([][]zone.Record, []error) {
+	recs := make([][]zone.Record, len(reqs))
+	errs := make([]error, len(reqs))
+	sem := make(chan struct{}, readConcurrency)
+	var wg sync.WaitGroup
+	for i, rq := range reqs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			recs[i], errs[i] = cl.Current(ctx, rq.server, rq.zone, rq.name)
+		}()
+	}
+	wg.Wait()
+	return recs, errs
+}
+
+// pending is an update the server accepted, waiting for its read-back.
+type pending struct {
+	i      int
+	sigErr error
+}
+
+// Apply sends the plans, one message per zone, one at a time, then reads
+// every changed name back and compares it with the plan. A failure in one
+// zone does not stop the others.
 func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 	results := make([]Result, len(plans))
+	var accepted []pending
 	for i, p := range plans {
 		r := Result{Zone: p.Zone, Server: p.Server, Action: p.Action, Note: p.Note}
+		results[i] = r
 		if p.Err != nil {
-			r.Action, r.Err, r.Answer = ActionFailed, p.Err, "nothing sent"
-			results[i] = r
+			results[i].Action, results[i].Err, results[i].Answer = ActionFailed, p.Err, "nothing sent"
 			continue
 		}
 		if p.Empty() {
-			r.Answer = "nothing sent"
-			results[i] = r
+			results[i].Answer = "nothing sent"
 			continue
 		}
 		c, err := cl.conn(ctx, p.Server)
 		if err != nil {
-			r.Action, r.Err = ActionFailed, fmt.Errorf("zone %s: connecting to %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err)
-			results[i] = r
+			results[i].Action, results[i].Err = ActionFailed, fmt.Errorf("zone %s: connecting to %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err)
 			continue
 		}
 		signer := p.Signer
 		if signer == nil {
 			signer = cl.opts.Signer
 		}
-		results[i] = send(ctx, c, p, signer, r)
-		if results[i].Err != nil && !isAnswer(results[i].Err) {
+		var sigErr error
+		results[i], sigErr = update(ctx, c, p, signer, r)
+		switch {
+		case results[i].Err == nil:
+			accepted = append(accepted, pending{i, sigErr})
+		case !isAnswer(results[i].Err):
 			cl.drop(p.Server)
 		}
 	}
+	// Read back every changed name, all at once.
+	var reqs []ownerReq
+	var owners [][2]int // plan index, req index range start
+	for _, a := range accepted {
+		p := plans[a.i]
+		owners = append(owners, [2]int{a.i, len(reqs)})
+		for _, name := range p.names() {
+			reqs = append(reqs, ownerReq{p.Server, p.Zone, name})
+		}
+	}
+	got, errs := cl.currents(ctx, reqs)
+	for k, a := range accepted {
+		p := plans[a.i]
+		start := owners[k][1]
+		names := p.names()
+		back := map[string][]zone.Record{}
+		var rerr error
+		for j, name := range names {
+			if errs[start+j] != nil {
+				rerr = errs[start+j]
+			}
+			back[name] = got[start+j]
+		}
+		results[a.i] = finish(p, results[a.i], a.sigErr, back, rerr)
+	}
 	return results
+}
+
+// names are the owner names the plan changes, sorted.
+func (p *ZonePlan) names() []string {
+	exp := p.Expected()
+	names := make([]string, 0, len(exp))
+	for n := range exp {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	return names
 }
 
 // isAnswer reports whether err came from a well-formed answer (the
@@ -147,10 +211,12 @@ func isAnswer(err error) bool {
 	return errors.As(err, &ue)
 }
 
-func send(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) Result {
-	fail := func(err error) Result {
+// update sends one plan's message. It returns the result so far and, for
+// an accepted update, whether the answer's signature failed.
+func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Result, error) {
+	fail := func(err error) (Result, error) {
 		r.Action, r.Err = ActionFailed, err
-		return r
+		return r, nil
 	}
 	a, err := c.exchange(ctx, p.Msg(), s)
 	if err != nil {
@@ -167,29 +233,40 @@ func send(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) Result 
 	if a.msg.Rcode != dns.RcodeSuccess || tsigErr != 0 {
 		ue := &UpdateError{Rcode: a.msg.Rcode, TSIGError: tsigErr, Server: p.Server, Zone: p.Zone}
 		if errors.Is(ue, ErrChanged) {
-			r.Action = ActionSkipped
-			r.Err = ue
-			return r
+			r.Action, r.Err = ActionSkipped, ue
+			return r, nil
 		}
 		return fail(ue)
 	}
-	// Read back what the primary now holds.
-	diff, verr := verify(ctx, c, p)
-	switch {
-	case verr != nil && a.sigErr != nil:
-		return fail(fmt.Errorf("zone %s: %v, and reading the records back failed: %w", strings.TrimSuffix(p.Zone, "."), a.sigErr, verr))
-	case verr != nil:
-		r.Note = join(r.Note, "the update was accepted but could not be read back: "+verr.Error())
+	return r, a.sigErr
+}
+
+// finish judges an accepted update by what was read back.
+func finish(p *ZonePlan, r Result, sigErr error, back map[string][]zone.Record, rerr error) Result {
+	fail := func(err error) Result {
+		r.Action, r.Err = ActionFailed, err
 		return r
-	case diff != "" && a.sigErr != nil:
-		return fail(fmt.Errorf("zone %s: %v, and the records read back are not as asked (%s): the change is not in place", strings.TrimSuffix(p.Zone, "."), a.sigErr, diff))
+	}
+	z := strings.TrimSuffix(p.Zone, ".")
+	diff := ""
+	if rerr == nil {
+		diff = compare(p.Expected(), back)
+	}
+	switch {
+	case rerr != nil && sigErr != nil:
+		return fail(fmt.Errorf("zone %s: %v, and reading the records back failed: %w", z, sigErr, rerr))
+	case rerr != nil:
+		r.Note = join(r.Note, "the update was accepted but could not be read back: "+rerr.Error())
+		return r
+	case diff != "" && sigErr != nil:
+		return fail(fmt.Errorf("zone %s: %v, and the records read back are not as asked (%s): the change is not in place", z, sigErr, diff))
 	case diff != "":
-		return fail(fmt.Errorf("zone %s: the server accepted the update but the records read back are not as asked: %s", strings.TrimSuffix(p.Zone, "."), diff))
-	case a.sigErr != nil:
+		return fail(fmt.Errorf("zone %s: the server accepted the update but the records read back are not as asked: %s", z, diff))
+	case sigErr != nil:
 		// Windows signs some answers so that they cannot be verified
 		// (zones allowing nonsecure and secure updates, SRV records): say
 		// what was checked instead of failing on the signature alone.
-		r.Note = join(r.Note, fmt.Sprintf("%v; the records were read back and the change is in place", a.sigErr))
+		r.Note = join(r.Note, fmt.Sprintf("%v; the records were read back and the change is in place", sigErr))
 	}
 	r.Verified = true
 	return r
@@ -202,44 +279,47 @@ func join(a, b string) string {
 	return a + "; " + b
 }
 
-// verify reads back every touched name and compares it with the plan.
-func verify(ctx context.Context, c *conn, p *ZonePlan) (string, error) {
+// compare lists how the records read back differ from those expected.
+func compare(exp, got map[string][]zone.Record) string {
 	var diffs []string
-	exp := p.Expected()
 	names := make([]string, 0, len(exp))
 	for n := range exp {
 		names = append(names, n)
 	}
 	slices.Sort(names)
 	for _, name := range names {
-		got, err := readOwner(ctx, c, p.Zone, name)
-		if err != nil {
-			return "", err
-		}
 		for _, w := range exp[name] {
-			if !slices.ContainsFunc(got, func(g zone.Record) bool { return sameRR(g, w) }) {
+			if !slices.ContainsFunc(got[name], func(g zone.Record) bool { return sameRR(g, w) }) {
 				diffs = append(diffs, "missing "+w.String())
 			}
 		}
-		for _, g := range got {
+		for _, g := range got[name] {
 			if !slices.ContainsFunc(exp[name], func(w zone.Record) bool { return sameRR(g, w) }) {
 				diffs = append(diffs, "unexpected "+g.String())
 			}
 		}
 	}
-	return strings.Join(diffs, "; "), nil
+	return strings.Join(diffs, "; ")
 }
 
-// readOwner asks the primary, over c, for the KMS records at name.
-func readOwner(ctx context.Context, c *conn, zoneName, name string) ([]zone.Record, error) {
+// queryOwner asks server for the KMS records at name, over UDP, then TCP
+// when the answer is truncated or UDP gets no answer (updates go over TCP
+// anyway, and some primaries are reachable only that way).
+func queryOwner(ctx context.Context, server, zoneName, name string, timeout time.Duration) ([]zone.Record, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(name, dns.TypeSRV)
 	m.RecursionDesired = false
-	a, err := c.exchange(ctx, m, nil)
-	if err != nil {
-		return nil, err
+	m.SetEdns0(1232, false)
+	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
+	a, _, err := c.ExchangeContext(ctx, m, server)
+	if (err != nil && ctx.Err() == nil) || (err == nil && a.Truncated) {
+		c.Net = "tcp"
+		a, _, err = c.ExchangeContext(ctx, m, server)
 	}
-	return srvAnswer(a.msg, c.server, zoneName, name)
+	if err != nil {
+		return nil, ctxErr(ctx, err)
+	}
+	return srvAnswer(a, server, zoneName, name)
 }
 
 func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error) {
@@ -264,9 +344,10 @@ func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error)
 // PlanPublish reads each target zone's records at name and plans adding rec.
 func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string, rec Record) []*ZonePlan {
 	var plans []*ZonePlan
-	for _, t := range targets {
+	curs, errs := cl.currents(ctx, ownerReqs(targets, name))
+	for i, t := range targets {
 		z := dns.CanonicalName(t.Zone)
-		cur, err := cl.Current(ctx, t.Server, z, owner(z, name))
+		cur, err := curs[i], errs[i]
 		if err != nil {
 			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
 			continue
@@ -282,9 +363,10 @@ func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string
 // removing host's records.
 func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, host string, force bool) []*ZonePlan {
 	var plans []*ZonePlan
-	for _, t := range targets {
+	curs, errs := cl.currents(ctx, ownerReqs(targets, name))
+	for i, t := range targets {
 		z := dns.CanonicalName(t.Zone)
-		cur, err := cl.Current(ctx, t.Server, z, owner(z, name))
+		cur, err := curs[i], errs[i]
 		if err != nil {
 			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
 			continue
@@ -294,6 +376,16 @@ func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, hos
 		plans = append(plans, p)
 	}
 	return plans
+}
+
+// ownerReqs asks for name in every target zone.
+func ownerReqs(targets []Target, name string) []ownerReq {
+	reqs := make([]ownerReq, len(targets))
+	for i, t := range targets {
+		z := dns.CanonicalName(t.Zone)
+		reqs[i] = ownerReq{t.Server, z, owner(z, name)}
+	}
+	return reqs
 }
 
 // Locate fills in each target's primary: targets without a server get the

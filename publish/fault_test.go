@@ -168,7 +168,7 @@ func TestGSSClockSkewCheckedFirst(t *testing.T) {
 	defer srv.Shutdown()
 	g := &GSS{Principal: "admin@F.EXAMPLE", Password: "x", ServerNames: map[string]string{l.Addr().String(): "ns1.f.example"}, Timeout: 2 * time.Second}
 	_, _, _, err = g.Sign(context.Background(), l.Addr().String())
-	if err == nil || !strings.Contains(err.Error(), "differ by 1h0m0s") || !strings.Contains(err.Error(), "NTP") {
+	if err == nil || !strings.Contains(err.Error(), "differ by") || !strings.Contains(err.Error(), "more than the 5m0s") || !strings.Contains(err.Error(), "NTP") {
 		t.Fatalf("err = %v", err)
 	}
 	if errors.Is(err, context.DeadlineExceeded) {

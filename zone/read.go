@@ -44,12 +44,48 @@ type ReadOptions struct {
 	Port string
 	// Offline forbids all network traffic: only zone files can be read.
 	Offline bool
+	// TransfersPerServer bounds the zone transfers running at once from
+	// one server within a ReadAll: BIND refuses transfers beyond its
+	// transfers-out quota (10 by default), which would look like a refusal.
+	// DefaultTransfersPerServer when zero.
+	TransfersPerServer int
 	// ViewServers asks each server of a network zone's NS set for its
 	// serial and KMS records (Result.Servers), to find stale secondaries.
 	ViewServers bool
 	// Progress, when set, is called after each zone is read, from one
 	// goroutine at a time.
 	Progress func(done, total int, r *Result)
+
+	limits *serverLimits
+}
+
+// DefaultTransfersPerServer stays below BIND's default transfers-out (10).
+const DefaultTransfersPerServer = 8
+
+// serverLimits holds a semaphore per server.
+type serverLimits struct {
+	mu  sync.Mutex
+	n   int
+	sem map[string]chan struct{}
+}
+
+func (l *serverLimits) acquire(ctx context.Context, server string) (func(), error) {
+	if l == nil {
+		return func() {}, nil
+	}
+	l.mu.Lock()
+	ch := l.sem[server]
+	if ch == nil {
+		ch = make(chan struct{}, l.n)
+		l.sem[server] = ch
+	}
+	l.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 }
 
 // ErrOffline: a zone needs the network but Offline is set.
@@ -78,6 +114,11 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 	if n <= 0 {
 		n = 4
 	}
+	per := opts.TransfersPerServer
+	if per <= 0 {
+		per = DefaultTransfersPerServer
+	}
+	opts.limits = &serverLimits{n: per, sem: map[string]chan struct{}{}}
 	results := make([]*Result, len(specs))
 	jobs := make(chan int)
 	var (
@@ -144,7 +185,12 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 
 	var refused []string
 	for _, s := range servers {
+		release, err := opts.limits.acquire(ctx, s)
+		if err != nil {
+			return fail(s, err)
+		}
 		res, err := transferZone(ctx, TransferConfig{Zone: zone, Server: s, Key: spec.Key, Timeout: spec.Timeout})
+		release()
 		if err == nil {
 			if len(refused) > 0 {
 				res.Note = "no transfer from " + strings.Join(refused, "; ") + "; transferred from " + s

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/netip"
 	"time"
 
 	"github.com/miekg/dns"
@@ -52,10 +53,27 @@ func ViewServers(ctx context.Context, r *Result, port, resolver string, timeout 
 	if len(hosts) == 0 {
 		return nil, fmt.Errorf("zone %s: %s lists no NS records", r.Zone, r.Server)
 	}
+	// Addresses of in-zone NS hosts come as glue with the answer.
+	glue := map[string][]netip.Addr{}
+	for _, rr := range m.Extra {
+		switch a := rr.(type) {
+		case *dns.A:
+			glue[dns.CanonicalName(a.Hdr.Name)] = appendAddr(glue[dns.CanonicalName(a.Hdr.Name)], a.A)
+		case *dns.AAAA:
+			glue[dns.CanonicalName(a.Hdr.Name)] = appendAddr(glue[dns.CanonicalName(a.Hdr.Name)], a.AAAA)
+		}
+	}
+	asked := map[string]bool{KMSName(r.Zone): true}
+	for _, n := range r.Names {
+		asked[KMSName(Qualify(n, r.Zone))] = true
+	}
 	tr := &TargetResolver{Resolver: resolver, Timeout: timeout}
 	var views []ServerView
 	for _, h := range hosts {
-		res := tr.Resolve(ctx, r, h)
+		res := Resolution{Target: h, Status: Resolved, Addrs: glue[h]}
+		if len(res.Addrs) == 0 {
+			res = tr.Resolve(ctx, r, h)
+		}
 		if len(res.Addrs) == 0 {
 			err := res.Err
 			if err == nil {
@@ -67,6 +85,17 @@ func ViewServers(ctx context.Context, r *Result, port, resolver string, timeout 
 		for _, a := range res.Addrs {
 			addr := net.JoinHostPort(a.String(), portOr(port))
 			v := ServerView{Host: h, Server: addr}
+			if addr == r.Server {
+				// The server the zone was read from: its view is what was read.
+				v.Serial, v.HasSerial = r.Serial, r.HasSerial
+				for _, rec := range r.Records {
+					if asked[rec.Name] {
+						v.Records = append(v.Records, rec)
+					}
+				}
+				views = append(views, v)
+				continue
+			}
 			got, err := queryZone(ctx, QueryConfig{Zone: r.Zone, Server: addr, Names: r.Names, Timeout: timeout})
 			if err != nil {
 				v.Err = err

@@ -123,6 +123,7 @@ func main() {
 	small := flag.Bool("small", false, "small sizes for CI: 10,000 records, 100 zones, 100 targets, 20 zones to publish")
 	runs := flag.Int("runs", 0, "runs of each command, alternating (default 3, 1 with -small)")
 	verbose := flag.Bool("v", false, "log what the servers say")
+	only := flag.String("only", "1,2,3,4", "which targets to measure (comma-separated numbers)")
 	flag.Parse()
 	r := &runner{verbose: *verbose}
 	code := 0
@@ -138,7 +139,7 @@ func main() {
 			}
 		}()
 		defer r.close()
-		code = bench(r, *small, *runs)
+		code = bench(r, *small, *runs, strings.Split(*only, ","))
 	}()
 	os.Exit(code)
 }
@@ -152,7 +153,7 @@ type sizes struct {
 	runs           int
 }
 
-func bench(r *runner, small bool, runs int) int {
+func bench(r *runner, small bool, runs int, only []string) int {
 	sz := sizes{big: 1_000_000, bigSmall: 10_000, zones: 1000, perZone: 1000, targets: 1000, dead: 200, publish: 100, probeTimeout: time.Second, runs: 3}
 	if small {
 		sz = sizes{big: 10_000, bigSmall: 1_000, zones: 100, perZone: 1000, targets: 100, dead: 20, publish: 20, probeTimeout: 300 * time.Millisecond, runs: 1}
@@ -170,10 +171,18 @@ func bench(r *runner, small bool, runs int) int {
 	fmt.Printf("kmsdns-bench: %d run(s) each; big zone %d records; %d zones x %d; %d targets (%d dead); publish to %d zones\n",
 		sz.runs, sz.big, sz.zones, sz.perZone, sz.targets, sz.dead, sz.publish)
 	var rows []row
-	rows = append(rows, benchBigZone(r, dir, kmsdns, kdig, sz)...)
-	rows = append(rows, benchManyZones(r, dir, kmsdns, kdig, sz)...)
-	rows = append(rows, benchDeadHosts(r, dir, kmsdns, sz)...)
-	rows = append(rows, benchPublish(r, dir, kmsdns, nsupdate, sz)...)
+	if slices.Contains(only, "1") {
+		rows = append(rows, benchBigZone(r, dir, kmsdns, kdig, sz)...)
+	}
+	if slices.Contains(only, "2") {
+		rows = append(rows, benchManyZones(r, dir, kmsdns, kdig, sz)...)
+	}
+	if slices.Contains(only, "3") {
+		rows = append(rows, benchDeadHosts(r, dir, kmsdns, sz)...)
+	}
+	if slices.Contains(only, "4") {
+		rows = append(rows, benchPublish(r, dir, kmsdns, nsupdate, sz)...)
+	}
 
 	fmt.Println()
 	w := max(len("target"), 0)

@@ -312,7 +312,7 @@ controls { };
 	conf.WriteString(cfg.Conf)
 	confPath := filepath.Join(dir, "named.conf")
 	writeFile(t, confPath, conf.String())
-	s := startEnv(t, "named", dir, ip, port, cfg.Env, bin, "-g", "-n", "1", "-c", confPath)
+	s := startEnv(t, "named", dir, ip, port, cfg.Env, bin, "-g", "-n", "2", "-c", confPath)
 	s.WaitZones(t, 120*time.Second, names...)
 	return s
 }
