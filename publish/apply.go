@@ -343,35 +343,31 @@ func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error)
 
 // PlanPublish reads each target zone's records at name and plans adding rec.
 func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string, rec Record) []*ZonePlan {
-	var plans []*ZonePlan
-	curs, errs := cl.currents(ctx, ownerReqs(targets, name))
-	for i, t := range targets {
-		z := dns.CanonicalName(t.Zone)
-		cur, err := curs[i], errs[i]
-		if err != nil {
-			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
-			continue
-		}
-		p := PlanPublish(z, t.Server, name, rec, cur)
-		p.Signer = t.Signer
-		plans = append(plans, p)
-	}
-	return plans
+	return cl.planEach(ctx, targets, name, func(z, server string, cur []zone.Record) *ZonePlan {
+		return PlanPublish(z, server, name, rec, cur)
+	})
 }
 
 // PlanUnpublish reads each target zone's records at name and plans
 // removing host's records.
 func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, host string, force bool) []*ZonePlan {
+	return cl.planEach(ctx, targets, name, func(z, server string, cur []zone.Record) *ZonePlan {
+		return PlanUnpublish(z, server, name, host, cur, force)
+	})
+}
+
+// planEach reads name in every target zone at once and plans each zone
+// from what it holds; a zone that cannot be read gets a failed plan.
+func (cl *Client) planEach(ctx context.Context, targets []Target, name string, plan func(z, server string, cur []zone.Record) *ZonePlan) []*ZonePlan {
 	var plans []*ZonePlan
 	curs, errs := cl.currents(ctx, ownerReqs(targets, name))
 	for i, t := range targets {
 		z := dns.CanonicalName(t.Zone)
-		cur, err := curs[i], errs[i]
-		if err != nil {
-			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err})
+		if errs[i] != nil {
+			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: errs[i]})
 			continue
 		}
-		p := PlanUnpublish(z, t.Server, name, host, cur, force)
+		p := plan(z, t.Server, curs[i])
 		p.Signer = t.Signer
 		plans = append(plans, p)
 	}

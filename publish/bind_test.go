@@ -40,33 +40,6 @@ _ldap._tcp IN SRV 0 100 389 www
 `, origin)
 }
 
-// axfr returns every record of the zone but the SOA, as sorted text: what
-// the server holds, to compare before and after.
-func axfr(t *testing.T, server, zoneName string) []string {
-	t.Helper()
-	tr := new(dns.Transfer)
-	m := new(dns.Msg)
-	m.SetAxfr(dns.Fqdn(zoneName))
-	ch, err := tr.In(m, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for env := range ch {
-		if env.Error != nil {
-			t.Fatal(env.Error)
-		}
-		for _, rr := range env.RR {
-			if rr.Header().Rrtype == dns.TypeSOA {
-				continue
-			}
-			out = append(out, strings.ToLower(rr.String()))
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 // with returns base plus extra records, sorted, in axfr's form.
 func with(base []string, extra ...string) []string {
 	out := append(slices.Clone(base), extra...)
@@ -113,7 +86,7 @@ func TestPublishBIND(t *testing.T) {
 	bind := startUpdatableBIND(t, "a.example", "b.example")
 	ctx := t.Context()
 	targets := []publish.Target{{Zone: "a.example", Server: bind.Addr}, {Zone: "b.example", Server: bind.Addr}}
-	baseA, baseB := axfr(t, bind.Addr, "a.example"), axfr(t, bind.Addr, "b.example")
+	baseA, baseB := testserver.Records(t, bind.Addr, "a.example"), testserver.Records(t, bind.Addr, "b.example")
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}, Timeout: 5 * time.Second})
 	defer cl.Close()
 	kms1 := publish.Record{Host: "kms1.a.example", Port: 1688, TTL: 3600}
@@ -236,7 +209,7 @@ func behindOurBack(t *testing.T, server, zoneName, oldRR, newRR string) {
 
 func assertZone(t *testing.T, server, zoneName string, want []string) {
 	t.Helper()
-	got := axfr(t, server, zoneName)
+	got := testserver.Records(t, server, zoneName)
 	if !slices.Equal(got, want) {
 		t.Errorf("zone %s holds:\n  %s\nwant:\n  %s", zoneName, strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
@@ -244,7 +217,7 @@ func assertZone(t *testing.T, server, zoneName string, want []string) {
 
 func TestWrongKeyRefusedZoneUnchanged(t *testing.T) {
 	bind := startUpdatableBIND(t, "a.example")
-	before := axfr(t, bind.Addr, "a.example")
+	before := testserver.Records(t, bind.Addr, "a.example")
 	for _, tc := range []struct {
 		name string
 		key  testserver.Key
@@ -348,7 +321,7 @@ func TestCleanupRecordEditedMeanwhile(t *testing.T) {
 	}
 	// Someone moves kms-old to another port meanwhile.
 	behindOurBack(t, bind.Addr, "e.example", "_vlmcs._tcp.e.example. 3600 IN SRV 0 0 1688 kms-old.e.example.", "_vlmcs._tcp.e.example. 3600 IN SRV 0 0 1700 kms-old.e.example.")
-	before := axfr(t, bind.Addr, "e.example")
+	before := testserver.Records(t, bind.Addr, "e.example")
 	rs := cl.Apply(ctx, []*publish.ZonePlan{plans[0].ZonePlan})
 	if rs[0].Action != publish.ActionSkipped || !errors.Is(rs[0].Err, publish.ErrChanged) {
 		t.Fatalf("%s", results(t, rs))

@@ -42,7 +42,7 @@ func TestGSSTSIGWithBIND(t *testing.T) {
 	l := startGSSLab(t)
 	ctx := t.Context()
 	targets := []publish.Target{{Zone: "gss.example", Server: l.bind.Addr}}
-	base := axfr(t, l.bind.Addr, "gss.example")
+	base := testserver.Records(t, l.bind.Addr, "gss.example")
 	rec := publish.Record{Host: "kms1.gss.example", Port: 1688, TTL: 3600}
 	srv := srvText("_vlmcs._tcp.gss.example.", 3600, 1688, "kms1.gss.example.")
 

@@ -26,7 +26,7 @@ func TestPublishKnotAndPowerDNS(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.start(t)
 			ctx := t.Context()
-			base := axfr(t, s.Addr, "p.example")
+			base := testserver.Records(t, s.Addr, "p.example")
 			cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 			defer cl.Close()
 			targets := []publish.Target{{Zone: "p.example", Server: s.Addr}}

@@ -16,32 +16,6 @@ import (
 	"github.com/miekg/dns"
 )
 
-// allRecords returns every record of a zone but the SOA, sorted: what the
-// server holds, compared as a set.
-func allRecords(t *testing.T, server, zoneName string) []string {
-	t.Helper()
-	tr := new(dns.Transfer)
-	m := new(dns.Msg)
-	m.SetAxfr(dns.Fqdn(zoneName))
-	ch, err := tr.In(m, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for env := range ch {
-		if env.Error != nil {
-			t.Fatal(env.Error)
-		}
-		for _, rr := range env.RR {
-			if rr.Header().Rrtype != dns.TypeSOA {
-				out = append(out, strings.ToLower(rr.String()))
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
 func serial(t *testing.T, server, zoneName string) uint32 {
 	t.Helper()
 	m := new(dns.Msg)
@@ -104,7 +78,7 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 	l := startCleanupLab(t, zones)
 	before := map[string][]string{}
 	for z := range zones {
-		before[z] = allRecords(t, l.bind.Addr, z)
+		before[z] = testserver.Records(t, l.bind.Addr, z)
 	}
 	zoneArgs := []string{"--zone", "c1.example", "--zone", "c2.example", "--zone", "c3.example", "--host", "kms-old.c1.example"}
 
@@ -114,7 +88,7 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 		t.Fatalf("dry run: exit %d\n%s%s", code, out, errOut)
 	}
 	for z := range zones {
-		if got := allRecords(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
+		if got := testserver.Records(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
 			t.Fatalf("dry run changed %s", z)
 		}
 	}
@@ -125,7 +99,7 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 		t.Fatalf("no terminal: exit %d\n%s%s", code, out, errOut)
 	}
 	for z := range zones {
-		if got := allRecords(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
+		if got := testserver.Records(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
 			t.Fatalf("no-terminal run changed %s", z)
 		}
 	}
@@ -144,7 +118,7 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 		t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
 	}
 	for z := range zones {
-		got := allRecords(t, l.bind.Addr, z)
+		got := testserver.Records(t, l.bind.Addr, z)
 		for _, r := range got {
 			if strings.Contains(r, "srv") && strings.Contains(r, "kms-old") {
 				t.Errorf("%s still holds %s", z, r)
@@ -170,7 +144,7 @@ func TestCleanupFailedHostEverywhere(t *testing.T) {
 		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
 	}
 	for z := range zones {
-		if got := allRecords(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
+		if got := testserver.Records(t, l.bind.Addr, z); !slices.Equal(got, before[z]) {
 			t.Errorf("restored %s:\n  %s\nwant:\n  %s", z, strings.Join(got, "\n  "), strings.Join(before[z], "\n  "))
 		}
 	}
@@ -192,7 +166,7 @@ func TestCleanupReplaceWithOneMessage(t *testing.T) {
 		t.Errorf("serials %d->%d, %d->%d: more than one update per zone", s1, n1, s2, n2)
 	}
 	for z, names := range map[string][]string{"r1.example": {"_vlmcs._tcp.r1.example."}, "r2.example": {"_vlmcs._tcp.r2.example.", "_vlmcs._tcp.site.r2.example."}} {
-		got := allRecords(t, l.bind.Addr, z)
+		got := testserver.Records(t, l.bind.Addr, z)
 		for _, n := range names {
 			want := fmt.Sprintf("%s\t300\tin\tsrv\t0 0 %d kms-new.r1.example.", n, l.port)
 			if !slices.Contains(got, want) {
@@ -213,14 +187,14 @@ func TestCleanupGuardsAndOptIns(t *testing.T) {
 		"g2.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-ok\n_vlmcs._tcp IN SRV 0 0 PORT kms-gone\n", // an unreachable host
 		"g3.example": "_vlmcs._tcp IN SRV 0 0 PORT kms-ok\n_vlmcs._tcp IN SRV 0 0 PORT stale\n",    // unresolvable: removed without asking
 	})
-	g1, g2 := allRecords(t, l.bind.Addr, "g1.example"), allRecords(t, l.bind.Addr, "g2.example")
+	g1, g2 := testserver.Records(t, l.bind.Addr, "g1.example"), testserver.Records(t, l.bind.Addr, "g2.example")
 
 	// The last record of g1 is kept without a replacement or --force.
 	out, errOut, code := run(t, l.args("--zone", "g1.example", "--host", "kms-old.g1.example", "--yes")...)
 	if code != exitErrors || !strings.Contains(out, "Kept: the last KMS record") || !strings.Contains(out, "0x8007232B") {
 		t.Errorf("last record: exit %d\n%s%s", code, out, errOut)
 	}
-	if got := allRecords(t, l.bind.Addr, "g1.example"); !slices.Equal(got, g1) {
+	if got := testserver.Records(t, l.bind.Addr, "g1.example"); !slices.Equal(got, g1) {
 		t.Errorf("g1 changed: %v", got)
 	}
 	// With --force it goes.
@@ -234,17 +208,17 @@ func TestCleanupGuardsAndOptIns(t *testing.T) {
 	if code != exitClean {
 		t.Errorf("default: exit %d\n%s%s", code, out, errOut)
 	}
-	if got := allRecords(t, l.bind.Addr, "g2.example"); !slices.Equal(got, g2) {
+	if got := testserver.Records(t, l.bind.Addr, "g2.example"); !slices.Equal(got, g2) {
 		t.Errorf("g2 changed without --include-unreachable: %v", got)
 	}
-	if got := allRecords(t, l.bind.Addr, "g3.example"); slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "stale") }) {
+	if got := testserver.Records(t, l.bind.Addr, "g3.example"); slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "stale") }) {
 		t.Errorf("g3 still holds the unresolvable record: %v", got)
 	}
 	out, errOut, code = run(t, l.args("--zone", "g2.example", "--yes", "--include-unreachable")...)
 	if code != exitClean || !strings.Contains(out, "host-unreachable") {
 		t.Errorf("include-unreachable: exit %d\n%s%s", code, out, errOut)
 	}
-	got := allRecords(t, l.bind.Addr, "g2.example")
+	got := testserver.Records(t, l.bind.Addr, "g2.example")
 	if slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "kms-gone") && strings.Contains(r, "srv") }) ||
 		!slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "kms-ok") && strings.Contains(r, "srv") }) {
 		t.Errorf("g2 after --include-unreachable: %v", got)
@@ -279,7 +253,7 @@ zones:
 		t.Fatalf("first run: exit %d\n%s%s", code, out, errOut)
 	}
 	has := func(z string) bool {
-		return slices.ContainsFunc(allRecords(t, l.bind.Addr, z), func(r string) bool { return strings.Contains(r, "kms-old") && strings.Contains(r, "srv") })
+		return slices.ContainsFunc(testserver.Records(t, l.bind.Addr, z), func(r string) bool { return strings.Contains(r, "kms-old") && strings.Contains(r, "srv") })
 	}
 	if has("p1.example") || !has("p2.example") {
 		t.Fatalf("after the first run: p1 %v, p2 %v\n%s%s", has("p1.example"), has("p2.example"), out, errOut)

@@ -9,32 +9,20 @@ import (
 	"testing"
 
 	"github.com/kmsdns/kmsdns/internal/testserver"
-	"github.com/miekg/dns"
 )
 
 var cliUpdKey = testserver.Key{Name: "upd", Algorithm: "hmac-sha256", Secret: "2z1o3F1bIYb8cQ4uXkM0m9b4o6Q2QeQfW1yq0m9oVrQ="}
 
+// kmsRecords is the zone's KMS SRV records as "name port ttl target".
 func kmsRecords(t *testing.T, server, zoneName string) []string {
 	t.Helper()
-	tr := new(dns.Transfer)
-	m := new(dns.Msg)
-	m.SetAxfr(dns.Fqdn(zoneName))
-	ch, err := tr.In(m, server)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var out []string
-	for env := range ch {
-		if env.Error != nil {
-			t.Fatal(env.Error)
-		}
-		for _, rr := range env.RR {
-			if srv, ok := rr.(*dns.SRV); ok && strings.HasPrefix(srv.Hdr.Name, "_vlmcs") {
-				out = append(out, fmt.Sprintf("%s %d %d %s", srv.Hdr.Name, srv.Port, srv.Hdr.Ttl, srv.Target))
-			}
+	for _, line := range testserver.Records(t, server, zoneName) {
+		f := strings.Fields(line)
+		if len(f) == 8 && f[3] == "srv" && strings.HasPrefix(f[0], "_vlmcs") {
+			out = append(out, fmt.Sprintf("%s %s %s %s", f[0], f[6], f[1], f[7]))
 		}
 	}
-	slices.Sort(out)
 	return out
 }
 
