@@ -111,15 +111,21 @@ type querier struct {
 }
 
 func (q querier) ask(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
+	return exchange(ctx, q.server, name, qtype, false, q.timeout)
+}
+
+// exchange asks server one question over UDP, and again over TCP when the
+// answer is truncated. recursive sets RD.
+func exchange(ctx context.Context, server, name string, qtype uint16, recursive bool, timeout time.Duration) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(name, qtype)
-	m.RecursionDesired = false
+	m.RecursionDesired = recursive
 	m.SetEdns0(1232, false)
-	c := &dns.Client{Net: "udp", Timeout: q.timeout, UDPSize: 1232}
-	r, _, err := c.ExchangeContext(ctx, m, q.server)
+	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
+	r, _, err := c.ExchangeContext(ctx, m, server)
 	if err == nil && r.Truncated {
 		c.Net = "tcp"
-		r, _, err = c.ExchangeContext(ctx, m, q.server)
+		r, _, err = c.ExchangeContext(ctx, m, server)
 	}
 	if err != nil {
 		return nil, ctxOr(ctx, netError(err))
@@ -148,17 +154,9 @@ func ClientView(ctx context.Context, resolver, domain string, timeout time.Durat
 		timeout = DefaultTimeout
 	}
 	name := KMSName(domain)
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeSRV)
-	m.SetEdns0(1232, false)
-	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
-	a, _, err := c.ExchangeContext(ctx, m, addr)
-	if err == nil && a.Truncated {
-		c.Net = "tcp"
-		a, _, err = c.ExchangeContext(ctx, m, addr)
-	}
+	a, err := exchange(ctx, addr, name, dns.TypeSRV, true, timeout)
 	if err != nil {
-		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, ctxOr(ctx, netError(err)))
+		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, err)
 		return res
 	}
 	switch a.Rcode {

@@ -358,17 +358,9 @@ type resolverClient struct {
 }
 
 func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, qtype)
-	m.SetEdns0(1232, false)
-	c := &dns.Client{Timeout: r.timeout, UDPSize: 1232}
-	a, _, err := c.ExchangeContext(ctx, m, r.addr)
-	if err == nil && a.Truncated {
-		c.Net = "tcp"
-		a, _, err = c.ExchangeContext(ctx, m, r.addr)
-	}
+	a, err := exchange(ctx, r.addr, name, qtype, true, r.timeout)
 	if err != nil {
-		return nil, ctxOr(ctx, netError(err))
+		return nil, err
 	}
 	if a.Rcode != dns.RcodeSuccess && a.Rcode != dns.RcodeNameError {
 		return nil, fmt.Errorf("%s %s: %w", name, dns.TypeToString[qtype], &RcodeError{Rcode: a.Rcode})

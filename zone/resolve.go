@@ -138,18 +138,9 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 	exists := false
 	nx := false
 	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		m := new(dns.Msg)
-		m.SetQuestion(target, qt)
-		m.RecursionDesired = recursive
-		m.SetEdns0(1232, false)
-		c := &dns.Client{Timeout: timeout, UDPSize: 1232}
-		a, _, err := c.ExchangeContext(ctx, m, server)
-		if err == nil && a.Truncated {
-			c.Net = "tcp"
-			a, _, err = c.ExchangeContext(ctx, m, server)
-		}
+		a, err := exchange(ctx, server, target, qt, recursive, timeout)
 		if err != nil {
-			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, ctxOr(ctx, netError(err)))
+			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, err)
 			return res
 		}
 		if !recursive && !a.Authoritative {

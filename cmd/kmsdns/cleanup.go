@@ -205,17 +205,11 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	for _, w := range uplan.Warnings {
 		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
 	}
-	targets, closeSigners, err := uplan.PublishTargets(c.Context)
+	targets, cl, done, err := openUpdates(c, e, uplan)
 	if err != nil {
-		return &codeError{code: exitErrors, err: err}
+		return err
 	}
-	defer func() {
-		if err := closeSigners(); err != nil {
-			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		}
-	}()
-	cl := publish.NewClient(publish.Options{Timeout: uplan.Timeout})
-	defer cl.Close()
+	defer done()
 	plans := cl.PlanCleanup(c.Context, targets, removals, replace, a.update.force)
 	renderCleanupPlan(e.stdout, plans, replace, unreadable)
 
@@ -272,28 +266,28 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	fmt.Fprintf(e.stderr, "kmsdns: backup of the records to remove: %s (restore: kmsdns publish --from-file %s)\n", path, path)
 
 	// 5. The updates.
-	results2 := cl.Apply(c.Context, send)
-	var done []audit.Removed
-	for i, r := range results2 {
+	applied := cl.Apply(c.Context, send)
+	var removed []audit.Removed
+	for i, r := range applied {
 		if r.Err != nil || (r.Action != publish.ActionRemoved && r.Action != publish.ActionReplaced) {
 			continue
 		}
 		for _, d := range send[i].Delete {
-			done = append(done, audit.Removed{Zone: d.Zone, Name: d.Name, TTL: d.TTL, Priority: d.Priority, Weight: d.Weight,
+			removed = append(removed, audit.Removed{Zone: d.Zone, Name: d.Name, TTL: d.TTL, Priority: d.Priority, Weight: d.Weight,
 				Port: d.Port, Target: d.Target, Server: r.Server, RemovedAt: e.now().UTC()})
 		}
 	}
-	if len(done) > 0 {
-		state.Remember(done...)
+	if len(removed) > 0 {
+		state.Remember(removed...)
 		if err := state.Save(statePath); err != nil {
 			fmt.Fprintln(e.stderr, "kmsdns: warning: removed records not remembered:", err)
 		}
 	}
 	fmt.Fprintln(e.stdout)
-	if err := renderResults(e.stdout, a.update.output, results2); err != nil {
+	if err := renderResults(e.stdout, a.update.output, applied); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
-	return cleanupCode(plans, results2, unreadable)
+	return cleanupCode(plans, applied, unreadable)
 }
 
 // cleanupCode is 0 only when every zone was cleaned, nothing was withheld

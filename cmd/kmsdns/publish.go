@@ -193,17 +193,11 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	if err != nil {
 		return err
 	}
-	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	targets, cl, done, err := openUpdates(c, e, plan)
 	if err != nil {
-		return &codeError{code: exitErrors, err: err}
+		return err
 	}
-	defer func() {
-		if err := closeSigners(); err != nil {
-			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		}
-	}()
-	cl := publish.NewClient(publish.Options{Timeout: plan.Timeout})
-	defer cl.Close()
+	defer done()
 	var plans []*publish.ZonePlan
 	if remove {
 		plans = cl.PlanUnpublish(c.Context, targets, a.name, rec.Host, a.force)
@@ -246,6 +240,23 @@ func forgetRepublished(e env, plans []*publish.ZonePlan, results []publish.Resul
 			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
 		}
 	}
+}
+
+// openUpdates finds the primaries, builds the signers and a client; done
+// deletes GSS contexts and closes connections.
+func openUpdates(c *cli.Context, e env, plan *config.UpdatePlan) ([]publish.Target, *publish.Client, func(), error) {
+	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	if err != nil {
+		return nil, nil, nil, &codeError{code: exitErrors, err: err}
+	}
+	cl := publish.NewClient(publish.Options{Timeout: plan.Timeout})
+	done := func() {
+		cl.Close()
+		if err := closeSigners(); err != nil {
+			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
+		}
+	}
+	return targets, cl, done, nil
 }
 
 // planCode fails a dry run whose plans could not be made or are blocked.
@@ -406,15 +417,11 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 			plan.Targets[i].Server = b.Zones[i].Server
 		}
 	}
-	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	targets, cl, done, err := openUpdates(c, e, plan)
 	if err != nil {
-		return &codeError{code: exitErrors, err: err}
+		return err
 	}
-	defer func() {
-		if err := closeSigners(); err != nil {
-			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		}
-	}()
+	defer done()
 	signers := map[string]publish.Signer{}
 	servers := map[string]string{}
 	for _, t := range targets {
@@ -424,8 +431,6 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	for i := range b.Zones {
 		b.Zones[i].Server = servers[b.Zones[i].Zone]
 	}
-	cl := publish.NewClient(publish.Options{Timeout: plan.Timeout})
-	defer cl.Close()
 	plans := cl.PlanRestoreFrom(c.Context, b, "", func(z string) publish.Signer { return signers[z] })
 	if a.dryRun {
 		renderPlans(e.stdout, a.output, plans)
