@@ -172,7 +172,8 @@ func TestReadFileWindowsExport(t *testing.T) {
 		t.Errorf("zone %s serial %d", res.Zone, res.Serial)
 	}
 	want := "_vlmcs._tcp.fabrikam.com.\t600\tIN\tSRV\t0 0 1688 kms01.fabrikam.com.\n" +
-		"_vlmcs._tcp.fabrikam.com.\t600\tIN\tSRV\t0 0 1688 office-kms.fabrikam.com.\n"
+		"_vlmcs._tcp.fabrikam.com.\t600\tIN\tSRV\t0 0 1688 office-kms.fabrikam.com.\n" +
+		"_vlmcs._tcp.fabrikam.com.\t600\tIN\tSRV\t0 0 1688 kms1.contoso.com.\n"
 	if got := recs(res.Records); got != want {
 		t.Errorf("records:\n%s\nwant:\n%s", got, want)
 	}

@@ -65,7 +65,7 @@ type TargetResolver struct {
 }
 
 // ErrNotVerified is the Err of a NotVerified resolution made offline.
-var ErrNotVerified = errors.New("not verified: --offline sends no queries")
+var ErrNotVerified = errors.New("--offline sends no queries")
 
 // Resolve looks up target for the zone read into r.
 func (tr *TargetResolver) Resolve(ctx context.Context, r *Result, target string) Resolution {

@@ -248,7 +248,7 @@ func TestAuditBrokenZoneFileIsAnError(t *testing.T) {
 	if !strings.Contains(r.Zones[0].Error, "broken.zone") || !strings.Contains(r.Zones[0].Error, "line: 3") {
 		t.Errorf("error %q does not name file and line", r.Zones[0].Error)
 	}
-	if r.Zones[1].Records != 2 || r.Zones[1].Error != "" {
+	if r.Zones[1].Records != 3 || r.Zones[1].Error != "" {
 		t.Errorf("the other zone was not read: %+v", r.Zones[1])
 	}
 }

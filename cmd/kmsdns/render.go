@@ -126,8 +126,11 @@ func renderTable(w io.Writer, rep *audit.Report) error {
 			if f.Name != "" {
 				subject = " " + short(f.Name)
 			}
-			if f.Target != "" {
+			switch {
+			case f.Target != "" && f.Port != 0:
 				subject += fmt.Sprintf(" -> %s:%d", short(f.Target), f.Port)
+			case f.Target != "":
+				subject += " -> " + short(f.Target)
 			}
 			fmt.Fprintf(w, "  %-7s %s%s\n", strings.ToUpper(string(f.Severity)), f.Check, subject)
 			fmt.Fprintf(w, "          %s\n", f.Message)
