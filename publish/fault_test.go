@@ -3,6 +3,7 @@ package publish
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"sync"
@@ -173,5 +174,14 @@ func TestGSSClockSkewCheckedFirst(t *testing.T) {
 	}
 	if errors.Is(err, context.DeadlineExceeded) {
 		t.Fatal("timed out instead")
+	}
+}
+
+func TestGSSNeverPrintsPassword(t *testing.T) {
+	g := &GSS{Principal: "admin", Password: "s3cret-pass"}
+	for _, s := range []string{fmt.Sprint(g), fmt.Sprintf("%v %+v %#v %s", g, g, g, g)} {
+		if strings.Contains(s, "s3cret-pass") {
+			t.Errorf("password printed: %s", s)
+		}
 	}
 }

@@ -55,6 +55,12 @@ type gssContext interface {
 
 var _ Signer = (*GSS)(nil)
 
+// String describes the credential, never the password.
+func (g *GSS) String() string { return "GSS-TSIG with " + g.credential() }
+
+// GoString is like String, so that %#v does not show the password either.
+func (g *GSS) GoString() string { return "publish.GSS{" + g.credential() + "}" }
+
 // MaxClockSkew is what Kerberos and GSS-TSIG tolerate between client and
 // server clocks.
 const MaxClockSkew = 300 * time.Second

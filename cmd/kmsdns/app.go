@@ -83,8 +83,14 @@ func newApp(e env) *cli.App {
 		Usage: "keep the DNS records of Microsoft KMS activation healthy",
 		Description: `Volume-licensed Windows and Office find their KMS host through
 _vlmcs._tcp.<domain> SRV records (port 1688). kmsdns finds every such record
-in your zones, whether it can transfer them or only query them, and reports
-them for people (a table) or scripts (JSON), with exit codes for monitoring.`,
+in your zones (zone transfer, direct queries or zone files), checks that each
+leads to a live KMS host, explains what clients will see, and changes the
+records safely with RFC 2136 updates signed with TSIG or GSS-TSIG.
+
+Exit codes: 0 clean (or every change succeeded), 1 warnings only, 2 errors or
+a failed change, 3 bad usage or configuration (nothing was done).
+
+Run "kmsdns COMMAND --help" for each command's options and examples.`,
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		// Exit codes are decided in main, never by the library.

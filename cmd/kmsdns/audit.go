@@ -106,6 +106,9 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if err != nil {
 		return &codeError{code: exitUsage, err: err}
 	}
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
+	}
 	opts := plan.Options
 	prog := newProgress(e, len(plan.Specs))
 	opts.Progress = prog.update

@@ -313,6 +313,9 @@ type Plan struct {
 	ProbeConcurrency int
 	// Timeout is the default network timeout, for target lookups.
 	Timeout time.Duration
+	// Warnings are things to tell the user before anything is sent
+	// (key files readable by others).
+	Warnings []string
 }
 
 // Merge combines the file (which may be nil) with flags, which win. With
@@ -439,6 +442,9 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 					return nil, err
 				}
 				keys[keyFile] = ks
+				if w := SecretFileWarning(keyFile); w != "" {
+					p.Warnings = append(p.Warnings, w)
+				}
 			}
 			k, err := zone.FindKey(ks, keyName, keyFile)
 			if err != nil {
