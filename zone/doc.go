@@ -1,0 +1,35 @@
+// Package zone gets KMS SRV records (_vlmcs._tcp.<domain>) out of DNS
+// servers and zone files.
+//
+// A zone is read in one of three ways, and the Result says which:
+//
+//	source  how                                          function
+//	axfr    zone transfer (RFC 5936), TSIG when keyed     Transfer
+//	query   SRV queries at the apex and extra names       Query
+//	file    RFC 1035 master file, BIND or Windows export  ReadFile, ParseFile
+//
+// Read picks for one zone: its files when it has any; otherwise a transfer
+// from its server (or from the SOA MNAME and then the NS hosts, found
+// through a resolver), falling back to direct queries when every transfer
+// is refused (REFUSED, NOTAUTH, NOTIMP) or times out. A TSIG failure is an
+// error, never a reason to fall back. ReadAll reads many zones with a
+// bounded number of workers, and at most DefaultTransfersPerServer
+// transfers at once from one server.
+//
+// Transfers are streamed: each message is walked in place by owner name
+// and type, and only the SOA, the KMS SRV records and the TSIG record are
+// unpacked, so memory does not grow with the zone. When a key is given,
+// every message of the answer must carry a TSIG that verifies (RFC 8945
+// 5.3.1), checked on the raw message.
+//
+// Every owner name _vlmcs._tcp.* counts, at any depth and in any case;
+// names are reported lower-cased and fully qualified.
+//
+// TargetResolver resolves SRV targets for the audit (in-zone names at the
+// zone's own server or files, others through a resolver), ViewServers asks
+// every NS server of a zone for its serial and KMS records, and ClientView
+// asks a resolver what a KMS client sees.
+//
+// Keys are read from BIND key files (tsig-keygen, nsupdate -k); a Key never
+// prints its secret.
+package zone
