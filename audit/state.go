@@ -158,7 +158,7 @@ func reappeared(r *zone.Result, removed []Removed) []Finding {
 // Candidate is a record that cleanup may remove, and the finding that
 // justifies it.
 type Candidate struct {
-	Record Record
+	Record zone.Record
 	Check  string
 	Reason string
 	// Alive: the target answered the KMS probe.
@@ -176,7 +176,8 @@ func (r *Report) CleanupCandidates(hosts []string, includeUnreachable bool) []Ca
 	}
 	var out []Candidate
 	for _, rec := range r.Records {
-		c := Candidate{Record: rec}
+		c := Candidate{Record: zone.Record{Zone: rec.Zone, Name: rec.Name, TTL: rec.TTL, Priority: rec.Priority,
+			Weight: rec.Weight, Port: rec.Port, Target: rec.Target}}
 		for _, h := range hosts {
 			if canonicalName(h) == rec.Target {
 				c.Check, c.Reason = "host", "named with --host"

@@ -29,6 +29,18 @@ type BackupZone struct {
 	Records []zone.Record
 }
 
+// NewBackup holds the records that plans delete, per zone: what to write
+// before sending them.
+func NewBackup(plans []*ZonePlan, created time.Time) *Backup {
+	b := &Backup{Created: created}
+	for _, p := range plans {
+		if !p.Empty() && len(p.Delete) > 0 {
+			b.Zones = append(b.Zones, BackupZone{Zone: p.Zone, Server: p.Server, Records: p.Delete})
+		}
+	}
+	return b
+}
+
 // Write renders the backup in zone-file format: each zone's records under
 // a comment naming the zone and server, names fully qualified.
 func (b *Backup) Write(w io.Writer) error {

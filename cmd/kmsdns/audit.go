@@ -95,16 +95,50 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if a.output != "table" && a.output != "json" {
 		return usageError("--output: %q is not table or json", a.output)
 	}
-	var file *config.File
+	res, err := auditZones(c, e, a, nil)
+	if err != nil {
+		return err
+	}
+	if err := render(e.stdout, a.output, res.report); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	return reportCode(res.report)
+}
+
+// audited is what auditZones returns.
+type audited struct {
+	file   *config.File
+	report *audit.Report
+	state  *audit.State
+	// statePath is where state lives.
+	statePath string
+}
+
+// auditZones loads the config, reads the zones and judges them: the audit
+// that both kmsdns audit and kmsdns cleanup run. check, when set, vets the
+// plan before anything is read.
+func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) error) (*audited, error) {
+	res := &audited{statePath: a.statePath}
 	if a.configFile != "" {
 		var err error
-		if file, err = config.Load(a.configFile); err != nil {
-			return &codeError{code: exitUsage, err: err}
+		if res.file, err = config.Load(a.configFile); err != nil {
+			return nil, &codeError{code: exitUsage, err: err}
 		}
 	}
-	plan, err := config.Merge(file, a.flags)
+	plan, err := config.Merge(res.file, a.flags)
 	if err != nil {
-		return &codeError{code: exitUsage, err: err}
+		return nil, &codeError{code: exitUsage, err: err}
+	}
+	if check != nil {
+		if err := check(plan); err != nil {
+			return nil, err
+		}
+	}
+	if res.statePath == "" {
+		res.statePath = audit.DefaultStatePath()
+	}
+	if res.state, err = audit.LoadState(res.statePath); err != nil {
+		return nil, &codeError{code: exitUsage, err: err}
 	}
 	for _, w := range plan.Warnings {
 		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
@@ -116,24 +150,13 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	results := zone.ReadAll(c.Context, plan.Specs, opts)
 	prog.done(e.now().Sub(start))
 	if c.Context.Err() != nil {
-		return &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
+		return nil, &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
 	}
 	aopts := auditOptions(plan, e, prog)
-	statePath := a.statePath
-	if statePath == "" {
-		statePath = audit.DefaultStatePath()
-	}
-	state, err := audit.LoadState(statePath)
-	if err != nil {
-		return &codeError{code: exitUsage, err: err}
-	}
-	aopts.Removed = state.Removed
-	rep := audit.Run(c.Context, results, aopts)
+	aopts.Removed = res.state.Removed
+	res.report = audit.Run(c.Context, results, aopts)
 	prog.finish()
-	if err := render(e.stdout, a.output, rep); err != nil {
-		return &codeError{code: exitErrors, err: err}
-	}
-	return reportCode(rep)
+	return res, nil
 }
 
 // reportCode maps a report to the exit code.

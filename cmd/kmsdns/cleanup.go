@@ -9,7 +9,6 @@ import (
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
-	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
 )
 
@@ -122,41 +121,20 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		}
 		replace = &r
 	}
-	statePath := a.statePath
-	if statePath == "" {
-		statePath = audit.DefaultStatePath()
-	}
-	state, err := audit.LoadState(statePath)
-	if err != nil {
-		return &codeError{code: exitUsage, err: err}
-	}
-
 	// 1. The audit.
-	var file *config.File
-	if a.audit.configFile != "" {
-		if file, err = config.Load(a.audit.configFile); err != nil {
-			return &codeError{code: exitUsage, err: err}
+	a.audit.statePath = a.statePath
+	res, err := auditZones(c, e, a.audit, func(plan *config.Plan) error {
+		for _, s := range plan.Specs {
+			if len(s.Files) > 0 {
+				return usageError("cleanup: zone %s is read from a file: cleanup changes zones on their servers", s.Zone)
+			}
 		}
-	}
-	plan, err := config.Merge(file, a.audit.flags)
+		return nil
+	})
 	if err != nil {
-		return &codeError{code: exitUsage, err: err}
+		return err
 	}
-	for _, s := range plan.Specs {
-		if len(s.Files) > 0 {
-			return usageError("cleanup: zone %s is read from a file: cleanup changes zones on their servers", s.Zone)
-		}
-	}
-	prog := newProgress(e, len(plan.Specs))
-	opts := plan.Options
-	opts.Progress = prog.update
-	start := e.now()
-	results := zone.ReadAll(c.Context, plan.Specs, opts)
-	prog.done(e.now().Sub(start))
-	aopts := auditOptions(plan, e, prog)
-	aopts.Removed = state.Removed
-	rep := audit.Run(c.Context, results, aopts)
-	prog.finish()
+	rep, state, file := res.report, res.state, res.file
 	var unreadable []string
 	for _, z := range rep.Zones {
 		if z.Error != "" {
@@ -165,16 +143,11 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	}
 
 	// 2. The plan.
-	cands := rep.CleanupCandidates(hosts, a.includeUnreachable)
 	zonesWith := map[string]bool{}
 	var removals []publish.Removal
-	for _, cd := range cands {
+	for _, cd := range rep.CleanupCandidates(hosts, a.includeUnreachable) {
 		zonesWith[cd.Record.Zone] = true
-		removals = append(removals, publish.Removal{
-			Record: zone.Record{Zone: cd.Record.Zone, Name: cd.Record.Name, TTL: cd.Record.TTL, Priority: cd.Record.Priority,
-				Weight: cd.Record.Weight, Port: cd.Record.Port, Target: cd.Record.Target},
-			Check: cd.Check, Reason: cd.Reason, Alive: cd.Alive,
-		})
+		removals = append(removals, publish.Removal{Record: cd.Record, Check: cd.Check, Reason: cd.Reason, Alive: cd.Alive})
 	}
 	if len(removals) == 0 {
 		for _, u := range unreadable {
@@ -250,12 +223,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	}
 
 	// 4. Backup, on disk before the first update.
-	backup := &publish.Backup{Created: e.now()}
-	for _, p := range send {
-		if !p.Empty() && len(p.Delete) > 0 {
-			backup.Zones = append(backup.Zones, publish.BackupZone{Zone: p.Zone, Server: p.Server, Records: p.Delete})
-		}
-	}
+	backup := publish.NewBackup(send, e.now())
 	path := a.backup
 	if path == "" {
 		path = fmt.Sprintf("kmsdns-backup-%s.zone", e.now().UTC().Format("20060102-150405"))
@@ -279,7 +247,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	}
 	if len(removed) > 0 {
 		state.Remember(removed...)
-		if err := state.Save(statePath); err != nil {
+		if err := state.Save(res.statePath); err != nil {
 			fmt.Fprintln(e.stderr, "kmsdns: warning: removed records not remembered:", err)
 		}
 	}
