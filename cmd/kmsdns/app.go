@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -77,10 +78,20 @@ func exitCode(err error, stderr io.Writer) int {
 	return exitUsage
 }
 
+// version is the module version kmsdns was built as ("(devel)" from a
+// checkout).
+func version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
 func newApp(e env) *cli.App {
 	return &cli.App{
-		Name:  "kmsdns",
-		Usage: "keep the DNS records of Microsoft KMS activation healthy",
+		Name:    "kmsdns",
+		Version: version(),
+		Usage:   "keep the DNS records of Microsoft KMS activation healthy",
 		Description: `Volume-licensed Windows and Office find their KMS host through
 _vlmcs._tcp.<domain> SRV records (port 1688). kmsdns finds every such record
 in your zones (zone transfer, direct queries or zone files), checks that each
