@@ -272,20 +272,38 @@ func cleanupCode(plans []*publish.CleanupPlan, results []publish.Result, unreada
 	return resultCode(results)
 }
 
+// cleanupReason says in a few words why a record goes; the finding's full
+// message is in the audit.
+func cleanupReason(r publish.Removal) string {
+	switch r.Check {
+	case "host":
+		return "named with --host"
+	case audit.CheckDecommissioned:
+		return "host decommissioned"
+	case audit.CheckTargetUnresolv:
+		return "target does not resolve"
+	case audit.CheckHostUnreachable:
+		return "KMS port does not answer"
+	case audit.CheckNotKMS:
+		return "not a KMS host"
+	}
+	return r.Reason
+}
+
 func renderCleanupPlan(w io.Writer, plans []*publish.CleanupPlan, replace *publish.Record, unreadable []string) {
 	fmt.Fprintln(w, "Cleanup plan")
 	t := newTable(w)
-	t.Header("ZONE", "RECORD", "REASON", "FINDING")
+	t.Header("ZONE", "RECORD", "ACTION", "REASON", "FINDING")
 	var alive []string
 	for _, p := range plans {
 		for _, r := range p.Removals {
-			t.Append([]string{short(p.Zone), fmt.Sprintf("%s %d %s", short(r.Record.Name), r.Record.Port, short(r.Record.Target)), "remove", r.Check})
+			t.Append([]string{short(p.Zone), fmt.Sprintf("%s %d %s", short(r.Record.Name), r.Record.Port, short(r.Record.Target)), "remove", cleanupReason(r), r.Check})
 			if r.Alive {
 				alive = append(alive, short(r.Record.Target))
 			}
 		}
 		for _, a := range p.Add {
-			t.Append([]string{short(p.Zone), fmt.Sprintf("%s %d %s", short(a.Name), a.Port, short(a.Target)), "add (replacement)", "--replace-with"})
+			t.Append([]string{short(p.Zone), fmt.Sprintf("%s %d %s", short(a.Name), a.Port, short(a.Target)), "add", "replaces the removed host", "--replace-with"})
 		}
 	}
 	t.Render()
