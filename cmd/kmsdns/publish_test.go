@@ -138,6 +138,13 @@ func TestPublishBadInputSendsNothing(t *testing.T) {
 			}
 		})
 	}
+	t.Run("unknown algorithm", func(t *testing.T) {
+		t.Setenv("KMSDNS_TSIG_SECRET", cliUpdKey.Secret)
+		_, errOut, code := run(t, "publish", "--server", "127.0.0.1:1", "--zone", "x.example", "--host", "kms1.x.example", "--key-name", "upd", "--key-algorithm", "hmac-sha999")
+		if code != exitUsage || !strings.Contains(errOut, `unsupported algorithm "hmac-sha999"`) || strings.Contains(errOut, cliUpdKey.Secret) {
+			t.Errorf("exit %d %q", code, errOut)
+		}
+	})
 	t.Run("key name without a secret", func(t *testing.T) {
 		t.Setenv("KMSDNS_TSIG_SECRET", "")
 		_, errOut, code := run(t, "publish", "--server", "127.0.0.1:1", "--zone", "x.example", "--host", "kms1.x.example", "--key-name", "upd", "--key-algorithm", "hmac-sha256")
