@@ -32,6 +32,7 @@ const (
 	CheckZoneUnreadable    = "zone-unreadable"
 	CheckTransferRefused   = "transfer-refused"
 	CheckTargetNotVerified = "target-not-verified"
+	CheckStale             = "stale-registration"
 )
 
 // Activation error codes clients report (see the KMS troubleshooting
@@ -192,6 +193,12 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding
 	if rec.Priority != 0 || rec.Weight != 0 {
 		f(CheckPriorityWeight, SeverityInfo, fmt.Sprintf("priority %d, weight %d: KMS clients ignore both and pick a host at random", rec.Priority, rec.Weight),
 			"Nothing is broken; set priority and weight to 0 so the record says what clients do.")
+	}
+	if reg, ok := rec.Registered(); ok && a.now.Sub(reg) > p.StaleAfter {
+		days := int(a.now.Sub(reg).Hours() / 24)
+		f(CheckStale, SeverityWarning, fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %d days ago: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), days, host),
+			fmt.Sprintf("Check %s; if it is retired, remove the record (kmsdns cleanup --host %s) rather than wait for scavenging.", host, host),
+			errRPCUnavail, errNoKMS)
 	}
 	if rec.TTL > p.MaxTTL {
 		f(CheckLongTTL, SeverityInfo, fmt.Sprintf("TTL %d s is above %d s: resolvers keep serving a failed host's record that long", rec.TTL, p.MaxTTL),

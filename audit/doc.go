@@ -29,6 +29,7 @@
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
+//	stale-registration   warning   Windows aging shows no refresh for a week (default): the host stopped publishing
 //
 // Network access happens only through the Resolver and Prober handed to
 // Run: *zone.TargetResolver and probe.Prober, or test doubles.

@@ -76,6 +76,9 @@ type Record struct {
 	Target   string `json:"target"`
 	// Source is how the record was read: axfr, query or file.
 	Source string `json:"source"`
+	// Registered is when Windows DNS last saw the record refreshed (its
+	// aging timestamp, in dnscmd exports); left out when unknown.
+	Registered *time.Time `json:"registered,omitempty"`
 }
 
 // Summary counts zones, records and findings by severity.

@@ -44,7 +44,14 @@ type Policy struct {
 	PublishGroups [][]string
 	// MaxTTL is the TTL above which long-ttl is reported; 86400 when zero.
 	MaxTTL uint32
+	// StaleAfter is how long a dynamically registered record may go
+	// without a refresh before stale-registration is reported (a KMS host
+	// refreshes every 24 hours); DefaultStaleAfter when zero.
+	StaleAfter time.Duration
 }
+
+// DefaultStaleAfter is a week: seven missed 24-hour registrations.
+const DefaultStaleAfter = 7 * 24 * time.Hour
 
 // DefaultPort is the KMS port.
 const DefaultPort = 1688
@@ -95,14 +102,19 @@ func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
 		}
 		rep.Zones = append(rep.Zones, zr)
 		for _, rec := range r.Records {
-			rep.Records = append(rep.Records, Record{
+			out := Record{
 				Zone: rec.Zone, Name: rec.Name, TTL: rec.TTL, Priority: rec.Priority,
 				Weight: rec.Weight, Port: rec.Port, Target: rec.Target, Source: string(r.Source),
-			})
+			}
+			if t, ok := rec.Registered(); ok {
+				out.Registered = &t
+			}
+			rep.Records = append(rep.Records, out)
 		}
 	}
 
 	a := newAuditor(opts)
+	a.now = now().UTC()
 	a.resolveAll(ctx, results)
 	a.probeAll(ctx)
 	for _, r := range results {
@@ -137,6 +149,8 @@ type auditor struct {
 	// lead to it.
 	mu     sync.Mutex
 	byAddr map[netip.AddrPort]*addrProbe
+	// now is the audit's time, for record ages.
+	now time.Time
 }
 
 type addrProbe struct {
@@ -164,6 +178,9 @@ func newAuditor(opts Options) *auditor {
 	}
 	if p.MaxTTL == 0 {
 		p.MaxTTL = DefaultMaxTTL
+	}
+	if p.StaleAfter == 0 {
+		p.StaleAfter = DefaultStaleAfter
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency

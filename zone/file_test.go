@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // recs renders records as "name port target" lines for comparison.
@@ -236,3 +237,14 @@ func TestGuessOrigin(t *testing.T) {
 }
 
 func newBufReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+func TestRegistered(t *testing.T) {
+	r := Record{Age: 3733191} // from the fabrikam.com sample export
+	got, ok := r.Registered()
+	if !ok || got.Format(time.RFC3339) != "2026-11-18T15:00:00Z" {
+		t.Errorf("Registered() = %v, %v", got, ok)
+	}
+	if _, ok := (Record{}).Registered(); ok {
+		t.Error("a static record has a registration time")
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/miekg/dns"
 )
@@ -32,6 +33,20 @@ type Record struct {
 	// hours since 1601-01-01 UTC) of a dynamically registered record; 0
 	// when the record is static or the source has none.
 	Age uint32
+}
+
+// windowsEpochHours is 1970-01-01 counted in hours since 1601-01-01, the
+// epoch of Windows DNS aging timestamps.
+const windowsEpochHours = 3234576
+
+// Registered returns when a dynamically registered record was last
+// refreshed, from its Windows aging timestamp; ok is false when the record
+// has none (static records, or sources without aging).
+func (r Record) Registered() (t time.Time, ok bool) {
+	if r.Age <= windowsEpochHours {
+		return time.Time{}, false
+	}
+	return time.Unix(int64(r.Age-windowsEpochHours)*3600, 0).UTC(), true
 }
 
 // String renders the record in zone-file form.

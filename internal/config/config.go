@@ -44,6 +44,9 @@ type Policy struct {
 	PublishGroups [][]string `yaml:"publish-groups"`
 	// MaxTTL is the long-ttl bound (1 day).
 	MaxTTL Duration `yaml:"max-ttl"`
+	// StaleAfter is how long a Windows-aged record may go without a
+	// refresh before stale-registration (7 days).
+	StaleAfter Duration `yaml:"stale-after"`
 }
 
 // Defaults apply to every zone that does not set its own.
@@ -407,6 +410,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		Decommissioned: append(append([]string{}, pol.DecommissionedHosts...), fl.Decommissioned...),
 		PublishGroups:  pol.PublishGroups,
 		MaxTTL:         uint32(time.Duration(first(int64(fl.MaxTTL), int64(pol.MaxTTL))) / time.Second),
+		StaleAfter:     time.Duration(pol.StaleAfter),
 	}
 	if len(pol.HostPorts) > 0 {
 		p.Policy.HostPorts = map[string]uint16{}
