@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
@@ -277,5 +278,28 @@ func TestReadUnreachableServer(t *testing.T) {
 		if !strings.Contains(res.Err.Error(), w) {
 			t.Errorf("error %q does not name %q", res.Err, w)
 		}
+	}
+}
+
+func TestTransferOverIPv6Loopback(t *testing.T) {
+	if l, err := net.Listen("tcp", "[::1]:0"); err != nil {
+		t.Skipf("no IPv6 loopback on this machine: %v", err)
+	} else {
+		l.Close()
+	}
+	bind := testserver.StartBIND(t, testserver.BINDConfig{IP: "::1", Zones: []testserver.Zone{
+		{Name: "v6.example", Content: smallZone("v6.example", "127.0.0.1"), Transfer: "any;"},
+		{Name: "v6closed.example", Content: smallZone("v6closed.example", "127.0.0.1"), Transfer: "none;"},
+	}})
+	if !strings.HasPrefix(bind.Addr, "[::1]:") {
+		t.Fatalf("addr %s", bind.Addr)
+	}
+	res := Read(t.Context(), Spec{Zone: "v6.example", Server: bind.Addr}, ReadOptions{})
+	if res.Err != nil || res.Source != SourceAXFR || len(res.Records) != 3 {
+		t.Errorf("AXFR over ::1: %v %s %d", res.Err, res.Source, len(res.Records))
+	}
+	res = Read(t.Context(), Spec{Zone: "v6closed.example", Server: "::1", Names: []string{"emea"}}, ReadOptions{Port: bind.PortString()})
+	if res.Err != nil || res.Source != SourceQuery || len(res.Records) != 2 {
+		t.Errorf("queries over ::1: %v %s %d", res.Err, res.Source, len(res.Records))
 	}
 }

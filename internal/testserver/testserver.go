@@ -65,7 +65,7 @@ func FreePortOn(t TB, ips ...string) int {
 	portMu.Lock()
 	defer portMu.Unlock()
 	for i := 0; i < 100; i++ {
-		l, err := net.Listen("tcp", ips[0]+":0")
+		l, err := net.Listen("tcp", net.JoinHostPort(ips[0], "0"))
 		if err != nil {
 			t.Fatalf("free port: %v", err)
 		}
@@ -280,8 +280,7 @@ func StartBIND(t TB, cfg BINDConfig) *Server {
 	fmt.Fprintf(&conf, `options {
 	directory %q;
 	pid-file %q;
-	listen-on port %d { %s; };
-	listen-on-v6 { none; };
+	%s
 	recursion no;
 	dnssec-validation no;
 	notify no;
@@ -292,7 +291,7 @@ func StartBIND(t TB, cfg BINDConfig) *Server {
 	%s
 };
 controls { };
-`, dir, filepath.Join(dir, "named.pid"), port, ip, filepath.Join(dir, "session.key"), dir, cfg.Options)
+`, dir, filepath.Join(dir, "named.pid"), listenOn(ip, port), filepath.Join(dir, "session.key"), dir, cfg.Options)
 	for _, k := range cfg.Keys {
 		conf.WriteString(k.BINDClause())
 	}
@@ -315,6 +314,14 @@ controls { };
 	s := startEnv(t, "named", dir, ip, port, cfg.Env, bin, "-g", "-n", "2", "-c", confPath)
 	s.WaitZones(t, 120*time.Second, names...)
 	return s
+}
+
+// listenOn renders named.conf's listen statements for one address.
+func listenOn(ip string, port int) string {
+	if strings.Contains(ip, ":") {
+		return fmt.Sprintf("listen-on { none; };\n\tlisten-on-v6 port %d { %s; };", port, ip)
+	}
+	return fmt.Sprintf("listen-on port %d { %s; };\n\tlisten-on-v6 { none; };", port, ip)
 }
 
 // KnotConfig configures a knotd.
