@@ -146,15 +146,19 @@ func PlanRestore(zoneName, server string, records []zone.Record, current map[str
 	return p
 }
 
-// PlanRestoreFrom reads the current records of each backup zone from its
-// primary (server overrides the backup's when not empty) and plans the
-// restore.
-func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, server string, signer func(zoneName string) Signer) []*ZonePlan {
+// PlanRestoreFrom reads the current records of each backup zone from the
+// primary its target names (the backup's server when the zone has no
+// target) and plans the restore, signed with the target's signer.
+func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, targets []Target) []*ZonePlan {
+	byZone := map[string]Target{}
+	for _, t := range targets {
+		byZone[dns.CanonicalName(t.Zone)] = t
+	}
 	var plans []*ZonePlan
 	for _, z := range b.Zones {
-		srv := z.Server
-		if server != "" {
-			srv = server
+		t := byZone[z.Zone]
+		if t.Server == "" {
+			t.Server = z.Server
 		}
 		current := map[string][]zone.Record{}
 		var err error
@@ -162,18 +166,16 @@ func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, server string,
 			if _, ok := current[r.Name]; ok {
 				continue
 			}
-			if current[r.Name], err = cl.Current(ctx, srv, z.Zone, r.Name); err != nil {
+			if current[r.Name], err = cl.Current(ctx, t.Server, z.Zone, r.Name); err != nil {
 				break
 			}
 		}
 		if err != nil {
-			plans = append(plans, &ZonePlan{Zone: z.Zone, Server: srv, Action: ActionFailed, Err: err})
+			plans = append(plans, &ZonePlan{Zone: z.Zone, Server: t.Server, Action: ActionFailed, Err: err, Signer: t.Signer})
 			continue
 		}
-		p := PlanRestore(z.Zone, srv, z.Records, current)
-		if signer != nil {
-			p.Signer = signer(z.Zone)
-		}
+		p := PlanRestore(z.Zone, t.Server, z.Records, current)
+		p.Signer = t.Signer
 		plans = append(plans, p)
 	}
 	return plans

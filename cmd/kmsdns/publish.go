@@ -10,7 +10,6 @@ import (
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
-	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 )
 
@@ -400,13 +399,11 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	if err != nil {
 		return usageError("publish: %v", err)
 	}
-	zones := a.zones.Value()
-	a.zones = *cli.NewStringSlice()
+	if len(a.zones.Value()) > 0 {
+		return usageError("publish: --from-file takes its zones from the file; no --zone")
+	}
 	for _, z := range b.Zones {
 		a.zones.Set(z.Zone)
-	}
-	if len(zones) > 0 {
-		return usageError("publish: --from-file takes its zones from the file; no --zone")
 	}
 	plan, err := loadUpdatePlan(e, &a)
 	if err != nil {
@@ -422,16 +419,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 		return err
 	}
 	defer done()
-	signers := map[string]publish.Signer{}
-	servers := map[string]string{}
-	for _, t := range targets {
-		signers[dns.CanonicalName(t.Zone)] = t.Signer
-		servers[dns.CanonicalName(t.Zone)] = t.Server
-	}
-	for i := range b.Zones {
-		b.Zones[i].Server = servers[b.Zones[i].Zone]
-	}
-	plans := cl.PlanRestoreFrom(c.Context, b, "", func(z string) publish.Signer { return signers[z] })
+	plans := cl.PlanRestoreFrom(c.Context, b, targets)
 	if a.dryRun {
 		renderPlans(e.stdout, a.output, plans)
 		return planCode(plans)
