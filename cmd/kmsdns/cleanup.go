@@ -159,19 +159,13 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		}
 		return nil
 	}
-	uf := a.update.flags
-	uf.Resolver, uf.Timeout = a.audit.flags.Resolver, a.audit.flags.Timeout
-	uf.Update.KeyFile, uf.Update.KeyName = a.audit.flags.KeyFile, a.audit.flags.KeyName
-	if uf.Update.GSS || uf.Update.Keytab != "" || uf.Update.PasswordFile != "" {
-		uf.Update.KeyFile, uf.Update.KeyName = "", ""
-	}
-	uf.Update.Server = a.audit.flags.Server
+	var zones []string
 	for _, z := range rep.Zones {
 		if zonesWith[z.Zone] {
-			uf.Zones = append(uf.Zones, z.Zone)
+			zones = append(zones, z.Zone)
 		}
 	}
-	uplan, err := config.MergeUpdate(file, uf)
+	uplan, err := config.MergeUpdate(file, config.CleanupFlags(a.audit.flags, a.update.flags, zones))
 	if err != nil {
 		return &codeError{code: exitUsage, err: err}
 	}

@@ -72,6 +72,19 @@ type UpdateFlags struct {
 	SecretFile   string
 }
 
+// CleanupFlags are the update settings of a cleanup of zones: the server
+// and key the zones are read with serve for the updates too, unless
+// GSS-TSIG credentials are given for the updates.
+func CleanupFlags(read Flags, upd UpdateFlags, zones []string) UpdateFlags {
+	upd.Zones = zones
+	upd.Resolver, upd.Timeout = read.Resolver, read.Timeout
+	upd.Update.Server = read.Server
+	if !upd.Update.GSS && upd.Update.Keytab == "" && upd.Update.PasswordFile == "" {
+		upd.Update.KeyFile, upd.Update.KeyName = read.KeyFile, read.KeyName
+	}
+	return upd
+}
+
 // SecretEnv is the environment variable a TSIG secret may come from.
 const SecretEnv = "KMSDNS_TSIG_SECRET"
 
