@@ -343,12 +343,6 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "" {
 		return nil, errors.New("--key-name: given without --key-file")
 	}
-	byName := map[string]Zone{}
-	for _, z := range f.Zones {
-		if z.Name != "" {
-			byName[dns.CanonicalName(z.Name)] = z
-		}
-	}
 	var zones []Zone
 	switch {
 	case len(fl.ZoneFiles) > 0:
@@ -366,15 +360,15 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 			zones = append(zones, z)
 		}
 	case len(fl.Zones) > 0:
-		for _, n := range fl.Zones {
+		var err error
+		zones, err = f.zonesNamed(fl.Zones, func(n string) error {
 			if _, ok := dns.IsDomainName(n); !ok || strings.Contains(n, " ") {
-				return nil, fmt.Errorf("--zone: %q is not a valid zone name", n)
+				return fmt.Errorf("--zone: %q is not a valid zone name", n)
 			}
-			z, ok := byName[dns.CanonicalName(n)]
-			if !ok {
-				z = Zone{Name: n}
-			}
-			zones = append(zones, z)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	default:
 		zones = f.Zones
@@ -424,7 +418,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		Offline:     fl.Offline,
 		ViewServers: !fl.Offline,
 	}
-	keys := map[string][]zone.Key{}
+	sec := newSecrets()
 	for _, z := range zones {
 		spec := zone.Spec{
 			Zone:    z.Name,
@@ -439,25 +433,15 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		keyFile := firstS(fl.KeyFile, z.KeyFile, f.Defaults.KeyFile)
 		keyName := firstS(fl.KeyName, z.KeyName, f.Defaults.KeyName)
 		if keyFile != "" && len(spec.Files) == 0 {
-			ks, ok := keys[keyFile]
-			if !ok {
-				var err error
-				if ks, err = zone.ReadKeyFile(keyFile); err != nil {
-					return nil, err
-				}
-				keys[keyFile] = ks
-				if w := SecretFileWarning(keyFile); w != "" {
-					p.Warnings = append(p.Warnings, w)
-				}
-			}
-			k, err := zone.FindKey(ks, keyName, keyFile)
+			k, err := sec.key(z.Name, keyFile, keyName)
 			if err != nil {
-				return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+				return nil, err
 			}
 			spec.Key = k
 		}
 		p.Specs = append(p.Specs, spec)
 	}
+	p.Warnings = sec.warnings
 	return p, nil
 }
 

@@ -12,7 +12,6 @@ import (
 
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/kmsdns/kmsdns/zone"
-	"github.com/miekg/dns"
 )
 
 // Update is how updates are sent to a zone: its primary and credentials.
@@ -124,23 +123,17 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if fl.Timeout < 0 {
 		return nil, errors.New("--timeout: must be positive")
 	}
-	byName := map[string]Zone{}
-	for _, z := range f.Zones {
-		if z.Name != "" {
-			byName[dns.CanonicalName(z.Name)] = z
-		}
-	}
 	var zones []Zone
 	if len(fl.Zones) > 0 {
-		for _, n := range fl.Zones {
+		var err error
+		zones, err = f.zonesNamed(fl.Zones, func(n string) error {
 			if err := CheckHost(strings.TrimSuffix(n, ".")); err != nil {
-				return nil, fmt.Errorf("--zone: %w", err)
+				return fmt.Errorf("--zone: %w", err)
 			}
-			z, ok := byName[dns.CanonicalName(n)]
-			if !ok {
-				z = Zone{Name: n}
-			}
-			zones = append(zones, z)
+			return nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	} else {
 		for _, z := range f.Zones {
@@ -156,14 +149,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 		Resolver: firstS(fl.Resolver, f.Defaults.Resolver),
 		Timeout:  time.Duration(first(int64(fl.Timeout), int64(f.Defaults.Timeout))),
 	}
-	keyFiles := map[string][]zone.Key{}
-	warned := map[string]bool{}
-	warn := func(path string) {
-		if w := SecretFileWarning(path); w != "" && !warned[path] {
-			warned[path] = true
-			p.Warnings = append(p.Warnings, w)
-		}
-	}
+	sec := newSecrets()
 	for _, z := range zones {
 		u := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
 		// Without an update server, the server the zone is read from,
@@ -185,7 +171,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 				if _, err := os.Stat(u.Keytab); err != nil {
 					return nil, fmt.Errorf("zone %s: keytab: %w", z.Name, err)
 				}
-				warn(u.Keytab)
+				sec.warn(u.Keytab)
 			}
 			if u.PasswordFile != "" {
 				b, err := os.ReadFile(u.PasswordFile)
@@ -196,7 +182,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 				if g.Password == "" {
 					return nil, fmt.Errorf("zone %s: password file %s is empty", z.Name, u.PasswordFile)
 				}
-				warn(u.PasswordFile)
+				sec.warn(u.PasswordFile)
 			}
 			if u.Krb5Conf != "" {
 				if _, err := os.Stat(u.Krb5Conf); err != nil {
@@ -205,18 +191,9 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			}
 			t.GSS = g
 		case u.KeyFile != "":
-			ks, ok := keyFiles[u.KeyFile]
-			if !ok {
-				var err error
-				if ks, err = zone.ReadKeyFile(u.KeyFile); err != nil {
-					return nil, err
-				}
-				keyFiles[u.KeyFile] = ks
-				warn(u.KeyFile)
-			}
-			k, err := zone.FindKey(ks, u.KeyName, u.KeyFile)
+			k, err := sec.key(z.Name, u.KeyFile, u.KeyName)
 			if err != nil {
-				return nil, fmt.Errorf("zone %s: %w", z.Name, err)
+				return nil, err
 			}
 			t.Key = k
 		case u.KeyName != "":
@@ -225,7 +202,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 				return nil, err
 			}
 			if fl.SecretFile != "" {
-				warn(fl.SecretFile)
+				sec.warn(fl.SecretFile)
 			}
 			if fl.KeyAlgorithm == "" {
 				return nil, errors.New("--key-name without --key-file needs --key-algorithm (hmac-sha256, ...)")
@@ -238,6 +215,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 		}
 		p.Targets = append(p.Targets, t)
 	}
+	p.Warnings = sec.warnings
 	return p, nil
 }
 
