@@ -269,14 +269,7 @@ func StartBIND(t TB, cfg BINDConfig) *Server {
 	bin := Binary(t, "named", "bind9")
 	dir := t.TempDir()
 	var conf bytes.Buffer
-	ip := cfg.IP
-	if ip == "" {
-		ip = "127.0.0.1"
-	}
-	port := cfg.Port
-	if port == 0 {
-		port = FreePortOn(t, ip)
-	}
+	ip, port := listenAddr(t, cfg.IP, cfg.Port)
 	fmt.Fprintf(&conf, `options {
 	directory %q;
 	pid-file %q;
@@ -316,6 +309,18 @@ controls { };
 	return s
 }
 
+// listenAddr defaults a server's address to 127.0.0.1 and its port to a
+// free one.
+func listenAddr(t TB, ip string, port int) (string, int) {
+	if ip == "" {
+		ip = "127.0.0.1"
+	}
+	if port == 0 {
+		port = FreePortOn(t, ip)
+	}
+	return ip, port
+}
+
 // listenOn renders named.conf's listen statements for one address.
 func listenOn(ip string, port int) string {
 	if strings.Contains(ip, ":") {
@@ -340,14 +345,7 @@ func StartKnot(t TB, cfg KnotConfig) *Server {
 	t.Helper()
 	bin := Binary(t, "knotd", "knot")
 	dir := t.TempDir()
-	ip := cfg.IP
-	if ip == "" {
-		ip = "127.0.0.1"
-	}
-	port := cfg.Port
-	if port == 0 {
-		port = FreePortOn(t, ip)
-	}
+	ip, port := listenAddr(t, cfg.IP, cfg.Port)
 	var conf bytes.Buffer
 	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: %s@%d\n\n", dir, ip, port)
 	fmt.Fprintf(&conf, "database:\n    storage: %q\n\n", filepath.Join(dir, "db"))
