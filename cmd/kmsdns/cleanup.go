@@ -153,7 +153,11 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		for _, u := range unreadable {
 			fmt.Fprintln(e.stderr, "kmsdns: could not read", u)
 		}
-		fmt.Fprintln(e.stdout, "nothing to clean: no record matches --host, and none is decommissioned or unresolvable"+map[bool]string{true: ", unreachable or not KMS", false: ""}[a.includeUnreachable])
+		what := "decommissioned or unresolvable"
+		if a.includeUnreachable {
+			what = "decommissioned, unresolvable, unreachable or not KMS"
+		}
+		fmt.Fprintln(e.stdout, "nothing to clean: no record matches --host, and none is "+what)
 		if len(unreadable) > 0 {
 			return &codeError{code: exitErrors}
 		}
