@@ -38,16 +38,15 @@ const (
 // Activation error codes clients report (see the KMS troubleshooting
 // articles): which DNS problem leads to which.
 const (
-	errNameNotExist  = "0x8007232B" // DNS name does not exist
-	errNoRecords     = "0x8007251D" // no records found for the DNS query
-	errNameVariant   = "0x80092328"
-	errSyntax        = "0x8007007B"
-	errRPCUnavail    = "0x800706BA" // RPC server unavailable
-	errNoKMS         = "0xC004F074" // no KMS could be contacted
-	errKMSNoAnswer   = "0xC004F039" // KMS did not answer: TCP filtered
-	errKMSCannotUse  = "0xC004F042" // this KMS cannot activate this product
-	errCountTooLow   = "0xC004F038" // count too low on the host found
-	errDNSServerFail = "0x8007232A"
+	errNameNotExist = "0x8007232B" // DNS name does not exist
+	errNoRecords    = "0x8007251D" // no records found for the DNS query
+	errNameVariant  = "0x80092328"
+	errSyntax       = "0x8007007B"
+	errRPCUnavail   = "0x800706BA" // RPC server unavailable
+	errNoKMS        = "0xC004F074" // no KMS could be contacted
+	errKMSNoAnswer  = "0xC004F039" // KMS did not answer: TCP filtered
+	errKMSCannotUse = "0xC004F042" // this KMS cannot activate this product
+	errCountTooLow  = "0xC004F038" // count too low on the host found
 )
 
 func short(name string) string { return strings.TrimSuffix(name, ".") }
