@@ -4,17 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
-)
 
-func canonicalName(s string) string {
-	s = strings.ToLower(s)
-	if !strings.HasSuffix(s, ".") {
-		s += "."
-	}
-	return s
-}
+	"github.com/miekg/dns"
+)
 
 // Severity of a finding.
 type Severity string
@@ -172,7 +165,7 @@ type ClientOutcome struct {
 // Outcome tells, from a report, what a client in domain experiences: it
 // picks one of the _vlmcs._tcp.<domain> records at random.
 func (r *Report) Outcome(domain string) ClientOutcome {
-	domain = canonicalName(domain)
+	domain = dns.CanonicalName(domain)
 	name := "_vlmcs._tcp." + domain
 	out := ClientOutcome{Domain: domain}
 	for _, rec := range r.Records {

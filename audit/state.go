@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
 )
 
 // CheckReappeared is the id of the finding for a record that cleanup
@@ -179,7 +180,7 @@ func (r *Report) CleanupCandidates(hosts []string, includeUnreachable bool) []Ca
 		c := Candidate{Record: zone.Record{Zone: rec.Zone, Name: rec.Name, TTL: rec.TTL, Priority: rec.Priority,
 			Weight: rec.Weight, Port: rec.Port, Target: rec.Target}}
 		for _, h := range hosts {
-			if canonicalName(h) == rec.Target {
+			if dns.CanonicalName(h) == rec.Target {
 				c.Check, c.Reason = "host", "named with --host"
 			}
 		}
