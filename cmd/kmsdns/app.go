@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -29,6 +31,20 @@ type env struct {
 	stderrTTY bool
 	// stdinTTY says whether stdin is a terminal (cleanup asks then).
 	stdinTTY bool
+	// warned holds the warnings already printed in this run, so that one
+	// said by two merges (cleanup reads, then updates) is printed once.
+	warned map[string]bool
+}
+
+// warn prints a warning on stderr, once per run.
+func (e env) warn(msg string) {
+	if e.warned != nil {
+		if e.warned[msg] {
+			return
+		}
+		e.warned[msg] = true
+	}
+	fmt.Fprintln(e.stderr, "kmsdns: warning:", msg)
 }
 
 func isTerminal(f *os.File) bool {
@@ -37,8 +53,24 @@ func isTerminal(f *os.File) bool {
 }
 
 func defaultEnv() env {
-	return env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, now: time.Now,
-		stderrTTY: isTerminal(os.Stderr), stdinTTY: isTerminal(os.Stdin)}
+	var stdout io.Writer = os.Stdout
+	if w := terminalWidth(os.Stdout); w > 0 {
+		// Tables and findings are fitted to the terminal; piped or
+		// redirected output is never wrapped.
+		stdout = &terminal{Writer: os.Stdout, width: w}
+	}
+	return env{stdin: os.Stdin, stdout: stdout, stderr: os.Stderr, now: time.Now,
+		stderrTTY: isTerminal(os.Stderr), stdinTTY: isTerminal(os.Stdin), warned: map[string]bool{}}
+}
+
+// execute runs the app on args (os.Args style): flags may follow positional
+// arguments, and unknown commands and flags are refused with a suggestion.
+func execute(ctx context.Context, app *cli.App, args []string) error {
+	args, err := prepareArgs(app, args)
+	if err != nil {
+		return err
+	}
+	return app.RunContext(ctx, args)
 }
 
 // codeError carries an exit code; err may be nil when the output already
@@ -116,6 +148,183 @@ Run "kmsdns COMMAND --help" for each command's options and examples.`,
 			publishCommand(e),
 			unpublishCommand(e),
 			cleanupCommand(e),
+			{
+				Name:   "version",
+				Usage:  "print kmsdns's version (as --version does)",
+				Hidden: true,
+				Action: func(c *cli.Context) error {
+					cli.ShowVersion(c)
+					return nil
+				},
+			},
 		},
 	}
+}
+
+// Flags after arguments, and suggestions for mistyped commands and flags.
+//
+// urfave/cli v2 stops parsing a command's flags at its first positional
+// argument, so "kmsdns check contoso.com --resolver 127.0.0.1" would read
+// "--resolver" as a domain. prepareArgs moves every flag (with its value)
+// ahead of the positional arguments, using each command's own flag
+// definitions to know which flags take a value; "--" ends the flags.
+// It also rejects unknown commands and flags, with the closest known one.
+
+// flagSpec is what prepareArgs knows of a command's flags.
+type flagSpec struct {
+	// value holds every name (without dashes) of a flag that takes a
+	// value; bool holds the others.
+	value, bool map[string]bool
+	// long lists the flags' primary names, for suggestions.
+	long []string
+}
+
+func specOf(flags []cli.Flag) flagSpec {
+	s := flagSpec{value: map[string]bool{}, bool: map[string]bool{"help": true, "h": true}}
+	for _, f := range flags {
+		takes := false
+		if tv, ok := f.(interface{ TakesValue() bool }); ok {
+			takes = tv.TakesValue()
+		}
+		for i, n := range f.Names() {
+			if takes {
+				s.value[n] = true
+			} else {
+				s.bool[n] = true
+			}
+			if i == 0 {
+				s.long = append(s.long, n)
+			}
+		}
+	}
+	s.long = append(s.long, "help")
+	return s
+}
+
+// prepareArgs returns args (os.Args style: the program name first) with
+// each command's flags ahead of its positional arguments, or a usage error
+// for an unknown command or flag.
+func prepareArgs(app *cli.App, args []string) ([]string, error) {
+	if len(args) < 2 {
+		return args, nil
+	}
+	// The command is the first argument that is not a flag (the app's own
+	// flags take no value: --help, --version).
+	i := 1
+	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "-" {
+		if args[i] == "--" {
+			return args, nil
+		}
+		i++
+	}
+	if i == len(args) {
+		return args, nil
+	}
+	name := args[i]
+	if name == "help" || name == "h" {
+		return args, nil
+	}
+	cmd := app.Command(name)
+	if cmd == nil {
+		var names []string
+		for _, c := range app.Commands {
+			if !c.Hidden {
+				names = append(names, c.Name)
+			}
+		}
+		msg := fmt.Sprintf("%q is not a kmsdns command", name)
+		if s := suggest(name, names); s != "" {
+			msg += fmt.Sprintf(": did you mean %q?", s)
+		} else {
+			msg += " (commands: " + strings.Join(names, ", ") + ")"
+		}
+		return nil, usageError("%s (see kmsdns --help)", msg)
+	}
+	if cmd.SkipFlagParsing {
+		return args, nil
+	}
+	spec := specOf(cmd.Flags)
+	var flags, pos []string
+	rest := args[i+1:]
+	for j := 0; j < len(rest); j++ {
+		a := rest[j]
+		switch {
+		case a == "--":
+			pos = append(pos, rest[j+1:]...)
+			j = len(rest)
+		case a == "-" || !strings.HasPrefix(a, "-"):
+			pos = append(pos, a)
+		default:
+			fname, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+			switch {
+			case spec.value[fname]:
+				flags = append(flags, a)
+				if !hasValue && j+1 < len(rest) {
+					j++
+					flags = append(flags, rest[j])
+				}
+			case spec.bool[fname]:
+				flags = append(flags, a)
+			default:
+				msg := fmt.Sprintf("%s: unknown flag %s", cmd.Name, strings.SplitN(a, "=", 2)[0])
+				if s := suggest(fname, spec.long); s != "" {
+					msg += fmt.Sprintf(": did you mean --%s?", s)
+				}
+				return nil, usageError("%s (see kmsdns %s --help)", msg, cmd.Name)
+			}
+		}
+	}
+	out := append(append([]string{}, args[:i+1]...), flags...)
+	if len(pos) > 0 {
+		out = append(append(out, "--"), pos...)
+	}
+	return out, nil
+}
+
+// suggest returns the candidate closest to s when it is close enough to be
+// a likely typo, or the only candidate s is a prefix of, else "".
+func suggest(s string, candidates []string) string {
+	s = strings.ToLower(s)
+	best, bestD := "", len(s)/3+2
+	var prefixed []string
+	for _, c := range candidates {
+		if len(s) > 1 && strings.HasPrefix(c, s) {
+			prefixed = append(prefixed, c)
+		}
+		if d := editDistance(s, c); d < bestD || (d == bestD && c < best) {
+			best, bestD = c, d
+		}
+	}
+	if best == "" && len(prefixed) == 1 {
+		return prefixed[0]
+	}
+	return best
+}
+
+// editDistance is the optimal string alignment distance: insertions,
+// deletions, substitutions and transpositions of adjacent characters
+// ("dryrun" is 1 from "dry-run", "audt" 1 from "audit").
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(ra)][len(rb)]
 }

@@ -24,6 +24,7 @@ type auditArgs struct {
 	approved       cli.StringSlice
 	output         string
 	statePath      string
+	findingsOnly   bool
 }
 
 func auditCommand(e env) *cli.Command {
@@ -53,27 +54,27 @@ Examples:
 
    # the weekly audit of every configured zone, as JSON for a script
    kmsdns audit --config /etc/kmsdns/kmsdns.yaml --output json`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, servers, keys); flags override it", Destination: &a.configFile},
+		Flags: joinFlags([]cli.Flag{
+			configFlag(&a.configFile),
 			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to audit (repeatable)", Destination: &a.zones},
 			&cli.StringSliceFlag{Name: "zone-file", Aliases: []string{"f"}, Usage: "read the zone from `FILE` instead of a server (repeatable; origin from --zone or the file)", Destination: &a.zoneFiles},
 			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` that must have KMS records, relative to the zone (repeatable)", Destination: &a.names},
 			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to transfer or query from (default: the zone's SOA MNAME, then its NS hosts)", Destination: &a.flags.Server},
-			&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen (never give secrets on the command line)", Destination: &a.flags.KeyFile},
-			&cli.StringFlag{Name: "key-name", Usage: "`NAME` of the key to use when the key file holds several", Destination: &a.flags.KeyName},
-			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for a connection or the next message", DefaultText: "10s", Destination: &a.flags.Timeout},
-			&cli.IntFlag{Name: "concurrency", Usage: "zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
-			&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find zone servers (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
+		}, tsigFlags(tsigDest{KeyFile: &a.flags.KeyFile, KeyName: &a.flags.KeyName}), []cli.Flag{
+			timeoutFlag(&a.flags.Timeout, "how long to wait for a connection or the next message"),
+			&cli.IntFlag{Name: "concurrency", Usage: "`N` zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
+			resolverFlag(&a.flags.Resolver, "used to find zone servers and to look up targets outside the zones"),
 			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read, targets outside them are not verified, nothing is probed", Destination: &a.flags.Offline},
-			&cli.DurationFlag{Name: "probe-timeout", Usage: "how long each probe of a KMS host may take", DefaultText: "3s", Destination: &a.flags.ProbeTimeout},
+			probeTimeoutFlag(&a.flags.ProbeTimeout),
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts (still resolve their names)", Destination: &a.flags.NoProbe},
 			&cli.IntFlag{Name: "expected-port", Usage: "`PORT` every record should carry", DefaultText: "1688", Destination: &a.flags.ExpectedPort},
 			&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.decommissioned},
 			&cli.StringSliceFlag{Name: "approved", Usage: "`HOST` allowed to be published; with any, others are reported (repeatable)", Destination: &a.approved},
-			&cli.DurationFlag{Name: "max-ttl", Usage: "TTL above which long-ttl is reported", DefaultText: "24h", Destination: &a.flags.MaxTTL},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
-			&cli.StringFlag{Name: "state", Usage: "kmsdns cleanup's state `FILE`: removed records that are back are reported", DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
-		},
+			&cli.DurationFlag{Name: "max-ttl", Usage: "TTL above which long-ttl is reported" + durationHint, DefaultText: "24h", Destination: &a.flags.MaxTTL},
+			outputFlag(&a.output, "report"),
+			&cli.BoolFlag{Name: "findings-only", Usage: "print only the findings, one block per zone (table output)", Destination: &a.findingsOnly},
+			stateFlag(&a.statePath),
+		}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("audit: %v (see kmsdns audit --help)", err)
 		},
@@ -95,11 +96,16 @@ func runAudit(c *cli.Context, e env, a auditArgs) error {
 	if a.output != "table" && a.output != "json" {
 		return usageError("--output: %q is not table or json", a.output)
 	}
+	if a.findingsOnly && a.output != "table" {
+		return usageError("--findings-only: only with --output table (the JSON report has a findings list)")
+	}
 	res, err := auditZones(c, e, a, nil)
 	if err != nil {
 		return err
 	}
-	if err := render(e.stdout, a.output, res.report); err != nil {
+	if a.findingsOnly {
+		renderFindingsOnly(e.stdout, res.report)
+	} else if err := render(e.stdout, a.output, res.report); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return reportCode(res.report)
@@ -141,7 +147,7 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 		return nil, &codeError{code: exitUsage, err: err}
 	}
 	for _, w := range plan.Warnings {
-		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
+		e.warn(w)
 	}
 	opts := plan.Options
 	prog := newProgress(e, len(plan.Specs))

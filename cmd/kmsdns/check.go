@@ -40,12 +40,12 @@ Examples:
    kmsdns check --resolver 10.0.0.1 emea.contoso.com apac.contoso.com
    kmsdns check --output json contoso.com`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "resolver", Aliases: []string{"r"}, Usage: "resolver `HOST[:PORT]` to ask, as clients do (default: /etc/resolv.conf)", Destination: &a.resolver},
-			&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each DNS answer", DefaultText: "10s", Destination: &a.timeout},
-			&cli.DurationFlag{Name: "probe-timeout", Usage: "how long each probe of a KMS host may take", DefaultText: "3s", Destination: &a.probeTimeout},
+			resolverFlag(&a.resolver, "to ask, as clients do"),
+			timeoutFlag(&a.timeout, "how long to wait for each DNS answer"),
+			probeTimeoutFlag(&a.probeTimeout),
 			&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts", Destination: &a.noProbe},
 			&cli.IntFlag{Name: "expected-port", Usage: "`PORT` the records should carry", DefaultText: "1688", Destination: &a.expectedPort},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report: table or json", Destination: &a.output},
+			outputFlag(&a.output, "report"),
 		},
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("check: %v (see kmsdns check --help)", err)

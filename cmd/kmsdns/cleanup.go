@@ -174,7 +174,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		return &codeError{code: exitUsage, err: err}
 	}
 	for _, w := range uplan.Warnings {
-		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
+		e.warn(w)
 	}
 	targets, cl, done, err := openUpdates(c, e, uplan)
 	if err != nil {

@@ -14,6 +14,6 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	app := newApp(defaultEnv())
-	err := app.RunContext(ctx, os.Args)
+	err := execute(ctx, app, os.Args)
 	os.Exit(exitCode(err, app.ErrWriter))
 }

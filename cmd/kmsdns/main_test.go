@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,7 +17,10 @@ import (
 	"github.com/kmsdns/kmsdns/internal/testserver"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+var (
+	update        = flag.Bool("update", false, "show how the output differs from the golden files under testdata/golden; with -update-confirm, rewrite them")
+	updateConfirm = flag.Bool("update-confirm", false, "with -update: rewrite the golden files that differ")
+)
 
 var fixedNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 
@@ -23,10 +28,10 @@ var fixedNow = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
 func run(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var out, errb bytes.Buffer
-	app := newApp(env{stdout: &out, stderr: &errb, now: func() time.Time { return fixedNow }})
+	app := newApp(env{stdout: &out, stderr: &errb, now: func() time.Time { return fixedNow }, warned: map[string]bool{}})
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	err := app.RunContext(ctx, append([]string{"kmsdns"}, args...))
+	err := execute(ctx, app, append([]string{"kmsdns"}, args...))
 	code := exitCode(err, app.ErrWriter)
 	return out.String(), errb.String(), code
 }
@@ -34,19 +39,62 @@ func run(t *testing.T, args ...string) (string, string, int) {
 func assertGolden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("..", "..", "testdata", "golden", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
+	if err := checkGolden(path, got, *update, *updateConfirm); err != nil {
+		t.Error(err)
 	}
+}
+
+// checkGolden compares got with the golden file at path. With update it
+// still fails on a difference, showing it, unless confirm is set too: then
+// the file is rewritten. A regression cannot be baked in by one flag.
+func checkGolden(path, got string, update, confirm bool) error {
 	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./cmd/kmsdns -update to create it)", err)
+	if err != nil && !(update && confirm && errors.Is(err, fs.ErrNotExist)) {
+		return fmt.Errorf("%w (go test ./cmd/kmsdns -update -update-confirm creates it)", err)
 	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test ./cmd/kmsdns -update rewrites it):\n--- got\n%s\n--- want\n%s", path, got, want)
+	if got == string(want) {
+		return nil
 	}
+	if update && confirm {
+		return os.WriteFile(path, []byte(got), 0o644)
+	}
+	how := "if the new output is right: go test ./cmd/kmsdns -update -update-confirm"
+	if update {
+		how = "not rewritten: -update only shows the difference; add -update-confirm to rewrite the file"
+	}
+	return fmt.Errorf("output differs from %s (%s):\n%s", path, how, lineDiff(string(want), got))
+}
+
+// lineDiff shows the lines of want and got that differ, as - and + lines
+// with their line numbers (a plain positional comparison: enough to see a
+// regression in a golden file).
+func lineDiff(want, got string) string {
+	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
+	var b strings.Builder
+	shown := 0
+	for i := 0; i < max(len(wl), len(gl)) && shown < 40; i++ {
+		var w, g string
+		if i < len(wl) {
+			w = wl[i]
+		}
+		if i < len(gl) {
+			g = gl[i]
+		}
+		if w == g {
+			continue
+		}
+		shown++
+		if i < len(wl) {
+			fmt.Fprintf(&b, "%4d - %s\n", i+1, w)
+		}
+		if i < len(gl) {
+			fmt.Fprintf(&b, "%4d + %s\n", i+1, g)
+		}
+	}
+	if shown == 40 {
+		b.WriteString("     ... (more lines differ)\n")
+	}
+	return b.String()
 }
 
 const (
@@ -206,7 +254,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"unknown flag", []string{"audit", "--bogus"}, "flag provided but not defined: -bogus"},
+		{"unknown flag", []string{"audit", "--bogus"}, "audit: unknown flag --bogus (see kmsdns audit --help)"},
 		{"no zones", []string{"audit"}, "no zones to audit"},
 		{"bad output", []string{"audit", "-z", "a.example", "-o", "xml"}, `--output: "xml" is not table or json`},
 		{"offline needs files", []string{"audit", "--offline", "-z", "a.example"}, "--offline: zone a.example would need the network"},

@@ -150,7 +150,7 @@ func loadUpdatePlan(e env, a *updateArgs) (*config.UpdatePlan, error) {
 		return nil, &codeError{code: exitUsage, err: err}
 	}
 	for _, w := range plan.Warnings {
-		fmt.Fprintln(e.stderr, "kmsdns: warning:", w)
+		e.warn(w)
 	}
 	return plan, nil
 }

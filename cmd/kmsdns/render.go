@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/olekukonko/tablewriter"
@@ -21,13 +22,190 @@ func render(w io.Writer, format string, rep *audit.Report) error {
 	return renderTable(w, rep)
 }
 
-func newTable(w io.Writer) *tablewriter.Table {
-	return tablewriter.NewTable(w,
+// terminal is stdout when it is a terminal: width is its width in columns.
+// Tables and findings written to it are fitted to that width; to anything
+// else (a pipe, a file, a test buffer) nothing is wrapped.
+type terminal struct {
+	io.Writer
+	width int
+}
+
+// widthOf is the width output to w must fit in, 0 for no limit.
+func widthOf(w io.Writer) int {
+	if t, ok := w.(*terminal); ok {
+		return t.width
+	}
+	return 0
+}
+
+// table is an ASCII table whose cells are wrapped, when it is written to a
+// terminal, so that no line is wider than the terminal.
+type table struct {
+	w      io.Writer
+	header []string
+	rows   [][]string
+}
+
+func newTable(w io.Writer) *table { return &table{w: w} }
+
+// Header sets the column titles.
+func (t *table) Header(cells ...string) { t.header = cells }
+
+// Append adds a row.
+func (t *table) Append(row []string) error {
+	t.rows = append(t.rows, row)
+	return nil
+}
+
+// Render writes the table.
+func (t *table) Render() error {
+	rows := t.rows
+	if width := widthOf(t.w); width > 0 {
+		rows = fitRows(t.header, t.rows, width)
+	}
+	tt := tablewriter.NewTable(t.w,
 		tablewriter.WithRendition(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 	)
+	tt.Header(t.header)
+	for _, r := range rows {
+		if err := tt.Append(r); err != nil {
+			return err
+		}
+	}
+	return tt.Render()
+}
+
+// fitRows wraps the cells of rows so that the table fits in width columns:
+// the widest columns are narrowed first, never below their title's width
+// (or 4), and cells are broken at spaces, then after dots, commas, slashes
+// and dashes.
+func fitRows(header []string, rows [][]string, width int) [][]string {
+	n := len(header)
+	natural := make([]int, n)
+	floor := make([]int, n)
+	for i, h := range header {
+		natural[i] = textWidth(h)
+		floor[i] = max(textWidth(h), 4)
+	}
+	for _, r := range rows {
+		for i := 0; i < n && i < len(r); i++ {
+			for _, l := range strings.Split(r[i], "\n") {
+				natural[i] = max(natural[i], textWidth(l))
+			}
+		}
+	}
+	// "| " before each cell, " " after it, and the final "|".
+	avail := width - 3*n - 1
+	cols := append([]int{}, natural...)
+	for sum(cols) > avail {
+		widest := -1
+		for i, c := range cols {
+			if c > floor[i] && (widest < 0 || c > cols[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break // as narrow as it gets
+		}
+		cols[widest]--
+	}
+	out := make([][]string, len(rows))
+	for j, r := range rows {
+		out[j] = make([]string, len(r))
+		for i, c := range r {
+			if i < n && cols[i] < natural[i] {
+				c = strings.Join(wrapText(c, cols[i]), "\n")
+			}
+			out[j][i] = c
+		}
+	}
+	return out
+}
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func textWidth(s string) int { return utf8.RuneCountInString(s) }
+
+// wrapText breaks s into lines of at most width characters: at spaces
+// where it can, else after a dot, comma, slash or dash, else anywhere. A
+// command in the text ("kmsdns ...", up to its closing parenthesis) is kept
+// on one line when it fits, so that it can be copied as printed.
+func wrapText(s string, width int) []string {
+	if width < 1 || textWidth(s) <= width {
+		return []string{s}
+	}
+	var lines []string
+	line := ""
+	put := func(word string) {
+		switch {
+		case line == "":
+			line = word
+		case textWidth(line)+1+textWidth(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+		for textWidth(line) > width {
+			head, tail := breakWord(line, width)
+			lines = append(lines, head)
+			line = tail
+		}
+	}
+	for _, word := range words(s, width) {
+		put(word)
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// words splits s at spaces, keeping "kmsdns ..." commands (up to the
+// closing parenthesis) as one word when they fit in width.
+func words(s string, width int) []string {
+	fields := strings.Fields(s)
+	var out []string
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if strings.TrimLeft(f, "(\"") == "kmsdns" {
+			j := i
+			for j+1 < len(fields) {
+				j++
+				if strings.ContainsAny(fields[j], ")\"") {
+					break
+				}
+			}
+			if cmd := strings.Join(fields[i:j+1], " "); textWidth(cmd) <= width {
+				out = append(out, cmd)
+				i = j
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// breakWord splits a word too long for width after the last dot, comma,
+// slash or dash that keeps the head within width, else at width.
+func breakWord(w string, width int) (string, string) {
+	r := []rune(w)
+	for i := width; i > width/3; i-- {
+		if strings.ContainsRune(".,/-", r[i-1]) {
+			return string(r[:i]), string(r[i:])
+		}
+	}
+	return string(r[:width]), string(r[width:])
 }
 
 func short(name string) string {
@@ -122,28 +300,88 @@ func renderTable(w io.Writer, rep *audit.Report) error {
 				zone = f.Zone
 				fmt.Fprintf(w, "\n%s\n", short(zone))
 			}
-			subject := ""
-			if f.Name != "" {
-				subject = " " + short(f.Name)
-			}
-			switch {
-			case f.Target != "" && f.Port != 0:
-				subject += fmt.Sprintf(" -> %s:%d", short(f.Target), f.Port)
-			case f.Target != "":
-				subject += " -> " + short(f.Target)
-			}
-			fmt.Fprintf(w, "  %-7s %s%s\n", strings.ToUpper(string(f.Severity)), f.Check, subject)
-			fmt.Fprintf(w, "          %s\n", f.Message)
-			if len(f.ClientErrors) > 0 {
-				fmt.Fprintf(w, "          clients see: %s\n", strings.Join(f.ClientErrors, ", "))
-			}
-			fmt.Fprintf(w, "          fix: %s\n", f.Fix)
+			renderFinding(w, f)
 		}
 	}
+	renderSummary(w, rep)
+	return nil
+}
+
+// renderFinding writes one finding, wrapped to the terminal's width.
+func renderFinding(w io.Writer, f audit.Finding) {
+	subject := ""
+	if f.Name != "" {
+		subject = " " + short(f.Name)
+	}
+	switch {
+	case f.Target != "" && f.Port != 0:
+		subject += fmt.Sprintf(" -> %s:%d", short(f.Target), f.Port)
+	case f.Target != "":
+		subject += " -> " + short(f.Target)
+	}
+	const indent = "          "
+	para(w, "  ", fmt.Sprintf("%-7s %s%s", strings.ToUpper(string(f.Severity)), f.Check, subject), indent)
+	para(w, indent, f.Message, indent)
+	if len(f.ClientErrors) > 0 {
+		para(w, indent, "clients see: "+strings.Join(f.ClientErrors, ", "), indent)
+	}
+	para(w, indent, "fix: "+f.Fix, indent)
+}
+
+// para writes text after first, wrapped to the width of w (when it is a
+// terminal) with later lines after indent.
+func para(w io.Writer, first, text, indent string) {
+	width := widthOf(w)
+	if width == 0 {
+		fmt.Fprintf(w, "%s%s\n", first, text)
+		return
+	}
+	for i, l := range wrapText(text, width-len(indent)) {
+		pre := indent
+		if i == 0 {
+			pre = first
+		}
+		fmt.Fprintf(w, "%s%s\n", pre, l)
+	}
+}
+
+// renderFindingsOnly writes just the findings, one block per zone (a zone
+// without findings says so), and the summary line.
+func renderFindingsOnly(w io.Writer, rep *audit.Report) {
+	byZone := map[string][]audit.Finding{}
+	var order []string
+	for _, z := range rep.Zones {
+		if _, ok := byZone[z.Zone]; !ok {
+			order = append(order, z.Zone)
+			byZone[z.Zone] = nil
+		}
+	}
+	for _, f := range rep.Findings {
+		if _, ok := byZone[f.Zone]; !ok {
+			order = append(order, f.Zone)
+		}
+		byZone[f.Zone] = append(byZone[f.Zone], f)
+	}
+	for i, z := range order {
+		if i > 0 {
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w, short(z))
+		if len(byZone[z]) == 0 {
+			fmt.Fprintln(w, "  no findings")
+		}
+		for _, f := range byZone[z] {
+			renderFinding(w, f)
+		}
+	}
+	renderSummary(w, rep)
+}
+
+// renderSummary writes the closing line of counts.
+func renderSummary(w io.Writer, rep *audit.Report) {
 	s := rep.Summary
 	fmt.Fprintf(w, "\n%s, %s: %s, %s, %s\n", plural(s.Zones, "zone"), plural(s.Records, "KMS record"),
 		plural(s.Errors, "error"), plural(s.Warnings, "warning"), plural(s.Info, "info"))
-	return nil
 }
 
 func plural(n int, what string) string {
