@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/urfave/cli/v2"
 )
 
@@ -233,7 +234,7 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 			}
 		}
 		msg := fmt.Sprintf("%q is not a kmsdns command", name)
-		if s := suggest(name, names); s != "" {
+		if s := config.Closest(name, names); s != "" {
 			msg += fmt.Sprintf(": did you mean %q?", s)
 		} else {
 			msg += " (commands: " + strings.Join(names, ", ") + ")"
@@ -267,7 +268,7 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 				flags = append(flags, a)
 			default:
 				msg := fmt.Sprintf("%s: unknown flag %s", cmd.Name, strings.SplitN(a, "=", 2)[0])
-				if s := suggest(fname, spec.long); s != "" {
+				if s := config.Closest(fname, spec.long); s != "" {
 					msg += fmt.Sprintf(": did you mean --%s?", s)
 				}
 				return nil, usageError("%s (see kmsdns %s --help)", msg, cmd.Name)
@@ -279,52 +280,4 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 		out = append(append(out, "--"), pos...)
 	}
 	return out, nil
-}
-
-// suggest returns the candidate closest to s when it is close enough to be
-// a likely typo, or the only candidate s is a prefix of, else "".
-func suggest(s string, candidates []string) string {
-	s = strings.ToLower(s)
-	best, bestD := "", len(s)/3+2
-	var prefixed []string
-	for _, c := range candidates {
-		if len(s) > 1 && strings.HasPrefix(c, s) {
-			prefixed = append(prefixed, c)
-		}
-		if d := editDistance(s, c); d < bestD || (d == bestD && c < best) {
-			best, bestD = c, d
-		}
-	}
-	if best == "" && len(prefixed) == 1 {
-		return prefixed[0]
-	}
-	return best
-}
-
-// editDistance is the optimal string alignment distance: insertions,
-// deletions, substitutions and transpositions of adjacent characters
-// ("dryrun" is 1 from "dry-run", "audt" 1 from "audit").
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

@@ -125,6 +125,23 @@ func fitRows(header []string, rows [][]string, width int) [][]string {
 	return out
 }
 
+// naturalWidth is the width of the table unwrapped.
+func naturalWidth(header []string, rows [][]string) int {
+	w := 1
+	for i, h := range header {
+		c := textWidth(h)
+		for _, r := range rows {
+			if i < len(r) {
+				for _, l := range strings.Split(r[i], "\n") {
+					c = max(c, textWidth(l))
+				}
+			}
+		}
+		w += c + 3
+	}
+	return w
+}
+
 func sum(xs []int) int {
 	s := 0
 	for _, x := range xs {
@@ -223,14 +240,43 @@ func renderTable(w io.Writer, rep *audit.Report) error {
 	if len(rep.Records) == 0 {
 		fmt.Fprintln(w, "  none found")
 	} else {
-		t := newTable(w)
-		t.Header("ZONE", "NAME", "TARGET", "PORT", "PRIORITY", "WEIGHT", "TTL", "SOURCE")
+		header := []string{"ZONE", "NAME", "TARGET", "PORT", "PRIORITY", "WEIGHT", "TTL", "SOURCE"}
+		var rows [][]string
 		for _, r := range rep.Records {
-			t.Append([]string{short(r.Zone), short(r.Name), short(r.Target), strconv.Itoa(int(r.Port)),
+			rows = append(rows, []string{short(r.Zone), short(r.Name), short(r.Target), strconv.Itoa(int(r.Port)),
 				strconv.Itoa(int(r.Priority)), strconv.Itoa(int(r.Weight)), strconv.Itoa(int(r.TTL)), r.Source})
 		}
-		if err := t.Render(); err != nil {
-			return err
+		if width := widthOf(w); width > 0 && naturalWidth(header, rows) > width {
+			// Too wide for the terminal: one table per zone, under
+			// the zone's name, leaves more room for names.
+			for i := 0; i < len(rows); {
+				j := i
+				for j < len(rows) && rows[j][0] == rows[i][0] {
+					j++
+				}
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				fmt.Fprintf(w, "%s\n", rows[i][0])
+				t := newTable(w)
+				t.Header(header[1:]...)
+				for _, r := range rows[i:j] {
+					t.Append(r[1:])
+				}
+				if err := t.Render(); err != nil {
+					return err
+				}
+				i = j
+			}
+		} else {
+			t := newTable(w)
+			t.Header(header...)
+			for _, r := range rows {
+				t.Append(r)
+			}
+			if err := t.Render(); err != nil {
+				return err
+			}
 		}
 	}
 
@@ -320,7 +366,7 @@ func renderFinding(w io.Writer, f audit.Finding) {
 		subject += " -> " + short(f.Target)
 	}
 	const indent = "          "
-	para(w, "  ", fmt.Sprintf("%-7s %s%s", strings.ToUpper(string(f.Severity)), f.Check, subject), indent)
+	para(w, fmt.Sprintf("  %-7s ", strings.ToUpper(string(f.Severity))), f.Check+subject, indent)
 	para(w, indent, f.Message, indent)
 	if len(f.ClientErrors) > 0 {
 		para(w, indent, "clients see: "+strings.Join(f.ClientErrors, ", "), indent)

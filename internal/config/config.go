@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strconv"
 	"strings"
@@ -28,6 +29,9 @@ type File struct {
 	Defaults Defaults `yaml:"defaults"`
 	Policy   Policy   `yaml:"policy"`
 	Zones    []Zone   `yaml:"zones"`
+
+	// path names the file in errors and in where a setting came from.
+	path string
 }
 
 // Policy is what the audit expects of the records.
@@ -79,6 +83,10 @@ type Zone struct {
 	// Update is how updates are sent to this zone; it may use other
 	// credentials than reading it.
 	Update Update `yaml:"update"`
+
+	// at is where the zone is in the file ("zones[1]"), "" for a zone
+	// given only on the command line.
+	at string
 }
 
 // Duration is a time.Duration written as "10s", "1m30s".
@@ -94,11 +102,39 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	return nil
 }
 
+// MaxFileSize bounds the configuration file (and the secret files it
+// names): a real one is a few kilobytes; /dev/zero is not read to the end.
+const MaxFileSize = 1 << 20
+
+// ErrTooLarge is returned for a configuration, password or secret file
+// larger than MaxFileSize.
+var ErrTooLarge = errors.New("file too large")
+
+// readCapped reads a file of at most limit bytes.
+func readCapped(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: %w: more than %d bytes", path, ErrTooLarge, limit)
+	}
+	return b, nil
+}
+
 // Load reads and checks a configuration file. Relative paths in it (key
 // and zone files) are taken relative to the file's directory.
 func Load(path string) (*File, error) {
-	b, err := os.ReadFile(path)
+	b, err := readCapped(path, MaxFileSize)
 	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, fmt.Errorf("config %s: %w (1 MiB): not a kmsdns configuration", path, ErrTooLarge)
+		}
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	f, err := Parse(b, path)
@@ -133,14 +169,25 @@ var (
 // Parse parses and checks configuration text; file names it in errors.
 func Parse(b []byte, file string) (*File, error) {
 	var f File
+	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(b))
-	dec.KnownFields(true)
-	if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+	err := dec.Decode(&doc)
+	if err == nil {
+		if err = checkShape(&doc, reflect.TypeOf(f), ""); err != nil {
+			return nil, fmt.Errorf("config %s: %w", file, err)
+		}
+		err = doc.Decode(&f)
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
 		msg := strings.TrimPrefix(err.Error(), "yaml: ")
 		msg = strings.TrimPrefix(msg, "unmarshal errors:\n  ")
 		msg = typeSuffix.ReplaceAllString(msg, "")
 		msg = unknownField.ReplaceAllString(msg, `unknown field "$1"`)
 		return nil, fmt.Errorf("config %s: %s", file, msg)
+	}
+	f.path = file
+	for i := range f.Zones {
+		f.Zones[i].at = fmt.Sprintf("zones[%d]", i)
 	}
 	if err := f.check(); err != nil {
 		return nil, fmt.Errorf("config %s: %w", file, err)
@@ -433,7 +480,8 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		keyFile := firstS(fl.KeyFile, z.KeyFile, f.Defaults.KeyFile)
 		keyName := firstS(fl.KeyName, z.KeyName, f.Defaults.KeyName)
 		if keyFile != "" && len(spec.Files) == 0 {
-			k, err := sec.key(z.Name, keyFile, keyName)
+			from := f.setting(z, "key-file", fl.KeyFile, z.KeyFile)
+			k, err := sec.key(z.Name, keyFile, keyName, from)
 			if err != nil {
 				return nil, err
 			}

@@ -1,6 +1,10 @@
 package config
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -30,7 +34,7 @@ func TestParseErrors(t *testing.T) {
 		{"server and files", "zones:\n  - name: a.example\n    server: 127.0.0.1\n    files: [a]\n", "zones[0]: give either server or files"},
 		{"bad extra name", "zones:\n  - name: a.example\n    names: [\"a b\"]\n", `zones[0].names[0]: "a b" is not a valid domain name`},
 		{"key-name without file", "zones:\n  - name: a.example\n    key-name: k\n", "zones[0].key-name: set without a key-file"},
-		{"not a map", "- a\n", "cannot unmarshal"},
+		{"not a map", "- a\n", "line 1: expected the file to be a mapping of settings (defaults:, policy:, zones:), found a list"},
 		{"bad resolver", "defaults:\n  resolver: \"a:b:c:\"\n", "defaults.resolver"},
 	}
 	for _, tc := range tests {
@@ -115,5 +119,167 @@ zones:
 		if _, err := Parse([]byte(tc.text), "p.yaml"); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: %v, want %q", tc.text, err, tc.want)
 		}
+	}
+}
+
+func TestParseTypeMistakesInPlainWords(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"string for a list", "zones:\n  - name: a.example\n    names: emea\n",
+			`line 3: zones[0].names: expected a list, like [a, b] or lines starting with "- ", found the text "emea"`},
+		{"text for a number", "defaults:\n  concurrency: four\n",
+			`line 2: defaults.concurrency: expected a whole number, found the text "four"`},
+		{"yes for a boolean", "defaults:\n  no-probe: yes please\n",
+			`line 2: defaults.no-probe: expected true or false, found the text "yes please"`},
+		{"mapping for the zone list", "zones:\n  name: a.example\n",
+			`line 2: zones: expected a list of entries (lines starting with "- "), found a mapping`},
+		{"flat list for groups", "policy:\n  publish-groups: [a.example, b.example]\n",
+			`line 2: policy.publish-groups[0]: expected a list, like [a, b] or lines starting with "- ", found the text "a.example"`},
+		{"text for a port", "policy:\n  host-ports: {kms1: high}\n",
+			`line 2: policy.host-ports.kms1: expected a whole number, found the text "high"`},
+		{"list for a string", "zones:\n  - name: [a.example]\n",
+			`line 2: zones[0].name: expected a string, found a list`},
+		{"list for a duration", "defaults:\n  timeout: [10s]\n",
+			`line 2: defaults.timeout: expected a duration like 10s or 1m30s, found a list`},
+		{"long value quoted short", "defaults:\n  concurrency: " + strings.Repeat("x", 100) + "\n",
+			`found the text "` + strings.Repeat("x", 40) + `..."`},
+		{"update section", "defaults:\n  update:\n    gss: maybe\n",
+			`line 3: defaults.update.gss: expected true or false, found the text "maybe"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.text), "k.yaml")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("err = %v\nwant %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), "unmarshal") || strings.Contains(err.Error(), "!!") {
+				t.Errorf("yaml's own words leak: %v", err)
+			}
+			var se *ShapeError
+			if !errors.As(err, &se) {
+				t.Errorf("not a *ShapeError: %T", err)
+			}
+		})
+	}
+}
+
+func TestUnknownFieldSuggestsClosest(t *testing.T) {
+	tests := []struct{ name, text, want string }{
+		{"top level", "zonez: []\n", `line 1: unknown field "zonez": did you mean "zones"?`},
+		{"zone field", "zones:\n  - name: a.example\n    serverr: x\n", `line 3: zones[0]: unknown field "serverr": did you mean "server"?`},
+		{"underscore", "defaults:\n  key_file: x\n", `line 2: defaults: unknown field "key_file": did you mean "key-file"?`},
+		{"policy", "policy:\n  expected-prot: 1\n", `line 2: policy: unknown field "expected-prot": did you mean "expected-port"?`},
+		{"update", "defaults:\n  update:\n    keytabs: x\n", `line 3: defaults.update: unknown field "keytabs": did you mean "keytab"?`},
+		{"nothing close", "defaults:\n  colour: blue\n", `line 2: defaults: unknown field "colour"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.text), "k.yaml")
+			if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+				t.Fatalf("err = %v\nwant suffix %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func TestClosest(t *testing.T) {
+	cands := []string{"audit", "check", "publish", "unpublish", "cleanup"}
+	for in, want := range map[string]string{"audt": "audit", "chekc": "check", "pubish": "publish", "clean": "cleanup", "unpub": "unpublish", "xyz": "", "AUDIT": "audit"} {
+		if got := Closest(in, cands); got != want {
+			t.Errorf("Closest(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := Closest("dryrun", []string{"dry-run", "yes", "force"}); got != "dry-run" {
+		t.Errorf("dryrun: %q", got)
+	}
+}
+
+func TestConfigFileSizeCapped(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.yaml")
+	os.WriteFile(big, []byte("zones: []\n#"+strings.Repeat("x", MaxFileSize)), 0o600)
+	for _, path := range []string{"/dev/zero", big} {
+		start := time.Now()
+		_, err := Load(path)
+		if !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "config "+path+": file too large (1 MiB)") {
+			t.Errorf("%s: %v", path, err)
+		}
+		if time.Since(start) > 2*time.Second {
+			t.Errorf("%s: took %v", path, time.Since(start))
+		}
+	}
+	ok := filepath.Join(t.TempDir(), "ok.yaml")
+	os.WriteFile(ok, []byte("zones: [{name: a.example}]\n#"+strings.Repeat("x", MaxFileSize-40)), 0o600)
+	if _, err := Load(ok); err != nil {
+		t.Errorf("a file just under the cap: %v", err)
+	}
+}
+
+func TestZoneNotInConfig(t *testing.T) {
+	f, err := Parse([]byte("zones:\n  - name: contoso.com\n  - name: fabrikam.com.\n"), "z.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "--zone contoso.org: zone not in the configuration z.yaml (it configures contoso.com, fabrikam.com); did you mean contoso.com?"
+	if _, err := Merge(f, Flags{Zones: []string{"contoso.org"}}); !errors.Is(err, ErrZoneNotConfigured) || err.Error() != want {
+		t.Errorf("Merge: %v", err)
+	}
+	if _, err := MergeUpdate(f, UpdateFlags{Zones: []string{"contoso.org"}}); !errors.Is(err, ErrZoneNotConfigured) || err.Error() != want {
+		t.Errorf("MergeUpdate: %v", err)
+	}
+	if p, err := Merge(f, Flags{Zones: []string{"FABRIKAM.com"}}); err != nil || len(p.Specs) != 1 {
+		t.Errorf("a configured zone in other letters: %v", err)
+	}
+	// Without zones in the config (or without a config), any zone goes.
+	if _, err := Merge(&File{}, Flags{Zones: []string{"contoso.org"}}); err != nil {
+		t.Errorf("no config zones: %v", err)
+	}
+}
+
+func TestMissingKeyFileNamesZoneAndField(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "k.yaml")
+	write := func(text string) *File {
+		t.Helper()
+		os.WriteFile(cfg, []byte(text), 0o600)
+		f, err := Load(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	missing := filepath.Join(dir, "gone.key")
+	f := write("defaults:\n  key-file: gone.key\nzones:\n  - name: a.example\n  - name: b.example\n    key-file: " + missing + "\n")
+	for _, tc := range []struct {
+		name string
+		err  func() error
+		want string
+	}{
+		{"zone field", func() error { _, err := Merge(f, Flags{Zones: []string{"b.example"}}); return err },
+			"zone b.example: key file from " + cfg + " zones[1].key-file: "},
+		{"defaults", func() error { _, err := Merge(f, Flags{Zones: []string{"a.example"}}); return err },
+			"zone a.example: key file from " + cfg + " defaults.key-file: "},
+		{"flag", func() error {
+			_, err := Merge(f, Flags{Zones: []string{"a.example"}, KeyFile: missing})
+			return err
+		}, "zone a.example: key file from --key-file: "},
+		{"update from the read key", func() error { _, err := MergeUpdate(f, UpdateFlags{Zones: []string{"b.example"}}); return err },
+			"zone b.example: key file from " + cfg + " zones[1].key-file: "},
+		{"update flag", func() error {
+			_, err := MergeUpdate(f, UpdateFlags{Zones: []string{"a.example"}, Update: Update{KeyFile: missing}})
+			return err
+		}, "zone a.example: key file from --key-file: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.err()
+			if err == nil || !strings.Contains(err.Error(), tc.want) || !errors.Is(err, fs.ErrNotExist) {
+				t.Errorf("err = %v, want %q", err, tc.want)
+			}
+		})
+	}
+	f = write("defaults:\n  update:\n    key-file: gone.key\nzones:\n  - name: a.example\n  - name: b.example\n    update:\n      password-file: gone.pw\n      principal: u\n")
+	if _, err := MergeUpdate(f, UpdateFlags{}); err == nil || !strings.Contains(err.Error(), "zone a.example: key file from "+cfg+" defaults.update.key-file: ") {
+		t.Errorf("defaults.update: %v", err)
+	}
+	if _, err := MergeUpdate(f, UpdateFlags{Zones: []string{"b.example"}}); err == nil || !strings.Contains(err.Error(), "zone b.example: password file from "+cfg+" zones[1].update.password-file: ") {
+		t.Errorf("zones[1].update: %v", err)
 	}
 }

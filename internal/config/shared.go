@@ -1,7 +1,9 @@
 package config
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
@@ -27,13 +29,15 @@ func (s *secrets) warn(path string) {
 	}
 }
 
-// key returns the key called name (or the only key) of a key file.
-func (s *secrets) key(zoneName, file, name string) (zone.Key, error) {
+// key returns the key called name (or the only key) of a key file; from
+// says where the file was named ("--key-file", "kmsdns.yaml
+// zones[1].key-file"), for errors.
+func (s *secrets) key(zoneName, file, name, from string) (zone.Key, error) {
 	ks, ok := s.keyFiles[file]
 	if !ok {
 		var err error
 		if ks, err = zone.ReadKeyFile(file); err != nil {
-			return zone.Key{}, err
+			return zone.Key{}, fmt.Errorf("zone %s: key file from %s: %w", zoneName, from, err)
 		}
 		s.keyFiles[file] = ks
 		s.warn(file)
@@ -61,9 +65,47 @@ func (f *File) zonesNamed(names []string, valid func(string) error) ([]Zone, err
 		}
 		z, ok := byName[dns.CanonicalName(n)]
 		if !ok {
+			if len(byName) > 0 {
+				return nil, f.notConfigured(n)
+			}
 			z = Zone{Name: n}
 		}
 		zones = append(zones, z)
 	}
 	return zones, nil
+}
+
+// ErrZoneNotConfigured is returned for a --zone the configuration file
+// does not list (when it lists any).
+var ErrZoneNotConfigured = errors.New("zone not in the configuration")
+
+// notConfigured says that zone n is not in the file, listing the zones
+// that are.
+func (f *File) notConfigured(n string) error {
+	var names []string
+	for _, z := range f.Zones {
+		if z.Name != "" {
+			names = append(names, strings.TrimSuffix(z.Name, "."))
+		}
+	}
+	hint := ""
+	if c := Closest(strings.TrimSuffix(n, "."), names); c != "" {
+		hint = fmt.Sprintf("; did you mean %s?", c)
+	}
+	return fmt.Errorf("--zone %s: %w %s (it configures %s)%s", n, ErrZoneNotConfigured, f.path, strings.Join(names, ", "), hint)
+}
+
+// setting says where a zone's setting came from: the flag when it is set,
+// else the zone's entry in the file, else the file's defaults. field is
+// the YAML field name; for update settings prefix it with "update.".
+func (f *File) setting(z Zone, field, flagValue, zoneValue string) string {
+	switch {
+	case flagValue != "":
+		return "--" + strings.TrimPrefix(field, "update.")
+	case zoneValue != "" && z.at != "":
+		return fmt.Sprintf("%s %s.%s", f.path, z.at, field)
+	case zoneValue != "":
+		return "--" + field
+	}
+	return fmt.Sprintf("%s defaults.%s", f.path, field)
 }

@@ -151,7 +151,17 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	}
 	sec := newSecrets()
 	for _, z := range zones {
-		u := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
+		u, src := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
+		// from says where a credential setting came from, for errors.
+		from := func(field string) string {
+			switch src {
+			case 0:
+				return "--" + field
+			case 1:
+				return f.setting(z, "update."+field, "", "zone")
+			}
+			return f.setting(z, "update."+field, "", "")
+		}
 		// Without an update server, the server the zone is read from,
 		// then the SOA MNAME; without update credentials, the key the
 		// zone is read with.
@@ -159,6 +169,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 		if !u.GSS && u.KeyFile == "" && u.KeyName == "" && u.Keytab == "" && u.PasswordFile == "" {
 			u.KeyFile = firstS(z.KeyFile, f.Defaults.KeyFile)
 			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
+			from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }
 		}
 		t := UpdateTarget{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
@@ -169,14 +180,14 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			g := &publish.GSS{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, Timeout: p.Timeout}
 			if u.Keytab != "" {
 				if _, err := os.Stat(u.Keytab); err != nil {
-					return nil, fmt.Errorf("zone %s: keytab: %w", z.Name, err)
+					return nil, fmt.Errorf("zone %s: keytab from %s: %w", z.Name, from("keytab"), err)
 				}
 				sec.warn(u.Keytab)
 			}
 			if u.PasswordFile != "" {
-				b, err := os.ReadFile(u.PasswordFile)
+				b, err := readCapped(u.PasswordFile, maxSecretFile)
 				if err != nil {
-					return nil, fmt.Errorf("zone %s: password file: %w", z.Name, err)
+					return nil, fmt.Errorf("zone %s: password file from %s: %w", z.Name, from("password-file"), err)
 				}
 				g.Password = strings.TrimRight(string(b), "\r\n")
 				if g.Password == "" {
@@ -191,7 +202,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			}
 			t.GSS = g
 		case u.KeyFile != "":
-			k, err := sec.key(z.Name, u.KeyFile, u.KeyName)
+			k, err := sec.key(z.Name, u.KeyFile, u.KeyName, from("key-file"))
 			if err != nil {
 				return nil, err
 			}
@@ -222,7 +233,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 // readSecret reads a base64 TSIG secret from a file or SecretEnv.
 func readSecret(file string) (string, error) {
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := readCapped(file, maxSecretFile)
 		if err != nil {
 			return "", fmt.Errorf("--key-secret-file: %w", err)
 		}
@@ -234,23 +245,27 @@ func readSecret(file string) (string, error) {
 	return "", fmt.Errorf("--key-name without --key-file: give the secret with --key-secret-file or the %s environment variable (never on the command line)", SecretEnv)
 }
 
+// maxSecretFile bounds password and secret files.
+const maxSecretFile = 64 << 10
+
 // mergeUpdate takes each field from the first of flag, zone, defaults that
 // sets it. The credential kind is taken as a whole, so that a zone's GSS
-// setting is not mixed with a default TSIG key.
-func mergeUpdate(fl, z, d Update) Update {
-	u := Update{
+// setting is not mixed with a default TSIG key; src says where it came
+// from (0 flags, 1 zone, 2 defaults, -1 none).
+func mergeUpdate(fl, z, d Update) (u Update, src int) {
+	u = Update{
 		Server:     firstS(fl.Server, z.Server, d.Server),
 		ServerName: firstS(fl.ServerName, z.ServerName, d.ServerName),
 		Krb5Conf:   firstS(fl.Krb5Conf, z.Krb5Conf, d.Krb5Conf),
 	}
-	for _, src := range []Update{fl, z, d} {
-		if src.GSS || src.KeyFile != "" || src.KeyName != "" || src.Keytab != "" || src.PasswordFile != "" {
-			u.GSS, u.KeyFile, u.KeyName = src.GSS, src.KeyFile, src.KeyName
-			u.Keytab, u.Principal, u.PasswordFile = src.Keytab, src.Principal, src.PasswordFile
-			break
+	for i, s := range []Update{fl, z, d} {
+		if s.GSS || s.KeyFile != "" || s.KeyName != "" || s.Keytab != "" || s.PasswordFile != "" {
+			u.GSS, u.KeyFile, u.KeyName = s.GSS, s.KeyFile, s.KeyName
+			u.Keytab, u.Principal, u.PasswordFile = s.Keytab, s.Principal, s.PasswordFile
+			return u, i
 		}
 	}
-	return u
+	return u, -1
 }
 
 // SecretFileWarning says when a file holding a secret can be read by
