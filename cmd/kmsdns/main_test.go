@@ -262,12 +262,19 @@ func TestAuditUsageErrors(t *testing.T) {
 		{"files and zones differ", []string{"audit", "-f", "a", "-f", "b", "-z", "x.example"}, "2 files but 1 --zone"},
 		{"missing key file", []string{"audit", "-z", "a.example", "-k", filepath.Join(dir, "none.key")}, "none.key: no such file"},
 		{"bad key file", []string{"audit", "-z", "a.example", "-k", write("bad.key", "key x {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n")}, `bad.key:1: tsig key "x": unsupported algorithm "hmac-sha3"`},
-		{"config unknown field", []string{"audit", "-c", write("c1.yaml", "zones:\n  - name: a.example\n    serverr: x\n")}, `c1.yaml: line 3: unknown field "serverr"`},
+		{"config unknown field", []string{"audit", "-c", write("c1.yaml", "zones:\n  - name: a.example\n    serverr: x\n")}, `c1.yaml: line 3: zones[0]: unknown field "serverr": did you mean "server"?`},
 		{"config bad zone", []string{"audit", "-c", write("c2.yaml", "zones:\n  - name: a.example\n  - name: \"bad name\"\n")}, `c2.yaml: zones[1].name: "bad name" is not a valid zone name`},
 		{"config bad timeout", []string{"audit", "-c", write("c3.yaml", "defaults:\n  timeout: soon\nzones:\n  - name: a.example\n")}, `c3.yaml: line 2: "soon" is not a duration`},
 		{"config bad port", []string{"audit", "-c", write("c4.yaml", "zones:\n  - name: a.example\n    server: 127.0.0.1:0\n")}, `zones[0].server: "127.0.0.1:0": port "0"`},
 		{"config missing", []string{"audit", "-c", filepath.Join(dir, "nope.yaml")}, "nope.yaml: no such file"},
 		{"argument", []string{"audit", "contoso.com"}, `unexpected argument "contoso.com"`},
+		{"zone not in config", []string{"audit", "-c", write("c5.yaml", "zones:\n  - name: contoso.com\n  - name: fabrikam.com\n"), "--zone", "contoso.org"},
+			"--zone contoso.org: zone not in the configuration " + filepath.Join(dir, "c5.yaml") + " (it configures contoso.com, fabrikam.com); did you mean contoso.com?"},
+		{"config type mistake", []string{"audit", "-c", write("c6.yaml", "zones:\n  - name: a.example\n    names: emea\n")},
+			`c6.yaml: line 3: zones[0].names: expected a list, like [a, b] or lines starting with "- ", found the text "emea"`},
+		{"config is /dev/zero", []string{"audit", "-c", "/dev/zero"}, "config /dev/zero: file too large (1 MiB): not a kmsdns configuration"},
+		{"key file of a config zone missing", []string{"audit", "-c", write("c7.yaml", "zones:\n  - name: a.example\n    key-file: gone.key\n")},
+			"zone a.example: key file: open " + filepath.Join(dir, "gone.key") + ": no such file or directory (from " + filepath.Join(dir, "c7.yaml") + " zones[0].key-file)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

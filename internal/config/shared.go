@@ -37,7 +37,7 @@ func (s *secrets) key(zoneName, file, name, from string) (zone.Key, error) {
 	if !ok {
 		var err error
 		if ks, err = zone.ReadKeyFile(file); err != nil {
-			return zone.Key{}, fmt.Errorf("zone %s: key file from %s: %w", zoneName, from, err)
+			return zone.Key{}, fmt.Errorf("zone %s: %w (from %s)", zoneName, err, from)
 		}
 		s.keyFiles[file] = ks
 		s.warn(file)

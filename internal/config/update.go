@@ -180,14 +180,14 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			g := &publish.GSS{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, Timeout: p.Timeout}
 			if u.Keytab != "" {
 				if _, err := os.Stat(u.Keytab); err != nil {
-					return nil, fmt.Errorf("zone %s: keytab from %s: %w", z.Name, from("keytab"), err)
+					return nil, fmt.Errorf("zone %s: keytab: %w (from %s)", z.Name, err, from("keytab"))
 				}
 				sec.warn(u.Keytab)
 			}
 			if u.PasswordFile != "" {
 				b, err := readCapped(u.PasswordFile, maxSecretFile)
 				if err != nil {
-					return nil, fmt.Errorf("zone %s: password file from %s: %w", z.Name, from("password-file"), err)
+					return nil, fmt.Errorf("zone %s: password file: %w (from %s)", z.Name, err, from("password-file"))
 				}
 				g.Password = strings.TrimRight(string(b), "\r\n")
 				if g.Password == "" {
