@@ -368,3 +368,38 @@ func TestWarningPrintedOnce(t *testing.T) {
 		t.Errorf("%q", got)
 	}
 }
+
+// TestKeyFileWarningOnceRealBIND: cleanup merges the config twice (to read
+// the zones, then to update them); a key file readable by others is
+// warned about once.
+func TestKeyFileWarningOnceRealBIND(t *testing.T) {
+	key := testserver.Key{Name: "warn", Algorithm: "hmac-sha256", Secret: "c2VjcmV0LWZvci10aGUtd2FybmluZy10ZXN0LTEyMzQ="}
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{key}, Zones: []testserver.Zone{{
+		Name: "warn.example", Transfer: "any;",
+		Content: "$ORIGIN warn.example.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n" +
+			"_vlmcs._tcp IN SRV 0 0 1688 kms-a\n_vlmcs._tcp IN SRV 0 0 1688 kms-b\nkms-a IN A 127.0.0.71\nkms-b IN A 127.0.0.72\n",
+	}}})
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	keyFile := key.WriteKeyFile(t, dir)
+	if err := os.Chmod(keyFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := testserver.Records(t, bind.Addr, "warn.example")
+	out, errOut, code := run(t, "cleanup", "--server", bind.Addr, "--key-file", keyFile, "--zone", "warn.example", "--host", "kms-b.warn.example", "--no-probe", "--dry-run")
+	if code != exitClean {
+		t.Fatalf("exit %d: %s\n%s", code, errOut, out)
+	}
+	if n := strings.Count(errOut, "is readable by other users"); n != 1 {
+		t.Errorf("the warning printed %d times:\n%s", n, errOut)
+	}
+	if !strings.Contains(errOut, keyFile+" holds a secret but is readable by other users (mode 0644): chmod 600 "+keyFile) {
+		t.Errorf("stderr %q", errOut)
+	}
+	if !strings.Contains(out, "kms-b.warn.example") {
+		t.Errorf("plan lacks the record:\n%s", out)
+	}
+	if after := testserver.Records(t, bind.Addr, "warn.example"); fmt.Sprint(after) != fmt.Sprint(before) {
+		t.Errorf("a dry run changed the zone:\n%v\n%v", before, after)
+	}
+}
