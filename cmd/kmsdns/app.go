@@ -223,7 +223,11 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 	}
 	name := args[i]
 	if name == "help" || name == "h" {
-		return args, nil
+		// "kmsdns help [COMMAND]" is "kmsdns [COMMAND] --help".
+		if i+1 < len(args) {
+			return prepareArgs(app, []string{args[0], args[i+1], "--help"})
+		}
+		return []string{args[0], "--help"}, nil
 	}
 	cmd := app.Command(name)
 	if cmd == nil {

@@ -34,7 +34,8 @@ func TestPrepareArgsMovesFlagsAheadOfArguments(t *testing.T) {
 		{"unpublish: --force", "unpublish x --force -z a.example", "unpublish --force -z a.example -- x"},
 		{"cleanup: --yes -y", "cleanup -y --host h -z a.example", "cleanup -y --host h -z a.example"},
 		{"app flags before the command", "--help", "--help"},
-		{"help command", "help audit", "help audit"},
+		{"help command", "help audit", "audit --help"},
+		{"help alone", "help", "--help"},
 		{"version", "version", "version"},
 	}
 	for _, tc := range tests {
@@ -119,6 +120,18 @@ func TestDidYouMean(t *testing.T) {
 				t.Errorf("stderr %q\nlacks %q", errOut, tc.want)
 			}
 		})
+	}
+}
+
+func TestHelpCommand(t *testing.T) {
+	out, errOut, code := run(t, "help", "check")
+	want, _, _ := run(t, "check", "--help")
+	if code != exitClean || errOut != "" || out != want || !strings.Contains(out, "kmsdns check [options] DOMAIN...") {
+		t.Errorf("help check: exit %d %q %q", code, errOut, out)
+	}
+	_, errOut, code = run(t, "help", "chek")
+	if code != exitUsage || !strings.Contains(errOut, `did you mean "check"?`) {
+		t.Errorf("help chek: exit %d %q", code, errOut)
 	}
 }
 
