@@ -60,7 +60,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "zone-file", Aliases: []string{"f"}, Usage: "read the zone from `FILE` instead of a server (repeatable; origin from --zone or the file)", Destination: &a.zoneFiles},
 			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` that must have KMS records, relative to the zone (repeatable)", Destination: &a.names},
 			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to transfer or query from (default: the zone's SOA MNAME, then its NS hosts)", Destination: &a.flags.Server},
-		}, tsigFlags(tsigDest{KeyFile: &a.flags.KeyFile, KeyName: &a.flags.KeyName}), []cli.Flag{
+		}, tsigFlags(tsigDest{KeyFile: &a.flags.KeyFile, KeyName: &a.flags.KeyName, Algorithm: &a.flags.KeyAlgorithm, SecretFile: &a.flags.SecretFile}), []cli.Flag{
 			timeoutFlag(&a.flags.Timeout, "how long to wait for a connection or the next message"),
 			&cli.IntFlag{Name: "concurrency", Usage: "`N` zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
 			resolverFlag(&a.flags.Resolver, "used to find zone servers and to look up targets outside the zones"),

@@ -48,8 +48,7 @@ func configFlag(dest *string) cli.Flag {
 	return &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, servers, keys); flags override it", Destination: dest}
 }
 
-// tsigDest says where the TSIG flags go; a nil field leaves its flag out
-// (audit reads with a key file only).
+// tsigDest says where the TSIG flags go; a nil field leaves its flag out.
 type tsigDest struct {
 	KeyFile, KeyName, Algorithm, SecretFile *string
 }
@@ -64,7 +63,7 @@ func tsigFlags(d tsigDest) []cli.Flag {
 	if d.KeyName != nil {
 		u := "`NAME` of the TSIG key to use when the key file holds several"
 		if d.Algorithm != nil {
-			u = "TSIG key `NAME`: the one to use in --key-file, or, without a key file, the name of the key whose secret is in --key-secret-file or $" + config.SecretEnv
+			u = "TSIG key `NAME`: the one to use in --key-file, or, without a key file, the key whose secret is in --key-secret-file or $" + config.SecretEnv
 		}
 		fs = append(fs, &cli.StringFlag{Name: "key-name", Usage: u, Destination: d.KeyName})
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 )
 
@@ -197,6 +198,44 @@ func TestAuditRealBIND(t *testing.T) {
 		}
 		if r.Summary.Info != 1 || r.Findings[0].Check != "transfer-refused" {
 			t.Errorf("findings %+v", r.Findings)
+		}
+	})
+
+	t.Run("key without a key file: secret from the environment or a file", func(t *testing.T) {
+		base := []string{"audit", "--no-probe", "--server", bind.Addr, "--zone", "signed.example", "-o", "json", "--key-name", "xfr", "--key-algorithm", "hmac-sha256"}
+		secretFile := filepath.Join(dir, "xfr.secret")
+		os.WriteFile(secretFile, []byte(key.Secret+"\n"), 0o600)
+		badSecret := filepath.Join(badDir, "bad.secret")
+		os.WriteFile(badSecret, []byte(bad.Secret+"\n"), 0o600)
+		for _, tc := range []struct {
+			name, env string
+			extra     []string
+			bad       bool
+		}{
+			{"environment", key.Secret, nil, false},
+			{"secret file", "", []string{"--key-secret-file", secretFile}, false},
+			{"wrong secret file", key.Secret, []string{"--key-secret-file", badSecret}, true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				t.Setenv(config.SecretEnv, tc.env)
+				out, errOut, code := run(t, append(base, tc.extra...)...)
+				r := decode(t, out)
+				z := r.Zones[0]
+				if tc.bad {
+					if code != exitErrors || !strings.Contains(z.Error, "BADSIG") {
+						t.Errorf("wrong secret: exit %d, %+v", code, z)
+					}
+					return
+				}
+				if code != exitClean || z.Source != "axfr" || z.Error != "" || z.Records != 2 {
+					t.Errorf("exit %d %s: %+v", code, errOut, z)
+				}
+			})
+		}
+		t.Setenv(config.SecretEnv, "")
+		_, errOut, code := run(t, base...)
+		if code != exitUsage || !strings.Contains(errOut, "--key-secret-file or the "+config.SecretEnv+" environment variable") {
+			t.Errorf("no secret: exit %d %q", code, errOut)
 		}
 	})
 

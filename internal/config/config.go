@@ -333,16 +333,21 @@ func CheckServer(s string) error {
 
 // Flags are command-line settings; zero values mean "not given".
 type Flags struct {
-	Zones       []string
-	ZoneFiles   []string
-	Names       []string
-	Server      string
-	KeyFile     string
-	KeyName     string
-	Timeout     time.Duration
-	Concurrency int
-	Resolver    string
-	Offline     bool
+	Zones     []string
+	ZoneFiles []string
+	Names     []string
+	Server    string
+	KeyFile   string
+	KeyName   string
+	// KeyAlgorithm with KeyName and a secret from SecretFile or the
+	// KMSDNS_TSIG_SECRET environment variable gives a key without a key
+	// file.
+	KeyAlgorithm string
+	SecretFile   string
+	Timeout      time.Duration
+	Concurrency  int
+	Resolver     string
+	Offline      bool
 
 	ProbeTimeout   time.Duration
 	NoProbe        bool
@@ -387,8 +392,20 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if fl.Timeout < 0 {
 		return nil, errors.New("--timeout: must be positive")
 	}
-	if fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "" {
-		return nil, errors.New("--key-name: given without --key-file")
+	var flagKey zone.Key
+	switch {
+	case fl.KeyName != "" && fl.KeyFile == "" && fl.KeyAlgorithm != "":
+		secret, err := readSecret(fl.SecretFile)
+		if err != nil {
+			return nil, err
+		}
+		if flagKey, err = zone.NewKey(fl.KeyName, fl.KeyAlgorithm, secret); err != nil {
+			return nil, err
+		}
+	case fl.KeyAlgorithm != "" || fl.SecretFile != "":
+		return nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
+	case fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "":
+		return nil, errors.New("--key-name: given without --key-file (or --key-algorithm and a secret from --key-secret-file or $" + SecretEnv + ")")
 	}
 	var zones []Zone
 	switch {
@@ -479,7 +496,11 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		}
 		keyFile := firstS(fl.KeyFile, z.KeyFile, f.Defaults.KeyFile)
 		keyName := firstS(fl.KeyName, z.KeyName, f.Defaults.KeyName)
-		if keyFile != "" && len(spec.Files) == 0 {
+		if !flagKey.IsZero() {
+			if len(spec.Files) == 0 {
+				spec.Key = flagKey
+			}
+		} else if keyFile != "" && len(spec.Files) == 0 {
 			from := f.setting(z, "key-file", fl.KeyFile, z.KeyFile)
 			k, err := sec.key(z.Name, keyFile, keyName, from)
 			if err != nil {
