@@ -284,3 +284,16 @@ func TestMissingKeyFileNamesZoneAndField(t *testing.T) {
 		t.Errorf("zones[1].update: %v", err)
 	}
 }
+
+func TestCleanupFlagsCarryTheReadKey(t *testing.T) {
+	read := Flags{Server: "127.0.0.1:53", Resolver: "127.0.0.1:54", Timeout: 3 * time.Second, KeyName: "upd", KeyAlgorithm: "hmac-sha256", SecretFile: "s.secret"}
+	got := CleanupFlags(read, UpdateFlags{}, []string{"a.example"})
+	if got.Update.KeyName != "upd" || got.KeyAlgorithm != "hmac-sha256" || got.SecretFile != "s.secret" || got.Update.Server != "127.0.0.1:53" ||
+		got.Resolver != "127.0.0.1:54" || got.Timeout != 3*time.Second || got.Zones[0] != "a.example" {
+		t.Errorf("%+v", got)
+	}
+	gss := CleanupFlags(read, UpdateFlags{Update: Update{GSS: true}}, nil)
+	if gss.Update.KeyName != "" || gss.KeyAlgorithm != "" || gss.SecretFile != "" {
+		t.Errorf("GSS updates took the TSIG read key: %+v", gss)
+	}
+}

@@ -80,6 +80,7 @@ func CleanupFlags(read Flags, upd UpdateFlags, zones []string) UpdateFlags {
 	upd.Update.Server = read.Server
 	if !upd.Update.GSS && upd.Update.Keytab == "" && upd.Update.PasswordFile == "" {
 		upd.Update.KeyFile, upd.Update.KeyName = read.KeyFile, read.KeyName
+		upd.KeyAlgorithm, upd.SecretFile = read.KeyAlgorithm, read.SecretFile
 	}
 	return upd
 }
