@@ -264,7 +264,10 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 			switch {
 			case spec.value[fname]:
 				flags = append(flags, a)
-				if !hasValue && j+1 < len(rest) {
+				if !hasValue {
+					if j+1 == len(rest) {
+						return nil, usageError("%s: flag needs a value: %s (see kmsdns %s --help)", cmd.Name, a, cmd.Name)
+					}
 					j++
 					flags = append(flags, rest[j])
 				}
