@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -41,7 +42,10 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 		if n.Kind != yaml.ScalarNode {
 			return mismatch()
 		}
-		return nil // Duration.UnmarshalYAML says what is wrong with the text
+		if d, err := time.ParseDuration(n.Value); err != nil || d < 0 {
+			return mismatch()
+		}
+		return nil
 	}
 	switch t.Kind() {
 	case reflect.Struct:
