@@ -216,6 +216,15 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 		if args[i] == "--" {
 			return args, nil
 		}
+		switch f := strings.TrimLeft(args[i], "-"); f {
+		case "help", "h", "version", "v":
+		default:
+			msg := "unknown flag " + args[i]
+			if s := config.Closest(f, []string{"help", "version"}); s != "" {
+				msg += fmt.Sprintf(": did you mean --%s?", s)
+			}
+			return nil, usageError("%s (see kmsdns --help)", msg)
+		}
 		i++
 	}
 	if i == len(args) {

@@ -106,6 +106,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"audit", "--zone-files=a.zone"}, "audit: unknown flag --zone-files: did you mean --zone-file?"},
 		{[]string{"audit", "--findings"}, "audit: unknown flag --findings: did you mean --findings-only?"},
 		{[]string{"audit", "--bogus"}, "audit: unknown flag --bogus (see kmsdns audit --help)"},
+		{[]string{"--verison"}, "unknown flag --verison: did you mean --version? (see kmsdns --help)"},
 		{[]string{"check", "contoso.com", "--resolver"}, "check: flag needs a value: --resolver (see kmsdns check --help)"},
 	}
 	for _, tc := range tests {
