@@ -33,6 +33,7 @@ const (
 	CheckTransferRefused   = "transfer-refused"
 	CheckTargetNotVerified = "target-not-verified"
 	CheckStale             = "stale-registration"
+	CheckOutOfZone         = "out-of-zone-record"
 )
 
 // Activation error codes clients report (see the KMS troubleshooting
@@ -70,6 +71,13 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 			Check: CheckTransferRefused, Severity: SeverityInfo, Zone: r.Zone,
 			Message: "read by direct queries: " + r.Note + "; only the apex and configured names were checked",
 			Fix:     "Allow zone transfers to this host (allow-transfer, or a TSIG key) so that KMS records at every depth are found.",
+		})
+	}
+	for _, w := range r.Warnings {
+		out = append(out, Finding{
+			Check: CheckOutOfZone, Severity: SeverityWarning, Zone: r.Zone, Name: w.Record.Name,
+			Target: w.Record.Target, Port: w.Record.Port, Message: w.Message,
+			Fix: "Check what the server serves for this zone (a misconfigured or hostile server); the record was not audited.",
 		})
 	}
 	out = append(out, noRecord(r)...)

@@ -23,6 +23,9 @@ type QueryConfig struct {
 	Names []string
 	// Timeout for each query; DefaultTimeout when zero.
 	Timeout time.Duration
+	// MaxRecords caps the distinct KMS records kept; DefaultMaxRecords
+	// when zero.
+	MaxRecords int
 }
 
 // Qualify makes name absolute: "emea" in contoso.com is
@@ -42,8 +45,25 @@ func Qualify(name, zone string) string {
 	return name + "." + zone
 }
 
+// ErrOutOfZone: an extra name is not inside the zone.
+var ErrOutOfZone = errors.New("outside the zone")
+
+// CheckNames checks that every extra name (as Qualify reads it) is the
+// zone or inside it.
+func CheckNames(zone string, names []string) error {
+	zone = dns.CanonicalName(zone)
+	for _, n := range names {
+		if q := Qualify(n, zone); !dns.IsSubDomain(zone, q) {
+			return fmt.Errorf("name %q: %s is %w %s", n, q, ErrOutOfZone, zone)
+		}
+	}
+	return nil
+}
+
 // Query reads the zone's SOA serial and the KMS SRV records at the apex and
-// at each extra name by asking the server directly.
+// at each extra name by asking the server directly. Records in the answers
+// whose owner is outside the zone are ignored with a Warning; exact
+// duplicates are dropped.
 func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 	res, err := queryZone(ctx, cfg)
 	if err != nil {
@@ -55,7 +75,11 @@ func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 // queryZone is Query with errors that do not name the zone.
 func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 	zone := dns.CanonicalName(cfg.Zone)
+	if err := CheckNames(zone, cfg.Names); err != nil {
+		return nil, err
+	}
 	res := &Result{Zone: zone, Source: SourceQuery, Server: cfg.Server}
+	keep := newCollector(res, cfg.MaxRecords)
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -94,10 +118,13 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 		}
 		for _, rr := range m.Answer {
 			if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {
-				res.Records = append(res.Records, recordFromSRV(zone, srv))
+				if err := keep.add(recordFromSRV(zone, srv)); err != nil {
+					return nil, fmt.Errorf("query %s SRV at %s: %w", name, cfg.Server, err)
+				}
 			}
 		}
 	}
+	keep.finish()
 	return res, nil
 }
 

@@ -23,6 +23,9 @@ type Spec struct {
 	Server string
 	// Key signs the zone transfer when set.
 	Key Key
+	// KeyOrigin says where Key came from (a file and the setting that
+	// named it), or is empty; errors and notes quote it, never the secret.
+	KeyOrigin string
 	// Names are extra domains, relative to the zone or absolute, whose
 	// _vlmcs._tcp records are asked for when the transfer is refused.
 	Names []string
@@ -30,6 +33,12 @@ type Spec struct {
 	Files []string
 	// Timeout bounds each network wait; DefaultTimeout when zero.
 	Timeout time.Duration
+	// TransferTimeout bounds a whole transfer; DefaultTransferTimeout
+	// when zero.
+	TransferTimeout time.Duration
+	// MaxRecords caps the distinct KMS records kept for the zone;
+	// DefaultMaxRecords when zero.
+	MaxRecords int
 }
 
 // ReadOptions apply to every zone of a ReadAll.
@@ -184,12 +193,15 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	}
 
 	var refused []string
+	creds := ""
 	for _, s := range servers {
 		release, err := opts.limits.acquire(ctx, s)
 		if err != nil {
 			return fail(s, err)
 		}
-		res, err := transferZone(ctx, TransferConfig{Zone: zone, Server: s, Key: spec.Key, Timeout: spec.Timeout})
+		tc := TransferConfig{Zone: zone, Server: s, Key: spec.Key, KeyOrigin: spec.KeyOrigin,
+			Timeout: spec.Timeout, TransferTimeout: spec.TransferTimeout, MaxRecords: spec.MaxRecords}
+		res, answered, err := transferZone(ctx, tc)
 		release()
 		if err == nil {
 			if len(refused) > 0 {
@@ -197,17 +209,20 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 			}
 			return res
 		}
-		if ctx.Err() != nil || errors.Is(err, ErrTSIG) || errors.Is(err, ErrTruncated) {
-			return fail(s, fmt.Errorf("zone %s: axfr from %s: %w", zone, s, err))
+		if ctx.Err() != nil || !fallsBack(err, answered) {
+			return fail(s, transferError(tc, err))
+		}
+		if errors.Is(err, ErrTransferRefused) {
+			creds = Credentials(spec.Key, spec.KeyOrigin) + "; "
 		}
 		refused = append(refused, fmt.Sprintf("%s: %s", s, shortReason(err)))
 	}
 
 	var qerrs []string
 	for _, s := range servers {
-		res, err := queryZone(ctx, QueryConfig{Zone: zone, Server: s, Names: spec.Names, Timeout: spec.Timeout})
+		res, err := queryZone(ctx, QueryConfig{Zone: zone, Server: s, Names: spec.Names, Timeout: spec.Timeout, MaxRecords: spec.MaxRecords})
 		if err == nil {
-			res.Note = "AXFR not possible (" + strings.Join(refused, "; ") + "): read by direct queries"
+			res.Note = "AXFR not possible (" + creds + strings.Join(refused, "; ") + "): read by direct queries"
 			return res
 		}
 		if ctx.Err() != nil {
@@ -215,8 +230,24 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 		}
 		qerrs = append(qerrs, err.Error())
 	}
-	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s) and no answer to direct queries (%s)",
-		zone, strings.Join(refused, "; "), strings.Join(qerrs, "; ")))
+	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s%s) and no answer to direct queries (%s)",
+		zone, creds, strings.Join(refused, "; "), strings.Join(qerrs, "; ")))
+}
+
+// fallsBack reports whether a failed transfer is a refusal, after which
+// direct queries are tried: the server refused (REFUSED, NOTAUTH, NOTIMP,
+// an empty answer, closing without a word), or nothing of an answer came
+// at all (no connection, no answer in time). An answer that started and
+// went wrong (malformed, a TSIG failure, cut short, stalled, over a limit)
+// is an error for the zone: falling back would hide it.
+func fallsBack(err error, answered bool) bool {
+	switch {
+	case errors.Is(err, ErrTSIG) || errors.Is(err, ErrLimit) || errors.Is(err, ErrMalformed):
+		return false
+	case errors.Is(err, ErrTransferRefused):
+		return true
+	}
+	return !answered
 }
 
 // shortReason describes why a transfer failed, for notes.

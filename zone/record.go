@@ -90,6 +90,9 @@ type Result struct {
 	// Note explains how the source was chosen, e.g. why a transfer was not
 	// used. Empty when there is nothing to say.
 	Note string
+	// Warnings are records the source sent that were ignored (outside the
+	// zone). At most a few are kept; the last one counts the rest.
+	Warnings []Warning
 	// Err is set when the zone could not be read.
 	Err error
 }
@@ -132,7 +135,96 @@ var (
 	// ErrTSIG: a TSIG failure, reported by the server or found in its answer.
 	// The error is also a *TSIGError.
 	ErrTSIG = errors.New("tsig failure")
+	// ErrMalformed: the server answered, but not with a valid transfer
+	// (garbage, a wrong message ID, an error rcode after the first
+	// message, a first message without the SOA). Unlike a refusal it is
+	// an error for the zone, never a reason to fall back to queries.
+	ErrMalformed = errors.New("malformed answer")
+	// ErrLimit: a transfer went beyond a limit (its overall deadline, or
+	// the cap on KMS records per zone) and was stopped.
+	ErrLimit = errors.New("transfer limit exceeded")
 )
+
+// Limits that keep a hostile or broken server from making a read endless
+// or unbounded in memory.
+const (
+	// DefaultTransferTimeout bounds a whole zone transfer. A 10,000,000
+	// record zone streams in about 25 s from a local BIND; five minutes
+	// leaves room for slow links and busy servers.
+	DefaultTransferTimeout = 5 * time.Minute
+	// DefaultMaxRecords caps the KMS SRV records kept per zone, far above
+	// any real deployment (a handful of hosts in a few hundred domains).
+	DefaultMaxRecords = 10000
+	// maxWarnings is how many ignored records a Result names one by one.
+	maxWarnings = 10
+)
+
+// WarnOutOfZone is the Kind of a Warning about a record whose owner name
+// is outside the zone being read.
+const WarnOutOfZone = "out-of-zone"
+
+// Warning is a record a source sent that was ignored, and why. The audit
+// reports each as a warning finding.
+type Warning struct {
+	// Kind says what was wrong: WarnOutOfZone.
+	Kind string
+	// Record is the record ignored (its Zone is the zone being read).
+	Record Record
+	// Message explains it; for the last of many warnings it also counts
+	// the ones not listed.
+	Message string
+}
+
+// collector keeps the KMS records read from one source: exact
+// duplicates are dropped, records outside the zone become warnings, and
+// at most max distinct records are kept, so memory is bounded whatever the
+// source sends.
+type collector struct {
+	res     *Result
+	max     int
+	seen    map[Record]struct{}
+	sent    int // KMS SRV records received, kept or not
+	outside int
+}
+
+func newCollector(res *Result, max int) *collector {
+	if max <= 0 {
+		max = DefaultMaxRecords
+	}
+	return &collector{res: res, max: max, seen: map[Record]struct{}{}}
+}
+
+// add keeps rec unless it is a duplicate or outside the zone; it fails
+// when rec would go beyond the cap.
+func (c *collector) add(rec Record) error {
+	c.sent++
+	if !dns.IsSubDomain(c.res.Zone, rec.Name) {
+		c.outside++
+		if c.outside <= maxWarnings {
+			c.res.Warnings = append(c.res.Warnings, Warning{Kind: WarnOutOfZone, Record: rec,
+				Message: fmt.Sprintf("%s: owner %s is outside zone %s: ignored (a misconfigured or hostile server)", c.res.Server, rec.Name, c.res.Zone)})
+		}
+		return nil
+	}
+	if _, dup := c.seen[rec]; dup {
+		return nil
+	}
+	if len(c.res.Records) >= c.max {
+		return fmt.Errorf("%w: the server sent %d KMS records so far, %d of them distinct, more than the cap of %d per zone (max-kms-records)",
+			ErrLimit, c.sent, len(c.res.Records)+1, c.max)
+	}
+	c.seen[rec] = struct{}{}
+	c.res.Records = append(c.res.Records, rec)
+	return nil
+}
+
+// finish counts the out-of-zone records not listed one by one.
+func (c *collector) finish() {
+	if n := c.outside - maxWarnings; n > 0 {
+		w := &c.res.Warnings[len(c.res.Warnings)-1]
+		w.Message += fmt.Sprintf("; %d more records outside the zone were ignored", n)
+	}
+}
 
 // RcodeError is a DNS answer with an error rcode.
 type RcodeError struct {

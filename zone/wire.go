@@ -3,7 +3,6 @@ package zone
 import (
 	"encoding/binary"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,7 +16,7 @@ import (
 
 const headerLen = 12
 
-var errShort = errors.New("malformed message: truncated record")
+var errShort = fmt.Errorf("%w: truncated record", ErrMalformed)
 
 type header struct {
 	id, bits       uint16
@@ -28,7 +27,7 @@ func (h header) rcode() int { return int(h.bits & 0xF) }
 
 func parseHeader(msg []byte) (header, error) {
 	if len(msg) < headerLen {
-		return header{}, errors.New("malformed message: short header")
+		return header{}, fmt.Errorf("%w: short header", ErrMalformed)
 	}
 	return header{
 		id:   binary.BigEndian.Uint16(msg[0:]),
@@ -97,11 +96,11 @@ func scanName(msg []byte, off int) (end int, kms bool, err error) {
 			}
 			hops++
 			if hops > 127 {
-				return 0, false, errors.New("malformed message: compression loop")
+				return 0, false, fmt.Errorf("%w: compression loop", ErrMalformed)
 			}
 			off = int(binary.BigEndian.Uint16(msg[off:]) & 0x3FFF)
 		default:
-			return 0, false, errors.New("malformed message: unknown label type")
+			return 0, false, fmt.Errorf("%w: unknown label type", ErrMalformed)
 		}
 	}
 }

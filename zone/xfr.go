@@ -25,54 +25,119 @@ type TransferConfig struct {
 	Server string
 	// Key signs the request and verifies every answer message when set.
 	Key Key
-	// Timeout bounds connecting and each wait for the next message (not
-	// the whole transfer, which for a large zone takes as long as the
-	// server needs). DefaultTimeout when zero.
+	// KeyOrigin says where Key came from ("/etc/kmsdns/xfr.key
+	// (--key-file)"), for messages; never the secret.
+	KeyOrigin string
+	// Timeout bounds connecting and each wait for the next message.
+	// DefaultTimeout when zero.
 	Timeout time.Duration
+	// TransferTimeout bounds the whole transfer, however steadily the
+	// server sends; DefaultTransferTimeout when zero.
+	TransferTimeout time.Duration
+	// MaxRecords caps the distinct KMS records kept; DefaultMaxRecords
+	// when zero.
+	MaxRecords int
 }
 
 // Transfer reads the zone by AXFR (RFC 5936) and keeps only its SOA serial
 // and KMS SRV records. Memory does not grow with the zone: each message is
 // walked in place and only those records are unpacked. When a key is set,
-// every message of the answer must carry a valid TSIG.
+// every message of the answer must carry a valid TSIG. Exact duplicates
+// are dropped, records outside the zone are ignored with a Warning, and
+// the transfer fails (ErrLimit) when it outlasts TransferTimeout or sends
+// more than MaxRecords distinct KMS records.
 func Transfer(ctx context.Context, cfg TransferConfig) (*Result, error) {
-	res, err := transferZone(ctx, cfg)
+	res, _, err := transferZone(ctx, cfg)
 	if err != nil {
-		return nil, fmt.Errorf("zone %s: axfr from %s: %w", dns.CanonicalName(cfg.Zone), cfg.Server, err)
+		return nil, transferError(cfg, err)
 	}
 	return res, nil
+}
+
+// transferError names zone and server, and for a refusal or a TSIG
+// failure the credentials the request was sent with.
+func transferError(cfg TransferConfig, err error) error {
+	zone, server := dns.CanonicalName(cfg.Zone), cfg.Server
+	if errors.Is(err, ErrTSIG) || errors.Is(err, ErrTransferRefused) {
+		return fmt.Errorf("zone %s: axfr from %s, %s: %w", zone, server, Credentials(cfg.Key, cfg.KeyOrigin), err)
+	}
+	return fmt.Errorf("zone %s: axfr from %s: %w", zone, server, err)
+}
+
+// Credentials describes how a request was signed, for messages: "signed
+// with key xfr (hmac-sha256) from FILE", or "sent unsigned" and how to
+// give a key. It never includes the secret.
+func Credentials(key Key, origin string) string {
+	if key.IsZero() {
+		return "sent unsigned: no key was given for this zone (add --key-file, or key-file in the config)"
+	}
+	s := "signed with key " + key.String()
+	if origin != "" {
+		s += " from " + origin
+	}
+	return s
 }
 
 // transferZone is Transfer with errors that do not name zone and server.
-func transferZone(ctx context.Context, cfg TransferConfig) (*Result, error) {
+// answered reports whether the server sent any part of an answer: a
+// failure before that (no connection, no answer in time) is not a
+// malformed transfer.
+func transferZone(ctx context.Context, cfg TransferConfig) (res *Result, answered bool, err error) {
 	zone := dns.CanonicalName(cfg.Zone)
-	res := &Result{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
-	if err := transfer(ctx, cfg, zone, res); err != nil {
-		return nil, err
+	res = &Result{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
+	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords)}
+	if err := transfer(ctx, cfg, x); err != nil {
+		return nil, x.answered, err
 	}
-	return res, nil
+	x.keep.finish()
+	return res, true, nil
 }
 
-func transfer(ctx context.Context, cfg TransferConfig, zone string, res *Result) error {
+// errDeadline is the cause of a transfer stopped by its overall deadline.
+var errDeadline = errors.New("transfer deadline")
+
+func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 	timeout := cfg.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
+	limit := cfg.TransferTimeout
+	if limit <= 0 {
+		limit = DefaultTransferTimeout
+	}
+	ctx, cancel := context.WithTimeoutCause(ctx, limit, errDeadline)
+	defer cancel()
+	// ctxErr explains why the context ended.
+	ctxErr := func() error {
+		if context.Cause(ctx) == errDeadline {
+			return fmt.Errorf("%w: the transfer took longer than %v (transfer-timeout) and was stopped after %d records", ErrLimit, limit, x.res.Seen)
+		}
+		return ctx.Err()
+	}
 	d := net.Dialer{Timeout: timeout}
 	conn, err := d.DialContext(ctx, "tcp", cfg.Server)
 	if err != nil {
+		if ctx.Err() != nil {
+			return ctxErr()
+		}
 		return netError(err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
+	// deadline is now+timeout, or earlier when the context ends first.
+	deadline := func() time.Time {
+		t := time.Now().Add(timeout)
+		if dl, ok := ctx.Deadline(); ok && dl.Before(t) {
+			return dl
+		}
+		return t
+	}
 
 	q := new(dns.Msg)
-	q.SetAxfr(zone)
-	var (
-		wire []byte
-		v    *tsigVerifier
-	)
+	q.SetAxfr(x.zone)
+	x.id = q.Id
+	var wire []byte
 	if !cfg.Key.IsZero() {
 		q.SetTsig(cfg.Key.Name, cfg.Key.Algorithm, 300, time.Now().Unix())
 		var mac string
@@ -80,7 +145,7 @@ func transfer(ctx context.Context, cfg TransferConfig, zone string, res *Result)
 		if err != nil {
 			return fmt.Errorf("signing the request with key %s: %w", cfg.Key, err)
 		}
-		if v, err = newTSIGVerifier(cfg.Key, mac); err != nil {
+		if x.v, err = newTSIGVerifier(cfg.Key, mac); err != nil {
 			return err
 		}
 	} else if wire, err = q.Pack(); err != nil {
@@ -89,33 +154,54 @@ func transfer(ctx context.Context, cfg TransferConfig, zone string, res *Result)
 	out := make([]byte, 2+len(wire))
 	binary.BigEndian.PutUint16(out, uint16(len(wire)))
 	copy(out[2:], wire)
-	conn.SetDeadline(time.Now().Add(timeout))
+	conn.SetDeadline(deadline())
+	if ctx.Err() != nil {
+		return ctxErr()
+	}
 	if _, err := conn.Write(out); err != nil {
-		return ctxOr(ctx, netError(err))
+		if ctx.Err() != nil {
+			return ctxErr()
+		}
+		return netError(err)
 	}
 
-	x := &xfrState{zone: zone, id: q.Id, v: v, res: res}
+	// readErr explains a failed read.
+	readErr := func(err error, inside bool) error {
+		switch {
+		case ctx.Err() != nil:
+			return ctxErr()
+		case inside && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
+			return fmt.Errorf("%w (connection closed inside a message after %d records)", ErrTruncated, x.res.Seen)
+		case errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+			if !x.answered {
+				return fmt.Errorf("%w: the server closed the connection without answering", ErrTransferRefused)
+			}
+			return fmt.Errorf("%w (connection closed after %d records)", ErrTruncated, x.res.Seen)
+		}
+		err = netError(err)
+		if x.answered && errors.Is(err, ErrTimeout) {
+			return fmt.Errorf("%w: the server stopped sending for %v in the middle of the transfer, after %d records", ErrTimeout, timeout, x.res.Seen)
+		}
+		return err
+	}
 	br := bufio.NewReaderSize(conn, 64<<10)
 	buf := make([]byte, dns.MaxMsgSize)
 	for !x.done {
-		conn.SetReadDeadline(time.Now().Add(timeout))
+		conn.SetReadDeadline(deadline())
+		// The context may have ended just before the deadline was set,
+		// overriding the one its AfterFunc set.
+		if ctx.Err() != nil {
+			return ctxErr()
+		}
 		var lenb [2]byte
 		if _, err := io.ReadFull(br, lenb[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				if x.messages == 0 {
-					return fmt.Errorf("%w: the server closed the connection without answering", ErrTransferRefused)
-				}
-				return fmt.Errorf("%w (connection closed after %d records)", ErrTruncated, res.Seen)
-			}
-			return ctxOr(ctx, netError(err))
+			return readErr(err, false)
 		}
+		x.answered = true
 		n := int(binary.BigEndian.Uint16(lenb[:]))
 		msg := buf[:n]
 		if _, err := io.ReadFull(br, msg); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return fmt.Errorf("%w (connection closed inside a message after %d records)", ErrTruncated, res.Seen)
-			}
-			return ctxOr(ctx, netError(err))
+			return readErr(err, true)
 		}
 		if err := x.message(msg); err != nil {
 			return err
@@ -130,6 +216,8 @@ type xfrState struct {
 	id       uint16
 	v        *tsigVerifier
 	res      *Result
+	keep     *collector
+	answered bool // some of an answer was received
 	messages int
 	soas     int
 	done     bool
@@ -141,7 +229,7 @@ func (x *xfrState) message(msg []byte) error {
 		return err
 	}
 	if h.id != x.id || h.bits&(1<<15) == 0 {
-		return fmt.Errorf("malformed answer: id %d does not match query id %d", h.id, x.id)
+		return fmt.Errorf("%w: id %d does not match query id %d", ErrMalformed, h.id, x.id)
 	}
 	if rc := h.rcode(); rc != dns.RcodeSuccess {
 		return x.rcodeError(msg, rc)
@@ -166,11 +254,11 @@ func (x *xfrState) message(msg []byte) error {
 		if i >= h.an {
 			if rr.typ == dns.TypeTSIG {
 				if i != total-1 {
-					return errors.New("malformed answer: TSIG is not the last record")
+					return fmt.Errorf("%w: TSIG is not the last record", ErrMalformed)
 				}
 				t, _, err := dns.UnpackRR(msg, rr.start)
 				if err != nil {
-					return err
+					return fmt.Errorf("%w: %v", ErrMalformed, err)
 				}
 				tsigOff, sig = rr.start, t.(*dns.TSIG)
 			}
@@ -178,7 +266,7 @@ func (x *xfrState) message(msg []byte) error {
 			continue
 		}
 		if x.soas == 2 {
-			return errors.New("malformed answer: records after the closing SOA")
+			return fmt.Errorf("%w: records after the closing SOA", ErrMalformed)
 		}
 		switch {
 		case rr.typ == dns.TypeSOA:
@@ -186,24 +274,33 @@ func (x *xfrState) message(msg []byte) error {
 			if x.soas == 1 {
 				s, _, err := dns.UnpackRR(msg, rr.start)
 				if err != nil {
-					return err
+					return fmt.Errorf("%w: %v", ErrMalformed, err)
 				}
-				soa := s.(*dns.SOA)
+				soa, ok := s.(*dns.SOA)
+				if !ok {
+					return fmt.Errorf("%w: bad SOA record", ErrMalformed)
+				}
 				if dns.CanonicalName(soa.Hdr.Name) != x.zone {
-					return fmt.Errorf("malformed answer: first SOA is for %s", soa.Hdr.Name)
+					return fmt.Errorf("%w: first SOA is for %s", ErrMalformed, soa.Hdr.Name)
 				}
 				x.res.Serial, x.res.HasSerial = soa.Serial, true
 				x.res.Seen++
 			}
 		case x.soas == 0:
-			return errors.New("malformed answer: the transfer does not start with the SOA")
+			return fmt.Errorf("%w: the transfer does not start with the SOA", ErrMalformed)
 		case rr.kms && rr.typ == dns.TypeSRV && rr.class == dns.ClassINET:
 			s, _, err := dns.UnpackRR(msg, rr.start)
 			if err != nil {
+				return fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			srv, ok := s.(*dns.SRV)
+			if !ok {
+				return fmt.Errorf("%w: bad SRV record", ErrMalformed)
+			}
+			x.res.Seen++
+			if err := x.keep.add(recordFromSRV(x.zone, srv)); err != nil {
 				return err
 			}
-			x.res.Records = append(x.res.Records, recordFromSRV(x.zone, s.(*dns.SRV)))
-			x.res.Seen++
 		default:
 			x.res.Seen++
 		}
@@ -231,6 +328,10 @@ func (x *xfrState) rcodeError(msg []byte, rc int) error {
 	}
 	if rc == dns.RcodeNotAuth && x.v != nil {
 		return &TSIGError{Key: x.v.key.Name, Detail: "the server answered NOTAUTH without a TSIG record: it does not accept this key for the zone"}
+	}
+	if x.messages > 0 {
+		// Not a refusal: the transfer had begun.
+		return fmt.Errorf("%w: message %d of the answer has rcode %s", ErrMalformed, x.messages+1, rcodeName(rc))
 	}
 	return &RcodeError{Rcode: rc}
 }

@@ -61,6 +61,10 @@ type Defaults struct {
 	Timeout     Duration `yaml:"timeout"`
 	Concurrency int      `yaml:"concurrency"`
 	Resolver    string   `yaml:"resolver"`
+	// TransferTimeout bounds a whole zone transfer (5m).
+	TransferTimeout Duration `yaml:"transfer-timeout"`
+	// MaxKMSRecords caps the KMS records kept per zone (10000).
+	MaxKMSRecords int `yaml:"max-kms-records"`
 	// ProbeTimeout bounds each probe of a KMS host (3s).
 	ProbeTimeout Duration `yaml:"probe-timeout"`
 	// ProbeConcurrency bounds lookups and probes at once (64).
@@ -80,6 +84,8 @@ type Zone struct {
 	Names   []string `yaml:"names"`
 	Files   []string `yaml:"files"`
 	Timeout Duration `yaml:"timeout"`
+	// TransferTimeout bounds a whole transfer of this zone.
+	TransferTimeout Duration `yaml:"transfer-timeout"`
 	// Update is how updates are sent to this zone; it may use other
 	// credentials than reading it.
 	Update Update `yaml:"update"`
@@ -209,6 +215,9 @@ func (f *File) check() error {
 	if d.KeyName != "" && d.KeyFile == "" {
 		return errors.New("defaults.key-name: set without defaults.key-file")
 	}
+	if d.MaxKMSRecords < 0 {
+		return fmt.Errorf("defaults.max-kms-records: %d is negative", d.MaxKMSRecords)
+	}
 	if d.ProbeConcurrency < 0 || d.ProbeConcurrency > 4096 {
 		return fmt.Errorf("defaults.probe-concurrency: %d is not between 1 and 4096", d.ProbeConcurrency)
 	}
@@ -249,6 +258,11 @@ func (f *File) check() error {
 		for j, n := range z.Names {
 			if _, ok := dns.IsDomainName(n); !ok || n == "" || strings.Contains(n, " ") {
 				return fmt.Errorf("%s.names[%d]: %q is not a valid domain name", at, j, n)
+			}
+			if z.Name != "" {
+				if err := zone.CheckNames(z.Name, []string{n}); err != nil {
+					return fmt.Errorf("%s.names[%d]: %w", at, j, err)
+				}
 			}
 		}
 	}
@@ -348,6 +362,9 @@ type Flags struct {
 	Concurrency  int
 	Resolver     string
 	Offline      bool
+	// TransferTimeout and MaxKMSRecords are the transfer limits.
+	TransferTimeout time.Duration
+	MaxKMSRecords   int
 
 	ProbeTimeout   time.Duration
 	NoProbe        bool
@@ -389,8 +406,11 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if fl.Concurrency < 0 || fl.Concurrency > 1024 {
 		return nil, fmt.Errorf("--concurrency: %d is not between 1 and 1024", fl.Concurrency)
 	}
-	if fl.Timeout < 0 {
-		return nil, errors.New("--timeout: must be positive")
+	if fl.Timeout < 0 || fl.TransferTimeout < 0 {
+		return nil, errors.New("--timeout and --transfer-timeout must be positive")
+	}
+	if fl.MaxKMSRecords < 0 {
+		return nil, errors.New("--max-kms-records: must be positive")
 	}
 	var flagKey zone.Key
 	switch {
@@ -485,11 +505,18 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	sec := newSecrets()
 	for _, z := range zones {
 		spec := zone.Spec{
-			Zone:    z.Name,
-			Server:  firstS(fl.Server, z.Server, f.Defaults.Server),
-			Names:   append(append([]string{}, z.Names...), fl.Names...),
-			Files:   z.Files,
-			Timeout: time.Duration(first(int64(fl.Timeout), int64(z.Timeout), int64(f.Defaults.Timeout))),
+			Zone:            z.Name,
+			Server:          firstS(fl.Server, z.Server, f.Defaults.Server),
+			Names:           append(append([]string{}, z.Names...), fl.Names...),
+			Files:           z.Files,
+			Timeout:         time.Duration(first(int64(fl.Timeout), int64(z.Timeout), int64(f.Defaults.Timeout))),
+			TransferTimeout: time.Duration(first(int64(fl.TransferTimeout), int64(z.TransferTimeout), int64(f.Defaults.TransferTimeout))),
+			MaxRecords:      first(fl.MaxKMSRecords, f.Defaults.MaxKMSRecords),
+		}
+		if spec.Zone != "" {
+			if err := zone.CheckNames(spec.Zone, fl.Names); err != nil {
+				return nil, fmt.Errorf("--name: %w", err)
+			}
 		}
 		if fl.Offline && len(spec.Files) == 0 {
 			return nil, fmt.Errorf("--offline: zone %s would need the network (no zone file given for it)", z.Name)
@@ -499,6 +526,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		if !flagKey.IsZero() {
 			if len(spec.Files) == 0 {
 				spec.Key = flagKey
+				spec.KeyOrigin = "--key-name and --key-algorithm, secret from " + firstS(fl.SecretFile, "$"+SecretEnv)
 			}
 		} else if keyFile != "" && len(spec.Files) == 0 {
 			from := f.setting(z, "key-file", fl.KeyFile, z.KeyFile)
@@ -507,6 +535,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 				return nil, err
 			}
 			spec.Key = k
+			spec.KeyOrigin = keyFile + " (" + from + ")"
 		}
 		p.Specs = append(p.Specs, spec)
 	}
