@@ -107,8 +107,12 @@ func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 	}
 	ctx, cancel := context.WithTimeoutCause(ctx, limit, errDeadline)
 	defer cancel()
-	// ctxErr explains why the context ended.
+	// ctxErr explains why the context ended. A read deadline set to the
+	// context's deadline may fire a moment before the context ends.
 	ctxErr := func() error {
+		if dl, ok := ctx.Deadline(); ok && !time.Now().Before(dl) {
+			<-ctx.Done()
+		}
 		if context.Cause(ctx) == errDeadline {
 			return fmt.Errorf("%w: the transfer took longer than %v (transfer-timeout) and was stopped after %d records", ErrLimit, limit, x.res.Seen)
 		}
@@ -167,8 +171,9 @@ func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 
 	// readErr explains a failed read.
 	readErr := func(err error, inside bool) error {
+		dl, ok := ctx.Deadline()
 		switch {
-		case ctx.Err() != nil:
+		case ctx.Err() != nil || ok && !time.Now().Before(dl):
 			return ctxErr()
 		case inside && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)):
 			return fmt.Errorf("%w (connection closed inside a message after %d records)", ErrTruncated, x.res.Seen)
