@@ -93,18 +93,20 @@ func TestTransferFaults(t *testing.T) {
 	key := zoneKey(t, keySHA256)
 	other := zoneKey(t, keyWrong)
 
-	// sign signs msgs as a server would with k, chaining MACs from the
-	// request; skip leaves that message unsigned.
-	sign := func(t *testing.T, q *dns.Msg, msgs []*dns.Msg, k Key, skip int) [][]byte {
+	// signWith signs msgs as a server would, message i with keyOf(i) at
+	// timeOf(i), chaining MACs from the request; a zero key leaves that
+	// message unsigned.
+	signWith := func(t *testing.T, q *dns.Msg, msgs []*dns.Msg, keyOf func(i int) Key, timeOf func(i int) time.Time) [][]byte {
 		reqMAC := q.IsTsig().MAC
 		var out [][]byte
 		for i, m := range msgs {
-			if i == skip {
+			k := keyOf(i)
+			if k.IsZero() {
 				b, _ := m.Pack()
 				out = append(out, b)
 				continue
 			}
-			m.SetTsig(k.Name, k.Algorithm, 300, time.Now().Unix())
+			m.SetTsig(k.Name, k.Algorithm, 300, timeOf(i).Unix())
 			b, mac, err := dns.TsigGenerateWithProvider(m, k.Provider(), reqMAC, i > 0)
 			if err != nil {
 				t.Fatal(err)
@@ -113,6 +115,36 @@ func TestTransferFaults(t *testing.T) {
 			out = append(out, b)
 		}
 		return out
+	}
+	// sign signs every message with k, now; skip leaves one unsigned.
+	sign := func(t *testing.T, q *dns.Msg, msgs []*dns.Msg, k Key, skip int) [][]byte {
+		return signWith(t, q, msgs, func(i int) Key {
+			if i == skip {
+				return Key{}
+			}
+			return k
+		}, func(int) time.Time { return time.Now() })
+	}
+	// second signs message 2 (of 3) with k2 at t2, the others right.
+	second := func(k2 Key, t2 time.Duration) func(t *testing.T, c net.Conn, q *dns.Msg) {
+		return func(t *testing.T, c net.Conn, q *dns.Msg) {
+			msgs := signWith(t, q, answers(t, q, 2, faultZone...),
+				func(i int) Key {
+					if i == 1 {
+						return k2
+					}
+					return key
+				},
+				func(i int) time.Time {
+					if i == 1 {
+						return time.Now().Add(t2)
+					}
+					return time.Now()
+				})
+			for _, b := range msgs {
+				writeMsg(c, b)
+			}
+		}
 	}
 
 	tests := []struct {
@@ -157,6 +189,34 @@ func TestTransferFaults(t *testing.T) {
 				}
 			},
 			check: wantTSIG(0, "signature does not verify"),
+		},
+		{
+			name:  "message 2 of 3 signed with another secret",
+			key:   key,
+			serve: second(other, 0),
+			check: wantTSIG(0, "signature does not verify"),
+		},
+		{
+			name:  "message 2 of 3 signed 301 s in the past",
+			key:   key,
+			serve: second(key, -301*time.Second),
+			check: wantTSIG(0, "more than the fudge of 300 s"),
+		},
+		{
+			name:  "message 2 of 3 signed 301 s in the future",
+			key:   key,
+			serve: second(key, 301*time.Second),
+			check: wantTSIG(0, "more than the fudge of 300 s"),
+		},
+		{
+			name:  "message 2 of 3 signed 290 s away is within the fudge",
+			key:   key,
+			serve: second(key, -290*time.Second),
+			check: func(t *testing.T, res *Result, err error) {
+				if err != nil || len(res.Records) != 2 {
+					t.Fatalf("err = %v", err)
+				}
+			},
 		},
 		{
 			name: "server reports BADTIME",
