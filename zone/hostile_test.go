@@ -404,3 +404,69 @@ func TestReadMalformedIsNotRefused(t *testing.T) {
 		})
 	}
 }
+
+// TestReadAllLimits: ReadAll reads Concurrency zones at once (4 by
+// default) and never runs more than TransfersPerServer transfers at once
+// from one server (DefaultTransfersPerServer by default), so that BIND's
+// transfers-out quota is not mistaken for a refusal.
+func TestReadAllLimits(t *testing.T) {
+	tests := []struct {
+		name             string
+		concurrency, per int
+		want             int
+	}{
+		{"defaults: 4 zones at once", 0, 0, 4},
+		{"default transfers per server", 16, 0, DefaultTransfersPerServer},
+		{"3 transfers per server", 16, 3, 3},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var mu sync.Mutex
+			open, peak := 0, 0
+			addr := fakeServer(t, func(c net.Conn, q *dns.Msg) {
+				mu.Lock()
+				open++
+				peak = max(peak, open)
+				mu.Unlock()
+				time.Sleep(250 * time.Millisecond)
+				mu.Lock()
+				open--
+				mu.Unlock()
+				z := q.Question[0].Name
+				soa := mustRR(t, z+" 60 IN SOA ns hm 1 1 1 1 1")
+				writeMsg(c, pack(t, q, soa, mustRR(t, "_vlmcs._tcp."+z+" 60 IN SRV 0 0 1688 kms."+z), soa))
+			})
+			var specs []Spec
+			for i := 0; i < 2*max(tc.want, 4)+1; i++ {
+				specs = append(specs, Spec{Zone: fmt.Sprintf("z%d.example", i), Server: addr, Timeout: 5 * time.Second})
+			}
+			for _, r := range ReadAll(t.Context(), specs, ReadOptions{Concurrency: tc.concurrency, TransfersPerServer: tc.per}) {
+				if r.Err != nil || r.Source != SourceAXFR || len(r.Records) != 1 {
+					t.Fatalf("%s: %v, %s, %d records", r.Zone, r.Err, r.Source, len(r.Records))
+				}
+			}
+			if peak != tc.want {
+				t.Errorf("%d transfers at once, want %d", peak, tc.want)
+			}
+		})
+	}
+	if DefaultTransfersPerServer >= 10 {
+		t.Errorf("DefaultTransfersPerServer %d is not below BIND's transfers-out default of 10", DefaultTransfersPerServer)
+	}
+}
+
+// TestDefaultTimeout: a zero Timeout waits DefaultTimeout, 10 s, for a
+// silent server (what --timeout's default promises).
+func TestDefaultTimeout(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits 10 s")
+	}
+	t.Parallel()
+	addr := fakeServer(t, func(c net.Conn, q *dns.Msg) { time.Sleep(15 * time.Second) })
+	start := time.Now()
+	_, err := Transfer(t.Context(), TransferConfig{Zone: "f.example", Server: addr})
+	took := time.Since(start)
+	if !errors.Is(err, ErrTimeout) || took < 10*time.Second || took > 12*time.Second {
+		t.Errorf("after %v: %v; want a timeout after 10 s", took, err)
+	}
+}
