@@ -241,13 +241,7 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 // went wrong (malformed, a TSIG failure, cut short, stalled, over a limit)
 // is an error for the zone: falling back would hide it.
 func fallsBack(err error, answered bool) bool {
-	switch {
-	case errors.Is(err, ErrTSIG) || errors.Is(err, ErrLimit) || errors.Is(err, ErrMalformed):
-		return false
-	case errors.Is(err, ErrTransferRefused):
-		return true
-	}
-	return !answered
+	return errors.Is(err, ErrTransferRefused) || !answered
 }
 
 // shortReason describes why a transfer failed, for notes.

@@ -22,6 +22,9 @@ var (
 	keySHA256 = testserver.Key{Name: "xfr-sha256", Algorithm: "hmac-sha256", Secret: "8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks="}
 	keySHA512 = testserver.Key{Name: "xfr-sha512", Algorithm: "hmac-sha512", Secret: "qU0vXyQ2kz4xJxS9m1Vf3c7y3a5Hk2Q8n7b5c3d1e9f0a2b4c6d8e0f1a3b5c7d9e1f3a5b7c9d1e3f5a7b9c1d3e5f7a9b1c3d5e7f9aA=="}
 	keyMD5    = testserver.Key{Name: "xfr-md5", Algorithm: "hmac-md5", Secret: "c2VjcmV0LW1kNS1rZXktZm9yLXRlc3Rz"}
+	keySHA1   = testserver.Key{Name: "xfr-sha1", Algorithm: "hmac-sha1", Secret: "c2VjcmV0LXNoYTEta2V5LWZvci10ZXN0cw=="}
+	keySHA224 = testserver.Key{Name: "xfr-sha224", Algorithm: "hmac-sha224", Secret: "c2VjcmV0LXNoYTIyNC1rZXktZm9yLXRlc3RzLXh4eHg="}
+	keySHA384 = testserver.Key{Name: "xfr-sha384", Algorithm: "hmac-sha384", Secret: "c2VjcmV0LXNoYTM4NC1rZXktZm9yLXRlc3RzLXh4eHh4eHh4eHh4eHh4eHh4eHg="}
 	keyWrong  = testserver.Key{Name: "xfr-sha256", Algorithm: "hmac-sha256", Secret: "AAAAZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks="}
 )
 
@@ -58,11 +61,11 @@ func sortedRecs(rs []Record) []string {
 // zones from a real BIND.
 func contosoOnBIND(t *testing.T) *testserver.Server {
 	return testserver.StartBIND(t, testserver.BINDConfig{
-		Keys:  []testserver.Key{keySHA256, keySHA512, keyMD5},
+		Keys:  []testserver.Key{keySHA256, keySHA512, keyMD5, keySHA1, keySHA224, keySHA384},
 		Files: map[string]string{"contoso.com-apac.inc": readSample(t, "contoso.com-apac.inc")},
 		Zones: []testserver.Zone{
 			{Name: "contoso.com", Content: readSample(t, "contoso.com.zone"), Transfer: "any;"},
-			{Name: "signed.example", Content: smallZone("signed.example", "127.0.0.1"), Transfer: "key xfr-sha256; key xfr-sha512; key xfr-md5;"},
+			{Name: "signed.example", Content: smallZone("signed.example", "127.0.0.1"), Transfer: "key xfr-sha256; key xfr-sha512; key xfr-md5; key xfr-sha1; key xfr-sha224; key xfr-sha384;"},
 			{Name: "refused.example", Content: smallZone("refused.example", "127.0.0.1"), Transfer: "none;"},
 		},
 	})
@@ -140,6 +143,9 @@ func TestTransferTSIG(t *testing.T) {
 		{"bind hmac-sha256", bind.Addr, keySHA256},
 		{"bind hmac-sha512", bind.Addr, keySHA512},
 		{"bind hmac-md5", bind.Addr, keyMD5},
+		{"bind hmac-sha1", bind.Addr, keySHA1},
+		{"bind hmac-sha224", bind.Addr, keySHA224},
+		{"bind hmac-sha384", bind.Addr, keySHA384},
 		{"knot hmac-sha512", knot.Addr, keySHA512},
 	}
 	for _, tc := range tests {
@@ -158,6 +164,11 @@ func TestTransferTSIG(t *testing.T) {
 		if !errors.Is(err, ErrTransferRefused) {
 			t.Fatalf("err = %v", err)
 		}
+		// The credentials come first, then the server's answer.
+		want := "sent unsigned: no key was given for this zone (add --key-file, or key-file in the config): server answered REFUSED"
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
 	})
 	for _, s := range []*testserver.Server{bind, knot} {
 		t.Run(s.Name+" wrong secret", func(t *testing.T) {
@@ -165,12 +176,13 @@ func TestTransferTSIG(t *testing.T) {
 			if s == knot {
 				k = testserver.Key{Name: keySHA512.Name, Algorithm: "hmac-sha512", Secret: keyWrong.Secret}
 			}
-			_, err := Transfer(t.Context(), TransferConfig{Zone: "signed.example", Server: s.Addr, Key: zoneKey(t, k)})
+			_, err := Transfer(t.Context(), TransferConfig{Zone: "signed.example", Server: s.Addr, Key: zoneKey(t, k), KeyOrigin: "/etc/kmsdns/xfr.key (--key-file)"})
 			var te *TSIGError
 			if !errors.As(err, &te) || te.Code != dns.RcodeBadSig {
 				t.Fatalf("err = %v, want TSIG BADSIG", err)
 			}
-			for _, w := range []string{"signed.example.", s.Addr, "BADSIG", k.Name} {
+			creds := fmt.Sprintf("signed with key %s (%s) from /etc/kmsdns/xfr.key (--key-file): TSIG BADSIG", k.Name, k.Algorithm)
+			for _, w := range []string{"signed.example.", s.Addr, creds} {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not name %q", err, w)
 				}
@@ -195,7 +207,11 @@ func TestReadFallsBackToQueries(t *testing.T) {
 	knot := testserver.StartKnot(t, testserver.KnotConfig{
 		Zones: []testserver.Zone{{Name: "refused.example", Content: smallZone("refused.example", "127.0.0.1"), Transfer: "none"}},
 	})
-	for _, s := range []*testserver.Server{bind, knot} {
+	for _, tc := range []struct {
+		s     *testserver.Server
+		rcode string
+	}{{bind, "REFUSED"}, {knot, "NOTAUTH"}} {
+		s := tc.s
 		t.Run(s.Name, func(t *testing.T) {
 			res := Read(t.Context(), Spec{Zone: "refused.example", Server: s.Addr, Names: []string{"emea", "nothing-here", "deep.apac.refused.example."}}, ReadOptions{})
 			if res.Err != nil {
@@ -212,8 +228,9 @@ func TestReadFallsBackToQueries(t *testing.T) {
 			if res.Source != SourceQuery || res.Serial != 42 {
 				t.Errorf("source %s serial %d", res.Source, res.Serial)
 			}
-			if !strings.Contains(res.Note, "AXFR not possible") || !strings.Contains(res.Note, s.Addr) {
-				t.Errorf("note %q does not say the transfer was refused", res.Note)
+			note := "AXFR not possible (sent unsigned: no key was given for this zone (add --key-file, or key-file in the config); " + s.Addr + ": " + tc.rcode + ")"
+			if !strings.Contains(res.Note, note) {
+				t.Errorf("note %q does not say %q", res.Note, note)
 			}
 		})
 	}
@@ -226,15 +243,16 @@ func TestReadAllWrongKeyOthersStillReport(t *testing.T) {
 		{Zone: "signed.example", Server: bind.Addr, Key: zoneKey(t, keyWrong)},
 		{Zone: "refused.example", Server: bind.Addr},
 		{Zone: "signed.example", Server: bind.Addr, Key: zoneKey(t, keySHA256)},
+		{Zone: "signed.example", Server: bind.Addr, Key: zoneKey(t, testserver.Key{Name: "nobody-knows", Algorithm: "hmac-sha384", Secret: keySHA256.Secret}), KeyOrigin: "k.key (--key-file)"},
 	}
 	var calls int
 	results := ReadAll(t.Context(), specs, ReadOptions{Concurrency: 2, Progress: func(done, total int, r *Result) {
 		calls++
-		if total != 4 || done != calls {
+		if total != 5 || done != calls {
 			t.Errorf("progress %d/%d on call %d", done, total, calls)
 		}
 	}})
-	if calls != 4 {
+	if calls != 5 {
 		t.Errorf("progress called %d times", calls)
 	}
 	if r := results[0]; r.Err != nil || len(r.Records) != 10 {
@@ -248,6 +266,11 @@ func TestReadAllWrongKeyOthersStillReport(t *testing.T) {
 	}
 	if r := results[3]; r.Err != nil || r.Source != SourceAXFR || len(r.Records) != 3 {
 		t.Errorf("right key: %v, %s", r.Err, r.Source)
+	}
+	// BADKEY is the zone's error, not a reason to read it by queries.
+	if r := results[4]; !errors.Is(r.Err, ErrTSIG) || r.Source != "" ||
+		!strings.Contains(r.Err.Error(), "signed with key nobody-knows (hmac-sha384) from k.key (--key-file): TSIG BADKEY") {
+		t.Errorf("unknown key: %v (source %q)", r.Err, r.Source)
 	}
 }
 
@@ -301,5 +324,44 @@ func TestTransferOverIPv6Loopback(t *testing.T) {
 	res = Read(t.Context(), Spec{Zone: "v6closed.example", Server: "::1", Names: []string{"emea"}}, ReadOptions{Port: bind.PortString()})
 	if res.Err != nil || res.Source != SourceQuery || len(res.Records) != 2 {
 		t.Errorf("queries over ::1: %v %s %d", res.Err, res.Source, len(res.Records))
+	}
+}
+
+// TestReadDiscoveryOrder: without a server, the SOA MNAME is tried first,
+// then the other NS hosts. A dead primary (127.0.0.3, where nothing
+// listens on the test port) does not stop the read.
+func TestReadDiscoveryOrder(t *testing.T) {
+	zoneText := func(origin, mname, ns string) string {
+		return fmt.Sprintf(`$ORIGIN %s.
+$TTL 300
+@ IN SOA %s hostmaster 42 3600 900 1209600 300
+  IN NS %s
+live IN A 127.0.0.1
+dead IN A 127.0.0.3
+_vlmcs._tcp IN SRV 0 0 1688 kms1
+`, origin, mname, ns)
+	}
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Zones: []testserver.Zone{
+		{Name: "deadprimary.example", Content: zoneText("deadprimary.example", "dead", "live"), Transfer: "any;"},
+		{Name: "deadns.example", Content: zoneText("deadns.example", "live", "dead"), Transfer: "any;"},
+	}})
+	live := "127.0.0.1:" + bind.PortString()
+	dead := "127.0.0.3:" + bind.PortString()
+	tests := []struct {
+		zone, note string
+	}{
+		{"deadprimary.example", "no transfer from " + dead + ": connect: connection refused; transferred from " + live},
+		{"deadns.example", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.zone, func(t *testing.T) {
+			res := Read(t.Context(), Spec{Zone: tc.zone, Timeout: 2 * time.Second}, ReadOptions{Resolver: bind.Addr, Port: bind.PortString()})
+			if res.Err != nil {
+				t.Fatal(res.Err)
+			}
+			if res.Source != SourceAXFR || res.Server != live || len(res.Records) != 1 || res.Note != tc.note {
+				t.Errorf("%s from %s, %d records, note %q; want note %q", res.Source, res.Server, len(res.Records), res.Note, tc.note)
+			}
+		})
 	}
 }
