@@ -98,8 +98,10 @@ func TestTransferStreamsMillionRecordZone(t *testing.T) {
 	}
 	t.Logf("1,000,000-record zone (%d MiB as a file), TSIG-signed AXFR from BIND: %v, peak heap %.1f MiB",
 		size>>20, took.Round(time.Millisecond), float64(peak)/(1<<20))
-	if peak > 16<<20 {
-		t.Errorf("peak heap %.1f MiB: memory grows with the zone", float64(peak)/(1<<20))
+	// README: "a peak heap of about 3 MiB"; 6 MiB leaves room for the
+	// sampler and the runtime, and still catches a zone held in memory.
+	if peak > 6<<20 {
+		t.Errorf("peak heap %.1f MiB, more than 6 MiB: memory grows with the zone", float64(peak)/(1<<20))
 	}
 }
 
