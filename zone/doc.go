@@ -11,10 +11,17 @@
 // Read picks for one zone: its files when it has any; otherwise a transfer
 // from its server (or from the SOA MNAME and then the NS hosts, found
 // through a resolver), falling back to direct queries when every transfer
-// is refused (REFUSED, NOTAUTH, NOTIMP) or times out. A TSIG failure is an
-// error, never a reason to fall back. ReadAll reads many zones with a
-// bounded number of workers, and at most DefaultTransfersPerServer
-// transfers at once from one server.
+// is refused (REFUSED, NOTAUTH, NOTIMP) or gets no answer at all. A
+// transfer that started and went wrong (ErrTSIG, ErrMalformed,
+// ErrTruncated, a stall, ErrLimit) is an error, never a reason to fall
+// back. ReadAll reads many zones with a bounded number of workers, and at
+// most DefaultTransfersPerServer transfers at once from one server.
+//
+// Whatever a server sends, a read ends and its memory is bounded: a whole
+// transfer within DefaultTransferTimeout, at most DefaultMaxRecords
+// distinct KMS records kept (both configurable), exact duplicates dropped.
+// Records whose owner is outside the zone are not kept; each becomes a
+// Warning in the Result.
 //
 // Transfers are streamed: each message is walked in place by owner name
 // and type, and only the SOA, the KMS SRV records and the TSIG record are
