@@ -337,6 +337,9 @@ func discover(ctx context.Context, zone string, opts ReadOptions, timeout time.D
 		if seen[h] {
 			continue
 		}
+		if len(seen) == MaxNSHosts {
+			break
+		}
 		seen[h] = true
 		found := false
 		for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {

@@ -22,6 +22,11 @@ type ServerView struct {
 	Err error
 }
 
+// MaxNSHosts is how many NS hosts of a zone are tried (discovery) or
+// asked (ViewServers), so that a zone listing thousands of unreachable
+// name servers cannot make a read last for hours. Real zones have a few.
+const MaxNSHosts = 16
+
 // ViewServers asks every server of the zone's NS set, as the server that r
 // was read from lists it, for its SOA serial and KMS records, so that a
 // stale secondary can be told. port is used for every server (53 when
@@ -46,7 +51,7 @@ func ViewServers(ctx context.Context, r *Result, port, resolver string, timeout 
 	}
 	var hosts []string
 	for _, rr := range m.Answer {
-		if ns, ok := rr.(*dns.NS); ok {
+		if ns, ok := rr.(*dns.NS); ok && len(hosts) < MaxNSHosts {
 			hosts = append(hosts, dns.CanonicalName(ns.Ns))
 		}
 	}
