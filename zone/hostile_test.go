@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -549,5 +550,20 @@ func TestDiscoveryBoundsNSHosts(t *testing.T) {
 	transfers := strings.SplitN(res.Err.Error(), "no answer to direct queries", 2)[0]
 	if n := strings.Count(transfers, "127.0.0.1:"+closed+": "); n != MaxNSHosts {
 		t.Errorf("%d servers tried, want %d: %v", n, MaxNSHosts, res.Err)
+	}
+}
+
+// TestTransferCancelled: cancelling the context (Ctrl-C) ends an endless
+// transfer at once, with the context's error.
+func TestTransferCancelled(t *testing.T) {
+	addr := fakeServer(t, func(c net.Conn, q *dns.Msg) {
+		stream(t, c, q, func(i int) dns.RR { return kmsRR("_vlmcs._tcp.f.example.", i%3) })
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(300*time.Millisecond, cancel)
+	start := time.Now()
+	_, err := Transfer(ctx, TransferConfig{Zone: "f.example", Server: addr})
+	if !errors.Is(err, context.Canceled) || time.Since(start) > 2*time.Second {
+		t.Errorf("after %v: %v", time.Since(start), err)
 	}
 }
