@@ -64,7 +64,7 @@ zones:
 		keyOrigin [2]string
 	}{
 		{"from the file", Flags{}, [2]time.Duration{2 * time.Minute, 30 * time.Second}, 500,
-			[2]string{keyFile + " (defaults.key-file in the config)", keyFile + " (key-file of zone b.example in the config)"}},
+			[2]string{keyFile + " (" + cfg + " defaults.key-file)", keyFile + " (" + cfg + " zones[1].key-file)"}},
 		{"flags win", Flags{TransferTimeout: time.Hour, MaxKMSRecords: 7, KeyFile: keyFile}, [2]time.Duration{time.Hour, time.Hour}, 7,
 			[2]string{keyFile + " (--key-file)", keyFile + " (--key-file)"}},
 	}
@@ -80,6 +80,16 @@ zones:
 				}
 			}
 		})
+	}
+	// A key given by name, algorithm and secret file.
+	secret := filepath.Join(dir, "secret")
+	os.WriteFile(secret, []byte(key.Secret+"\n"), 0o600)
+	p, err := Merge(nil, Flags{Zones: []string{"a.example"}, KeyName: "xfr", KeyAlgorithm: "hmac-sha256", SecretFile: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := p.Specs[0].KeyOrigin; got != "--key-name and --key-algorithm, secret from "+secret {
+		t.Errorf("key origin %q", got)
 	}
 	for _, text := range []string{"defaults:\n  max-kms-records: -1\n", "defaults:\n  transfer-timeout: -1s\n"} {
 		if _, err := Parse([]byte(text), "k.yaml"); err == nil {
