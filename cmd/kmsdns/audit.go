@@ -63,7 +63,7 @@ Examples:
 		}, tsigFlags(tsigDest{KeyFile: &a.flags.KeyFile, KeyName: &a.flags.KeyName, Algorithm: &a.flags.KeyAlgorithm, SecretFile: &a.flags.SecretFile}), []cli.Flag{
 			timeoutFlag(&a.flags.Timeout, "how long to wait for a connection or the next message"),
 			&cli.IntFlag{Name: "concurrency", Usage: "`N` zones read at once", DefaultText: "4", Destination: &a.flags.Concurrency},
-			&cli.DurationFlag{Name: "transfer-timeout", Usage: "how long a whole zone transfer may take", DefaultText: "5m", Destination: &a.flags.TransferTimeout},
+			&cli.DurationFlag{Name: "transfer-timeout", Usage: "how long a whole zone transfer may take" + durationHint, DefaultText: "5m", Destination: &a.flags.TransferTimeout},
 			&cli.IntFlag{Name: "max-kms-records", Usage: "most `N` distinct KMS records kept per zone; a server sending more is an error", DefaultText: "10000", Destination: &a.flags.MaxKMSRecords},
 			resolverFlag(&a.flags.Resolver, "used to find zone servers and to look up targets outside the zones"),
 			&cli.BoolFlag{Name: "offline", Usage: "send nothing on the network: only zone files are read, targets outside them are not verified, nothing is probed", Destination: &a.flags.Offline},
