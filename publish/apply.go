@@ -236,7 +236,7 @@ func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Resu
 			r.Action, r.Err = ActionSkipped, ue
 			return r, nil
 		}
-		return fail(ue)
+		return fail(explainRefusal(p, s, ue))
 	}
 	return r, a.sigErr
 }

@@ -39,6 +39,7 @@ const (
 // krbContext is one negotiated context.
 type krbContext struct {
 	name   string
+	client string // user@REALM
 	mu     sync.Mutex
 	key    types.EncryptionKey
 	subkey bool // the acceptor asserted its own subkey
@@ -47,6 +48,7 @@ type krbContext struct {
 
 func (k *krbContext) keyName() string            { return k.name }
 func (k *krbContext) provider() dns.TsigProvider { return k }
+func (k *krbContext) account() string            { return k.client }
 
 // Generate signs msg with the next sequence number.
 func (k *krbContext) Generate(msg []byte, t *dns.TSIG) ([]byte, error) {
@@ -226,7 +228,7 @@ func (g *GSS) negotiateKRB(ctx context.Context, server, host string) (*krbContex
 	if err := part.Unmarshal(plain); err != nil {
 		return nil, err
 	}
-	k := &krbContext{name: name, key: sessionKey, seq: uint64(apreq.APReq.Authenticator.SeqNumber)}
+	k := &krbContext{name: name, client: cl.Credentials.UserName() + "@" + cl.Credentials.Domain(), key: sessionKey, seq: uint64(apreq.APReq.Authenticator.SeqNumber)}
 	if part.Subkey.KeyType != 0 && len(part.Subkey.KeyValue) > 0 {
 		k.key, k.subkey = part.Subkey, true
 	}

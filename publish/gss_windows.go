@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"io"
 	"net"
+	"os/user"
 	"strings"
 	"time"
 
@@ -46,6 +47,12 @@ type sspiContext struct {
 
 func (s *sspiContext) keyName() string            { return s.name }
 func (s *sspiContext) provider() dns.TsigProvider { return s.c }
+func (s *sspiContext) account() string {
+	if u, err := user.Current(); err == nil {
+		return u.Username
+	}
+	return "the logged-on user"
+}
 func (s *sspiContext) delete(context.Context, string, time.Duration) error {
 	err := s.c.DeleteContext(s.name)
 	s.c.Close()
