@@ -51,7 +51,11 @@ func explainRefusal(p *ZonePlan, s Signer, ue *UpdateError) error {
 	slices.Sort(names)
 	account := g.Account(ue.Server)
 	if account == "" {
-		account = g.credential()
+		if user, realm, err := g.userRealm(); err == nil {
+			account = user + "@" + realm
+		} else {
+			account = g.credential()
+		}
 	}
 	return &OwnershipError{UpdateError: ue, Account: account, Names: names}
 }
@@ -140,6 +144,10 @@ func (e *OwnershipError) Error() string {
 	b.WriteString("\n  Samba AD DC (as root on the DC):")
 	for _, c := range e.SambaCommands() {
 		b.WriteString("\n    " + c)
+	}
+	if e.Rcode == dns.RcodeRefused {
+		// BIND, Knot and PowerDNS refuse for their own reasons.
+		b.WriteString("\n  If this is not an Active Directory zone: " + e.UpdateError.Error())
 	}
 	return b.String()
 }
