@@ -43,10 +43,12 @@ func assertSRV(t *testing.T, s *testserver.Samba, name string, want []string) {
 // from a credential cache, and as a machine account, as a KMS host does.
 func TestSambaGSS(t *testing.T) {
 	s := dc.Get(t)
+	t.Logf("Samba DC %s: provisioned in %v, serving in %v", s.Addr, s.ProvisionTime, s.StartTime)
 	ctx := t.Context()
 	names := map[string]string{s.Addr: s.Host}
 	targets := []publish.Target{{Zone: s.Zone, Server: s.Addr}}
 	s.AddComputer(t, "KMSGSS1", "Kms-Gss1-Pass!")
+	s.AddUser(t, "kmsadmin", "Kms-Adm1n-User!")
 
 	cases := []struct {
 		name string
@@ -63,6 +65,11 @@ func TestSambaGSS(t *testing.T) {
 		{"machine account", func(t *testing.T) *publish.GSS {
 			return &publish.GSS{Principal: "KMSGSS1$", Password: "Kms-Gss1-Pass!", Krb5Conf: s.Krb5Conf, ServerNames: names}
 		}, "machine"},
+		// Authenticated users may create names in an AD zone (as Windows
+		// allows by default); the creator then owns them.
+		{"domain user", func(t *testing.T) *publish.GSS {
+			return &publish.GSS{Principal: "kmsadmin", Password: "Kms-Adm1n-User!", Krb5Conf: s.Krb5Conf, ServerNames: names}
+		}, "user"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
