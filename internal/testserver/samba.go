@@ -95,6 +95,11 @@ func StartSamba(t TB) *Samba {
 	}
 	// Only loopback: no forwarder (provision writes the host's resolver),
 	// only the KDC and DNS, logs in the directory.
+	for _, d := range []string{"run", "ncalrpc", "winbindd"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o700); err != nil {
+			t.Fatal(err)
+		}
+	}
 	text := regexp.MustCompile(`(?m)^\s*(dns forwarder|log file|logging)\s*=.*$`).ReplaceAllString(string(conf), "")
 	text = strings.Replace(text, "[global]", fmt.Sprintf(`[global]
 	dns forwarder =
@@ -102,7 +107,10 @@ func StartSamba(t TB) *Samba {
 	allow dns updates = secure only
 	dns port = %d
 	log file = %s
-	logging = file`, port, filepath.Join(dir, "log.%m")), 1)
+	logging = file
+	pid directory = %s
+	ncalrpc dir = %s
+	winbindd socket directory = %s`, port, filepath.Join(dir, "log.%m"), filepath.Join(dir, "run"), filepath.Join(dir, "ncalrpc"), filepath.Join(dir, "winbindd")), 1)
 	writeFile(t, s.smbConf, text)
 	s.Krb5Conf = filepath.Join(dir, "krb5.conf")
 	writeFile(t, s.Krb5Conf, fmt.Sprintf(`[libdefaults]
