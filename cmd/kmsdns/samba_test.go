@@ -81,8 +81,8 @@ func TestSambaCLI(t *testing.T) {
 			t.Fatalf("publish: exit %d\n%s%s", code, out, errOut)
 		}
 		assertTargets(t, s, "_vlmcs._tcp.site3."+z, host)
-		out, errOut, code = run(t, append([]string{"unpublish", "--gss", "--force", "--name", "site3", "--host", s.Host}, common...)...)
-		if code != exitClean || !strings.Contains(out, "removed") {
+		out, errOut, code = run(t, append([]string{"unpublish", "--gss", "--force", "--name", "site3", "--host", s.Host, "--output", "json"}, common...)...)
+		if code != exitClean || !strings.Contains(out, `"action": "removed"`) || !strings.Contains(out, `"answer_signature": "unverifiable"`) || !strings.Contains(out, `"verified": true`) {
 			t.Fatalf("unpublish: exit %d\n%s%s", code, out, errOut)
 		}
 		assertTargets(t, s, "_vlmcs._tcp.site3."+z)
