@@ -27,7 +27,13 @@ type Result struct {
 	// Verified: the records were read back from the primary after the
 	// update and are as planned.
 	Verified bool
-	Err      error
+	// Unverifiable is set when the server's answer to an accepted update
+	// carried a signature that did not verify, and the read-back showed
+	// the change in place: Windows DNS and Samba sign their answers to
+	// GSS-TSIG updates in a way that cannot be verified. It holds the
+	// verification error, for verbose output.
+	Unverifiable error
+	Err          error
 }
 
 // Options for a Client.
@@ -236,7 +242,7 @@ func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Resu
 			r.Action, r.Err = ActionSkipped, ue
 			return r, nil
 		}
-		return fail(ue)
+		return fail(explainRefusal(p, s, ue))
 	}
 	return r, a.sigErr
 }
@@ -263,10 +269,9 @@ func finish(p *ZonePlan, r Result, sigErr error, back map[string][]zone.Record, 
 	case diff != "":
 		return fail(fmt.Errorf("zone %s: the server accepted the update but the records read back are not as asked: %s", z, diff))
 	case sigErr != nil:
-		// Windows signs some answers so that they cannot be verified
-		// (zones allowing nonsecure and secure updates, SRV records): say
-		// what was checked instead of failing on the signature alone.
-		r.Note = join(r.Note, fmt.Sprintf("%v; the records were read back and the change is in place", sigErr))
+		// Windows DNS and Samba sign answers so that they cannot be
+		// verified: the read-back is the proof, not the signature.
+		r.Unverifiable = sigErr
 	}
 	r.Verified = true
 	return r

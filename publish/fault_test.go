@@ -99,7 +99,7 @@ func TestUpdateFaults(t *testing.T) {
 		verified bool
 		want     string
 	}{
-		{"unverifiable answer, change in place", &fakePrimary{apply: true, badSig: true}, ActionAdded, true, "the records were read back and the change is in place"},
+		{"unverifiable answer, change in place", &fakePrimary{apply: true, badSig: true}, ActionAdded, true, "unverifiable: the answer's signature does not verify"},
 		{"unverifiable answer, change not in place", &fakePrimary{badSig: true}, ActionFailed, false, "the change is not in place"},
 		{"accepted but not applied", &fakePrimary{}, ActionFailed, false, "the records read back are not as asked"},
 		{"BADTIME", &fakePrimary{rcode: dns.RcodeNotAuth, tsigErr: dns.RcodeBadTime}, ActionFailed, false, "300 s fudge"},
@@ -116,6 +116,9 @@ func TestUpdateFaults(t *testing.T) {
 			text := r.Note
 			if r.Err != nil {
 				text += " " + r.Err.Error()
+			}
+			if r.Unverifiable != nil {
+				text += " unverifiable: " + r.Unverifiable.Error()
 			}
 			if r.Action != tc.action || r.Verified != tc.verified || !strings.Contains(text, tc.want) {
 				t.Errorf("action %s verified %v: %q, want %s %v %q", r.Action, r.Verified, text, tc.action, tc.verified, tc.want)

@@ -49,6 +49,9 @@ type GSS struct {
 type gssContext interface {
 	keyName() string
 	provider() dns.TsigProvider
+	// account is the client principal the context was negotiated as
+	// (user@REALM), for messages.
+	account() string
 	// delete tells the server to forget the context (TKEY mode 5).
 	delete(ctx context.Context, server string, timeout time.Duration) error
 }
@@ -152,6 +155,18 @@ func (g *GSS) krb5Config() (*krbconfig.Config, string, error) {
 		return nil, path, fmt.Errorf("krb5.conf %s: %w", path, err)
 	}
 	return cfg, path, nil
+}
+
+// Account returns the account (user@REALM) the context with server was
+// negotiated as, or "" when there is none yet. A credential cache names
+// its own principal, which the caller may not know.
+func (g *GSS) Account(server string) string {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if c, ok := g.contexts[server]; ok {
+		return c.account()
+	}
+	return ""
 }
 
 // Close deletes every negotiated context on its server.

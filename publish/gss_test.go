@@ -65,6 +65,30 @@ func TestGSSTSIGWithBIND(t *testing.T) {
 		assertZone(t, l.bind.Addr, "gss.example", base)
 	})
 
+	t.Run("several updates on one context", func(t *testing.T) {
+		// Each message's MIC must carry the next sequence number: BIND
+		// answers BADSIG to a repeated one (github.com/bodgit/tsig v1.2.2
+		// never advanced it; v1.3 does).
+		g := &publish.GSS{Principal: "admin", Keytab: l.admin, Krb5Conf: l.kdc.Krb5Conf, ServerNames: l.names}
+		cl := publish.NewClient(publish.Options{Signer: g})
+		defer cl.Close()
+		var want []string
+		for _, site := range []string{"s1", "s2", "s3", "s4"} {
+			rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, site, rec))
+			if rs[0].Action != publish.ActionAdded || rs[0].Err != nil || !rs[0].Verified {
+				t.Fatalf("publish %s: %s", site, results(t, rs))
+			}
+			want = append(want, srvText("_vlmcs._tcp."+site+".gss.example.", 3600, 1688, "kms1.gss.example."))
+		}
+		assertZone(t, l.bind.Addr, "gss.example", with(base, want...))
+		for _, site := range []string{"s1", "s2", "s3", "s4"} {
+			if rs := cl.Apply(ctx, cl.PlanUnpublish(ctx, targets, site, "kms1.gss.example", true)); rs[0].Err != nil || !rs[0].Verified {
+				t.Fatalf("unpublish %s: %s", site, results(t, rs))
+			}
+		}
+		assertZone(t, l.bind.Addr, "gss.example", base)
+	})
+
 	t.Run("password", func(t *testing.T) {
 		g := &publish.GSS{Principal: "helpdesk", Password: "helpdesk-pass-123", Krb5Conf: l.kdc.Krb5Conf, ServerNames: l.names}
 		cl := publish.NewClient(publish.Options{Signer: g})

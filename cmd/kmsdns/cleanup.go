@@ -61,6 +61,7 @@ Examples:
 			&cli.BoolFlag{Name: "include-unreachable", Usage: "also remove records whose host does not answer (host-unreachable, not-kms)", Destination: &a.includeUnreachable},
 			&cli.BoolFlag{Name: "force", Usage: "also remove the last record of a name when there is no replacement", Destination: &a.update.force},
 			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and the UPDATE messages; change nothing", Destination: &a.update.dryRun},
+			&cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: &a.update.verbose},
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation", Destination: &a.yes},
 			&cli.StringFlag{Name: "backup", Usage: "backup `FILE` (default: kmsdns-backup-<time>.zone in the current directory)", Destination: &a.backup},
 			&cli.StringFlag{Name: "state", Usage: "state `FILE` remembering removed records", DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
@@ -250,7 +251,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		}
 	}
 	fmt.Fprintln(e.stdout)
-	if err := renderResults(e.stdout, a.update.output, applied); err != nil {
+	if err := renderResults(e.stdout, a.update.output, applied, a.update.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return cleanupCode(plans, applied, unreadable)

@@ -3,6 +3,8 @@ package main
 import (
 	"os"
 	"testing"
+
+	"github.com/kmsdns/kmsdns/internal/testserver"
 )
 
 // TestMain keeps every test on loopback: code that falls back to the
@@ -10,5 +12,11 @@ import (
 // the machine's real resolver.
 func TestMain(m *testing.M) {
 	os.Setenv("KMSDNS_RESOLVER", "127.0.0.1:9")
-	os.Exit(m.Run())
+	code := m.Run()
+	dc.Stop()
+	os.Exit(code)
 }
+
+// dc is the package's Samba AD DC, started by the first test that needs
+// it and stopped after all ran (provisioning a domain takes seconds).
+var dc testserver.SharedSamba

@@ -29,6 +29,7 @@ type updateArgs struct {
 	dryRun     bool
 	output     string
 	fromFile   string
+	verbose    bool
 }
 
 // updateFlags are the flags publish and unpublish share.
@@ -53,6 +54,7 @@ func updateFlags(a *updateArgs) []cli.Flag {
 		&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each answer", DefaultText: "10s", Destination: &a.flags.Timeout},
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the UPDATE message for each zone and send nothing", Destination: &a.dryRun},
 		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json", Destination: &a.output},
+		&cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: &a.verbose},
 	}
 }
 
@@ -211,7 +213,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	if !remove {
 		forgetRepublished(e, plans, results)
 	}
-	if err := renderResults(e.stdout, a.output, results); err != nil {
+	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return resultCode(results)
@@ -343,9 +345,14 @@ type jsonResult struct {
 	Verified bool   `json:"verified"`
 	Note     string `json:"note,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// AnswerSignature is "unverifiable" when the server's answer
+	// signature did not verify and the read-back confirmed the change.
+	AnswerSignature string `json:"answer_signature,omitempty"`
+	// AnswerSignatureError is why it did not verify.
+	AnswerSignatureError string `json:"answer_signature_error,omitempty"`
 }
 
-func renderResults(w io.Writer, format string, results []publish.Result) error {
+func renderResults(w io.Writer, format string, results []publish.Result, verbose bool) error {
 	if format == "json" {
 		out := struct {
 			Version int          `json:"version"`
@@ -355,6 +362,9 @@ func renderResults(w io.Writer, format string, results []publish.Result) error {
 			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, Verified: r.Verified, Note: r.Note}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
+			}
+			if r.Unverifiable != nil {
+				jr.AnswerSignature, jr.AnswerSignatureError = "unverifiable", r.Unverifiable.Error()
 			}
 			out.Results = append(out.Results, jr)
 		}
@@ -381,8 +391,25 @@ func renderResults(w io.Writer, format string, results []publish.Result) error {
 		case r.Note != "":
 			fmt.Fprintf(w, "%s: %s\n", short(r.Zone), r.Note)
 		}
+		if verbose && r.Unverifiable != nil {
+			fmt.Fprintf(w, "%s: %v\n", short(r.Zone), r.Unverifiable)
+		}
 	}
+	renderUnverifiable(w, results)
 	return nil
+}
+
+// renderUnverifiable says once per server that its answers could not be
+// verified and the read-back confirmed each change instead.
+func renderUnverifiable(w io.Writer, results []publish.Result) {
+	seen := map[string]bool{}
+	for _, r := range results {
+		if r.Unverifiable == nil || seen[r.Server] {
+			continue
+		}
+		seen[r.Server] = true
+		fmt.Fprintf(w, "%s signs its answers in a way that cannot be verified (known of Windows DNS and Samba), so each change was confirmed by reading it back.\n", r.Server)
+	}
 }
 
 // runRestore puts back the records of a cleanup backup.
@@ -426,7 +453,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	}
 	results := cl.Apply(c.Context, plans)
 	forgetRepublished(e, plans, results)
-	if err := renderResults(e.stdout, a.output, results); err != nil {
+	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return resultCode(results)

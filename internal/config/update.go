@@ -319,9 +319,15 @@ func (p *UpdatePlan) PublishTargets(ctx context.Context) (targets []publish.Targ
 					name = host
 				}
 			}
-			if name == "" {
-				// An address: the zone's primary may be that machine.
-				if mname, addr, err := zone.FindPrimary(ctx, t.Zone, p.Resolver, portOf(server), p.Timeout); err == nil && addr == server {
+			// An address: the zone's primary may be that machine. Ask
+			// the server itself first (an AD DC serves its zone and its
+			// own name, which the resolver may not know), then the
+			// resolver.
+			for _, r := range []string{server, p.Resolver} {
+				if name != "" {
+					break
+				}
+				if mname, addr, err := zone.FindPrimary(ctx, t.Zone, r, portOf(server), p.Timeout); err == nil && addr == server {
 					name = mname
 				}
 			}

@@ -114,6 +114,8 @@ type Server struct {
 	Name string
 	cmd  *exec.Cmd
 	out  *lockedBuffer
+	// exited is closed when the process has exited.
+	exited chan struct{}
 }
 
 // PID is the server's process id.
@@ -142,8 +144,8 @@ func startEnv(t TB, name, dir, ip string, port int, env []string, bin string, ar
 	if err := cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", name, err)
 	}
-	s := &Server{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), Port: port, Dir: dir, Name: name, cmd: cmd, out: out}
 	exited := make(chan struct{})
+	s := &Server{Addr: net.JoinHostPort(ip, strconv.Itoa(port)), Port: port, Dir: dir, Name: name, cmd: cmd, out: out, exited: exited}
 	go func() { cmd.Wait(); close(exited) }()
 	t.Cleanup(func() {
 		cmd.Process.Signal(syscall.SIGTERM)
@@ -180,8 +182,10 @@ func (s *Server) WaitZones(t TB, timeout time.Duration, zones ...string) {
 			if s.out.failed() {
 				t.Fatalf("%s could not load zone %s:\n%s", s.Name, z, s.Log())
 			}
-			if s.cmd.ProcessState != nil {
+			select {
+			case <-s.exited:
 				t.Fatalf("%s exited:\n%s", s.Name, s.Log())
+			default:
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
