@@ -102,6 +102,16 @@ func (c *recordCtx) unpublish() Command {
 	return unpublishCommand(c.a.fixZone(c.r), c.rec.Name, c.rec.Target, last)
 }
 
+// unpublishPort is unpublish for a problem of this record's port only:
+// none when the host has another record under the owner (unpublish would
+// remove that one too; duplicate-target says which to keep).
+func (c *recordCtx) unpublishPort() Command {
+	if slices.ContainsFunc(c.siblings, func(s zone.Record) bool { return s.Target == c.rec.Target && s.Port != c.rec.Port }) {
+		return nil
+	}
+	return c.unpublish()
+}
+
 // withCommand renders a fix sentence around cmd: with is used when there
 // is a command (one %s for it), without when there is none.
 func withCommand(cmd Command, with, without string) string {
@@ -134,13 +144,13 @@ func recordChecks() []recordCheck {
 	}
 }
 
+// checkTargetNull: kmsdns unpublish takes host names only, so the fix
+// for "." is prose.
 func checkTargetNull(c *recordCtx) []Finding {
-	cmd := c.unpublish()
 	return []Finding{c.finding(CheckTargetNull, SeverityWarning,
 		"the target is \".\": the record says the KMS service is decidedly not available in this domain (RFC 2782)",
-		withCommand(cmd, "Remove the \".\" record (%s), or replace it with a KMS host's name if clients here should activate.",
-			"Remove the \".\" record, or replace it with a KMS host's name if clients here should activate."),
-		cmd, CodeNoKMS)}
+		"Remove the \".\" record, or replace it with a KMS host's name if clients here should activate.",
+		nil, CodeNoKMS)}
 }
 
 func checkDecommissioned(c *recordCtx) []Finding {
@@ -219,12 +229,8 @@ func checkTargetCNAME(c *recordCtx) []Finding {
 		rec.Target = real
 		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
 	}
-	fix := withCommand(cmd, "Point the record at the host's own name: publish it (%s), then remove the alias's record ("+c.unpublish().String()+").",
+	fix := withCommand(cmd, "Point the record at the host's own name: publish it (%s), then remove the record that points at the alias.",
 		fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real)))
-	if c.unpublish() == nil {
-		fix = withCommand(cmd, "Point the record at the host's own name (%s), then remove the alias's record.",
-			fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real)))
-	}
 	return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real)),
 		fix, cmd)}
 }
@@ -303,15 +309,16 @@ func checkHostUnreachable(c *recordCtx) []Finding {
 	}
 	addr := pr.Addr.String()
 	port := c.rec.Port
+	cmd := c.unpublishPort()
 	switch pr.Status {
 	case probe.StatusRefused:
 		return []Finding{c.finding(CheckHostUnreachable, SeverityError, fmt.Sprintf("TCP connection to %s port %d (%s) refused after %v: nothing listens there", c.host(), port, addr, pr.Elapsed.Round(time.Millisecond)),
-			fmt.Sprintf("Start the Software Protection service on %s and check its KMS port, or remove the record if the host is gone%s.", c.host(), orCmd(c.unpublish())),
-			nil, CodeRPCUnavail, CodeNoKMS)}
+			fmt.Sprintf("Start the Software Protection service on %s and check its KMS port, or remove the record if the host is gone%s.", c.host(), orCmd(cmd)),
+			cmd, CodeRPCUnavail, CodeNoKMS)}
 	case probe.StatusTimeout, probe.StatusUnreachable:
 		return []Finding{c.finding(CheckHostUnreachable, SeverityError, fmt.Sprintf("no TCP connection to %s port %d (%s): %s (waited %v)", c.host(), port, addr, pr.Detail, pr.Elapsed.Round(time.Millisecond)),
-			fmt.Sprintf("Open TCP %d to %s in its firewall and on the path, or remove the record if the host is gone%s.", port, c.host(), orCmd(c.unpublish())),
-			nil, CodeKMSNoAnswer, CodeNoKMS)}
+			fmt.Sprintf("Open TCP %d to %s in its firewall and on the path, or remove the record if the host is gone%s.", port, c.host(), orCmd(cmd)),
+			cmd, CodeKMSNoAnswer, CodeNoKMS)}
 	}
 	return nil
 }
