@@ -596,7 +596,7 @@ func (a *auditor) noRecord(r *zone.Result) []Finding {
 			Message:      fmt.Sprintf("no _vlmcs._tcp SRV record: KMS clients whose DNS suffix is %s cannot find a KMS host", short(domain)),
 			ClientErrors: []string{CodeNameNotExist, CodeNoRecords, CodeNameVariant, CodeSyntax},
 			Fix: withCommand(cmd, fmt.Sprintf("Publish a working KMS host here (%%s), or add %s to DnsDomainPublishList on the KMS host.", short(domain)),
-				fmt.Sprintf("Publish a working KMS host here with kmsdns publish, or add %s to DnsDomainPublishList on the KMS host.", short(domain))),
+				fmt.Sprintf("Publish a working KMS host here, or add %s to DnsDomainPublishList on the KMS host.", short(domain))),
 			Command: cmd,
 		})
 	}
