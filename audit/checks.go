@@ -66,8 +66,8 @@ type recordCtx struct {
 	a   *auditor
 	r   *zone.Result
 	rec zone.Record
-	// siblings are the records under the same owner name.
-	siblings []zone.Record
+	// perTarget counts the records under the same owner name by target.
+	perTarget map[string]int
 	// res is the target's resolution for this zone, nil when not resolved.
 	res *zone.Resolution
 	// cached is the resolvers' view of a target the zone's own server has
@@ -98,7 +98,7 @@ func (c *recordCtx) unresolvable() bool {
 
 // unpublish is the command that removes this record's host under its owner.
 func (c *recordCtx) unpublish() Command {
-	last := !slices.ContainsFunc(c.siblings, func(s zone.Record) bool { return s.Target != c.rec.Target })
+	last := len(c.perTarget) == 1
 	return unpublishCommand(c.a.fixZone(c.r), c.rec.Name, c.rec.Target, last)
 }
 
@@ -106,7 +106,7 @@ func (c *recordCtx) unpublish() Command {
 // none when the host has another record under the owner (unpublish would
 // remove that one too; duplicate-target says which to keep).
 func (c *recordCtx) unpublishPort() Command {
-	if slices.ContainsFunc(c.siblings, func(s zone.Record) bool { return s.Target == c.rec.Target && s.Port != c.rec.Port }) {
+	if c.perTarget[c.rec.Target] > 1 {
 		return nil
 	}
 	return c.unpublish()
@@ -359,6 +359,8 @@ type ownerCtx struct {
 	recs  []zone.Record
 	// fails[i] is set when recs[i] has a failing finding.
 	fails []bool
+	// perTarget counts recs by target.
+	perTarget map[string]int
 }
 
 // ownerChecks are the checks of all the records under one name.
@@ -376,6 +378,16 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		}
 		ports[rec.Target] = append(ports[rec.Target], strconv.Itoa(int(rec.Port)))
 	}
+	type tp struct {
+		target string
+		port   uint16
+	}
+	index := map[tp]int{}
+	for i, r := range o.recs {
+		if _, ok := index[tp{r.Target, r.Port}]; !ok {
+			index[tp{r.Target, r.Port}] = i
+		}
+	}
 	var out []Finding
 	for _, t := range order {
 		if len(ports[t]) < 2 {
@@ -383,7 +395,7 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		}
 		var cmd Command
 		want := o.a.expectedPort(t)
-		if i := slices.IndexFunc(o.recs, func(r zone.Record) bool { return r.Target == t && r.Port == want }); i >= 0 && !o.fails[i] {
+		if i, ok := index[tp{t, want}]; ok && !o.fails[i] {
 			cmd = publishCommand(o.a.fixZone(o.r), o.owner, o.recs[i])
 		}
 		out = append(out, Finding{
@@ -397,14 +409,23 @@ func checkDuplicates(o *ownerCtx) []Finding {
 	return out
 }
 
-// goodHost is a record under the zone that a fix may point clients to.
+// goodHost is a record under the zone that a fix may point clients to:
+// the first at the expected port whose host is fit to publish. It is
+// looked for once per zone.
 func (o *ownerCtx) goodHost() (zone.Record, bool) {
+	a := o.a
+	if g, ok := a.good[o.r.Zone]; ok {
+		return g, g.Target != ""
+	}
+	var g zone.Record
 	for _, rec := range o.r.Records {
-		if rec.Target != "." && rec.Port == o.a.expectedPort(rec.Target) && o.a.hostOK(rec.Target, rec.Port) {
-			return rec, true
+		if rec.Target != "." && rec.Port == a.expectedPort(rec.Target) && a.hostOK(rec.Target, rec.Port) {
+			g = rec
+			break
 		}
 	}
-	return zone.Record{}, false
+	a.good[o.r.Zone] = g
+	return g, g.Target != ""
 }
 
 func checkNoLiveHost(o *ownerCtx) []Finding {
@@ -537,9 +558,12 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 		byOwner[rec.Name] = append(byOwner[rec.Name], rec)
 	}
 	for _, owner := range owners {
-		o := &ownerCtx{a: a, r: r, owner: owner, recs: byOwner[owner]}
+		o := &ownerCtx{a: a, r: r, owner: owner, recs: byOwner[owner], perTarget: map[string]int{}}
 		for _, rec := range o.recs {
-			fs := a.recordFindings(r, rec, o.recs)
+			o.perTarget[rec.Target]++
+		}
+		for _, rec := range o.recs {
+			fs := a.recordFindings(r, rec, o.perTarget)
 			out = append(out, fs...)
 			o.fails = append(o.fails, slices.ContainsFunc(fs, func(f Finding) bool { return failing(f.Check) }))
 		}
@@ -552,8 +576,8 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 }
 
 // recordFindings runs every record check on rec.
-func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, siblings []zone.Record) []Finding {
-	c := &recordCtx{a: a, r: r, rec: rec, siblings: siblings}
+func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, perTarget map[string]int) []Finding {
+	c := &recordCtx{a: a, r: r, rec: rec, perTarget: perTarget}
 	if rec.Target == "." {
 		return checkTargetNull(c)
 	}

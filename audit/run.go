@@ -160,6 +160,9 @@ type auditor struct {
 	byAddr map[netip.AddrPort]*addrProbe
 	// now is the audit's time, for record ages.
 	now time.Time
+	// good is each zone's record a fix may point clients to (goodHost);
+	// a zero Record when there is none.
+	good map[string]zone.Record
 }
 
 type addrProbe struct {
@@ -194,7 +197,7 @@ func newAuditor(opts Options) *auditor {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, cached: map[zoneTarget]zone.Resolution{}, byTarget: map[string][]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, cached: map[zoneTarget]zone.Resolution{}, byTarget: map[string][]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
 }
 
 // pool runs f(i) for i in [0,n) with at most c at once.
