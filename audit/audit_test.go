@@ -182,6 +182,11 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 			if !strings.Contains(f.Message, "127.0.0.2") || !strings.Contains(f.Message, "serial 6 instead of 7") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.stale.example.") {
 				t.Errorf("servers-disagree message: %s", f.Message)
 			}
+			d := f.Disagreement
+			if d == nil || !strings.HasPrefix(d.Server, "127.0.0.2:") || d.Serial == nil || *d.Serial != 6 || d.SourceSerial == nil || *d.SourceSerial != 7 ||
+				len(d.Extra) != 0 || len(d.Missing) != 1 || !strings.Contains(d.Missing[0], "good2.bad.example.") {
+				t.Errorf("servers-disagree fields: %+v", d)
+			}
 		case audit.CheckHostUnreachable:
 			if !strings.Contains(f.Message, "refused") {
 				t.Errorf("host-unreachable does not say refused: %s", f.Message)
