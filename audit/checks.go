@@ -400,7 +400,7 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		}
 		out = append(out, Finding{
 			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: o.r.Zone, Name: o.owner, Target: t,
-			Message: fmt.Sprintf("%s appears %d times under %s (ports %s): clients pick one at random", short(t), len(ports[t]), short(o.owner), strings.Join(ports[t], ", ")),
+			Message: fmt.Sprintf("%s appears %d times under %s (ports %s): clients that pick the record with the wrong port cannot activate", short(t), len(ports[t]), short(o.owner), strings.Join(ports[t], ", ")),
 			Fix: withCommand(cmd, fmt.Sprintf("Keep one record for the host, with the port it listens on (%%s keeps port %d and removes the others).", want),
 				"Keep one record for the host, with the port it listens on, once the host works (see its other findings)."),
 			Command: cmd,

@@ -169,7 +169,7 @@ type ClientOutcome struct {
 }
 
 // Outcome tells, from a report, what a client in domain experiences: it
-// picks one of the _vlmcs._tcp.<domain> records at random.
+// picks one of the _vlmcs._tcp.<domain> records by priority and weight.
 func (r *Report) Outcome(domain string) ClientOutcome {
 	domain = dns.CanonicalName(domain)
 	name := "_vlmcs._tcp." + domain
