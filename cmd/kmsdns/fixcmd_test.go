@@ -358,3 +358,32 @@ alias IN CNAME good1
 		}
 	}
 }
+
+// TestPublishPriorityWeight: --priority and --weight reach the record
+// (read back from the server), and the dry run and result show them.
+func TestPublishPriorityWeight(t *testing.T) {
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey}, Zones: []testserver.Zone{{
+		Name: "pw.example", Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };",
+		Content: "$ORIGIN pw.example.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n",
+	}}})
+	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
+	args := []string{"publish", "--zone", "pw.example", "--name", "emea", "--host", "kms-standby.pw.example", "--priority", "10", "--weight", "5",
+		"--server", bind.Addr, "--key-file", keyFile}
+	out, errOut, code := run(t, append(args, "--dry-run")...)
+	if code != exitClean || !strings.Contains(out, "SRV\t10 5 1688 kms-standby.pw.example.") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, args...)
+	if code != exitClean || !strings.Contains(out, "record: SRV priority 10, weight 5, port 1688, target kms-standby.pw.example, TTL 3600") {
+		t.Errorf("publish: exit %d\n%s%s", code, out, errOut)
+	}
+	var got []string
+	for _, l := range testserver.Records(t, bind.Addr, "pw.example") {
+		if strings.Contains(strings.ToLower(l), "_vlmcs") {
+			got = append(got, strings.Join(strings.Fields(l)[4:], " "))
+		}
+	}
+	if !slices.Equal(got, []string{"10 5 1688 kms-standby.pw.example."}) {
+		t.Errorf("the server holds %q", got)
+	}
+}

@@ -214,6 +214,9 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	if err := renderResults(e.stdout, a.output, results); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
+	if !remove && a.output == "table" {
+		fmt.Fprintf(e.stdout, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Host), rec.TTL)
+	}
 	return resultCode(results)
 }
 
