@@ -284,11 +284,11 @@ func checkLongTTL(c *recordCtx) []Finding {
 	var cmd Command
 	if c.a.hostOK(c.rec.Target, c.rec.Port) && c.rec.Port == c.a.expectedPort(c.rec.Target) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
 		rec := c.rec
-		rec.TTL = 3600
+		rec.TTL = min(3600, c.a.policy.MaxTTL)
 		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
 	}
 	return []Finding{c.finding(CheckLongTTL, SeverityInfo, fmt.Sprintf("TTL %d s is above %d s: resolvers keep serving a failed host's record that long", c.rec.TTL, c.a.policy.MaxTTL),
-		withCommand(cmd, "Lower the TTL (3600 s is common: %s) so a failed host drops out of DNS quickly.",
+		withCommand(cmd, fmt.Sprintf("Lower the TTL (%d s: %%s) so a failed host drops out of DNS quickly.", min(3600, c.a.policy.MaxTTL)),
 			"Lower the TTL (3600 s is common) so a failed host drops out of DNS quickly."), cmd)}
 }
 
@@ -440,16 +440,21 @@ func checkNoLiveHost(o *ownerCtx) []Finding {
 	}
 	domain := short(strings.TrimPrefix(o.owner, zone.KMSService))
 	var cmd Command
-	if g, ok := o.goodHost(); ok {
+	switchedOff := !slices.ContainsFunc(o.recs, func(r zone.Record) bool { return r.Target != "." })
+	if g, ok := o.goodHost(); ok && !switchedOff {
 		cmd = publishCommand(o.a.fixZone(o.r), o.owner, g)
+	}
+	fix := withCommand(cmd, "Publish a working KMS host here first (%s), then remove the failing records.",
+		"Bring up a working KMS host and publish it here first, then remove the failing records.")
+	if switchedOff {
+		fix = "Nothing to do if KMS is switched off here on purpose; otherwise publish a working KMS host here and remove the \".\" record."
 	}
 	return []Finding{{
 		Check: CheckNoLiveHost, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
 		Message:      fmt.Sprintf("every KMS record under %s fails (%d of %d): no client whose DNS suffix is %s can activate", short(o.owner), n, len(o.recs), domain),
 		ClientErrors: []string{CodeNoKMS},
-		Fix: withCommand(cmd, "Publish a working KMS host here first (%s), then remove the failing records.",
-			"Bring up a working KMS host and publish it here first, then remove the failing records."),
-		Command: cmd,
+		Fix:          fix,
+		Command:      cmd,
 	}}
 }
 
