@@ -79,7 +79,12 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		srv("_vlmcs._tcp", Q, "good2") +
 		srv("_vlmcs._tcp", P, "garbage") +
 		srv("_vlmcs._tcp", P, "closed") +
-		fmt.Sprintf("_vlmcs._tcp.prio IN SRV 5 10 %d good1\n", P) +
+		// primary/standby, both healthy: nothing to report
+		fmt.Sprintf("_vlmcs._tcp.prio IN SRV 5 10 %d good1\n_vlmcs._tcp.prio IN SRV 0 0 %d good2\n", P, P) +
+		// the primary is dead, the standby works
+		fmt.Sprintf("_vlmcs._tcp.standby IN SRV 0 0 %d closed\n_vlmcs._tcp.standby IN SRV 10 0 %d good1\n", P, P) +
+		// good2 shares nothing with good1
+		fmt.Sprintf("_vlmcs._tcp.weights IN SRV 0 10 %d good1\n_vlmcs._tcp.weights IN SRV 0 0 %d good2\n", P, P) +
 		fmt.Sprintf("_vlmcs._tcp.ttl 172800 IN SRV 0 0 %d good1\n", P) +
 		srv("_vlmcs._tcp.dup", P, "good2") + srv("_vlmcs._tcp.dup", Q, "good2") +
 		"_vlmcs._tcp.null IN SRV 0 0 0 .\n" +
@@ -143,7 +148,9 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 			"not-kms _vlmcs._tcp.dead silent",
 			"port-mismatch _vlmcs._tcp good2",
 			"port-mismatch _vlmcs._tcp.dup good2",
-			"priority-weight _vlmcs._tcp.prio good1",
+			"host-unreachable _vlmcs._tcp.standby closed",
+			"lowest-priority-dead _vlmcs._tcp.standby ",
+			"zero-weight _vlmcs._tcp.weights good2",
 			"target-cname _vlmcs._tcp alias",
 			"target-null _vlmcs._tcp.null .",
 			"target-unresolvable _vlmcs._tcp gone",
@@ -167,10 +174,18 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		if f.Message == "" || f.Fix == "" || f.Severity == "" {
 			t.Errorf("incomplete finding %+v", f)
 		}
+		if f.Command != nil && !strings.Contains(f.Fix, f.Command.String()) {
+			t.Errorf("%s: fix %q does not print its command %q", f.Check, f.Fix, f.Command)
+		}
 		switch f.Check {
 		case audit.CheckServersDisagree:
 			if !strings.Contains(f.Message, "127.0.0.2") || !strings.Contains(f.Message, "serial 6 instead of 7") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.stale.example.") {
 				t.Errorf("servers-disagree message: %s", f.Message)
+			}
+			d := f.Disagreement
+			if d == nil || !strings.HasPrefix(d.Server, "127.0.0.2:") || d.Serial == nil || *d.Serial != 6 || d.SourceSerial == nil || *d.SourceSerial != 7 ||
+				len(d.Extra) != 0 || len(d.Missing) != 1 || !strings.Contains(d.Missing[0], "good2.bad.example.") {
+				t.Errorf("servers-disagree fields: %+v", d)
 			}
 		case audit.CheckHostUnreachable:
 			if !strings.Contains(f.Message, "refused") {

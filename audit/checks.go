@@ -27,7 +27,8 @@ const (
 	CheckPartialPublish    = "partial-publish"
 	CheckServersDisagree   = "servers-disagree"
 	CheckNoLiveHost        = "no-live-host"
-	CheckPriorityWeight    = "priority-weight"
+	CheckLowestPrioDead    = "lowest-priority-dead"
+	CheckZeroWeight        = "zero-weight"
 	CheckLongTTL           = "long-ttl"
 	CheckZoneUnreadable    = "zone-unreadable"
 	CheckTransferRefused   = "transfer-refused"
@@ -39,18 +40,488 @@ const (
 // Activation error codes clients report (see the KMS troubleshooting
 // articles): which DNS problem leads to which.
 const (
-	errNameNotExist = "0x8007232B" // DNS name does not exist
-	errNoRecords    = "0x8007251D" // no records found for the DNS query
-	errNameVariant  = "0x80092328"
-	errSyntax       = "0x8007007B"
-	errRPCUnavail   = "0x800706BA" // RPC server unavailable
-	errNoKMS        = "0xC004F074" // no KMS could be contacted
-	errKMSNoAnswer  = "0xC004F039" // KMS did not answer: TCP filtered
-	errKMSCannotUse = "0xC004F042" // this KMS cannot activate this product
-	errCountTooLow  = "0xC004F038" // count too low on the host found
+	CodeNameNotExist  = "0x8007232B" // DNS name does not exist
+	CodeNoRecords     = "0x8007251D" // no records found for the DNS query
+	CodeNameVariant   = "0x80092328" // "DNS name does not exist" variant
+	CodeSyntax        = "0x8007007B" // "DNS name does not exist" variant
+	CodeServerFailure = "0x8007232A" // DNS server failure
+	CodeRPCUnavail    = "0x800706BA" // RPC server unavailable
+	CodeNoKMS         = "0xC004F074" // no KMS could be contacted
+	CodeKMSNoAnswer   = "0xC004F039" // KMS did not answer: TCP filtered
+	CodeKMSCannotUse  = "0xC004F042" // this KMS cannot activate this product
+	CodeCountTooLow   = "0xC004F038" // count too low on the host found
+)
+
+// Older names, still used by state.go.
+const (
+	errRPCUnavail = CodeRPCUnavail
+	errNoKMS      = CodeNoKMS
 )
 
 func short(name string) string { return strings.TrimSuffix(name, ".") }
+
+// recordCtx is what a record check sees: the record, its zone, and what
+// the audit learned about its target.
+type recordCtx struct {
+	a   *auditor
+	r   *zone.Result
+	rec zone.Record
+	// perTarget counts the records under the same owner name by target.
+	perTarget map[string]int
+	// res is the target's resolution for this zone, nil when not resolved.
+	res *zone.Resolution
+	// cached is the resolvers' view of a target the zone's own server has
+	// no address for; nil when not asked.
+	cached *zone.Resolution
+	// probe is the probe of target:port, nil when not probed.
+	probe *probe.Result
+	// found are the findings of the checks run so far on this record.
+	found []Finding
+}
+
+func (c *recordCtx) host() string { return short(c.rec.Target) }
+
+func (c *recordCtx) finding(check string, sev Severity, msg, fix string, cmd Command, errs ...string) Finding {
+	return Finding{Check: check, Severity: sev, Zone: c.r.Zone, Name: c.rec.Name, Target: c.rec.Target, Port: c.rec.Port,
+		Message: msg, ClientErrors: errs, Fix: fix, Command: cmd}
+}
+
+func (c *recordCtx) has(check string) bool {
+	return slices.ContainsFunc(c.found, func(f Finding) bool { return f.Check == check })
+}
+
+// unresolvable: the zone's own data (or the resolver, for targets outside
+// it) has no address for the target.
+func (c *recordCtx) unresolvable() bool {
+	return c.res != nil && (c.res.Status == zone.NXDomain || c.res.Status == zone.NoAddress)
+}
+
+// unpublish is the command that removes this record's host under its owner.
+func (c *recordCtx) unpublish() Command {
+	last := len(c.perTarget) == 1
+	return unpublishCommand(c.a.fixZone(c.r), c.rec.Name, c.rec.Target, last)
+}
+
+// unpublishPort is unpublish for a problem of this record's port only:
+// none when the host has another record under the owner (unpublish would
+// remove that one too; duplicate-target says which to keep).
+func (c *recordCtx) unpublishPort() Command {
+	if c.perTarget[c.rec.Target] > 1 {
+		return nil
+	}
+	return c.unpublish()
+}
+
+// withCommand renders a fix sentence around cmd: with is used when there
+// is a command (one %s for it), without when there is none.
+func withCommand(cmd Command, with, without string) string {
+	if cmd == nil {
+		return without
+	}
+	return fmt.Sprintf(with, cmd.String())
+}
+
+// recordCheck is one named check of a single record.
+type recordCheck struct {
+	id  string
+	run func(c *recordCtx) []Finding
+}
+
+// recordChecks are the per-record checks, in the order they run; a check
+// sees the findings of those before it.
+func recordChecks() []recordCheck {
+	return []recordCheck{
+		{CheckDecommissioned, checkDecommissioned},
+		{CheckTargetUnresolv, checkTargetUnresolvable},
+		{CheckTargetNotVerified, checkTargetNotVerified},
+		{CheckTargetCNAME, checkTargetCNAME},
+		{CheckUnapprovedHost, checkUnapproved},
+		{CheckPortMismatch, checkPortMismatch},
+		{CheckStale, checkStale},
+		{CheckLongTTL, checkLongTTL},
+		{CheckHostUnreachable, checkHostUnreachable},
+		{CheckNotKMS, checkNotKMS},
+	}
+}
+
+// checkTargetNull: kmsdns unpublish takes host names only, so the fix
+// for "." is prose.
+func checkTargetNull(c *recordCtx) []Finding {
+	return []Finding{c.finding(CheckTargetNull, SeverityWarning,
+		"the target is \".\": the record says the KMS service is decidedly not available in this domain (RFC 2782)",
+		"Remove the \".\" record, or replace it with a KMS host's name if clients here should activate.",
+		nil, CodeNoKMS)}
+}
+
+func checkDecommissioned(c *recordCtx) []Finding {
+	if !inList(c.a.policy.Decommissioned, c.rec.Target) {
+		return nil
+	}
+	cmd := c.unpublish()
+	return []Finding{c.finding(CheckDecommissioned, SeverityError,
+		fmt.Sprintf("%s is on the list of decommissioned KMS hosts but is still published", c.host()),
+		withCommand(cmd, "Remove it ("+"%s"+"); if the machine still runs, turn off its publishing (slmgr /cdns) or it registers again within 24 hours.",
+			"Remove its record; if the machine still runs, turn off its publishing (slmgr /cdns) or it registers again within 24 hours."),
+		cmd, CodeRPCUnavail, CodeNoKMS)}
+}
+
+func checkTargetUnresolvable(c *recordCtx) []Finding {
+	if !c.unresolvable() {
+		return nil
+	}
+	res := c.res
+	why := "the name does not exist"
+	if res.Status == zone.NoAddress {
+		why = "the name has no A or AAAA record"
+	}
+	if res.CNAME != "" {
+		why += fmt.Sprintf(" (alias to %s)", short(res.CNAME))
+	}
+	msg := fmt.Sprintf("%s does not resolve: %s (%s): a stale record for a host that is gone", c.host(), why, res.Via)
+	codes := []string{CodeRPCUnavail, CodeNoKMS}
+	if cv := c.cached; cv != nil && cv.Status == zone.Resolved {
+		msg = fmt.Sprintf("%s does not resolve in the zone's own data: %s (%s); resolvers still hand out %s (%s)",
+			c.host(), why, res.Via, joinAddrs(cv), cv.Via)
+		if cv.TTL > 0 {
+			msg += fmt.Sprintf(" for up to %d s more", cv.TTL)
+		}
+		msg += ": clients that get the cached answer connect there"
+		if p := c.probe; p != nil {
+			if p.Status == probe.StatusKMS {
+				msg += " and a KMS host still answers, until the cache expires"
+			} else {
+				msg += fmt.Sprintf(" and fail (%s)", p.Status)
+			}
+		}
+		msg += "; after that they get " + map[bool]string{true: "NXDOMAIN", false: "no address"}[res.Status == zone.NXDomain]
+	}
+	cmd := c.unpublish()
+	return []Finding{c.finding(CheckTargetUnresolv, SeverityError, msg,
+		withCommand(cmd, "Remove the record (%s) or restore the host's address record.",
+			"Remove the record or restore the host's address record."),
+		cmd, codes...)}
+}
+
+func joinAddrs(r *zone.Resolution) string {
+	s := make([]string, len(r.Addrs))
+	for i, a := range r.Addrs {
+		s[i] = a.String()
+	}
+	return strings.Join(s, " ")
+}
+
+func checkTargetNotVerified(c *recordCtx) []Finding {
+	if c.res == nil || c.res.Status != zone.NotVerified {
+		return nil
+	}
+	return []Finding{c.finding(CheckTargetNotVerified, SeverityInfo, fmt.Sprintf("%s was not verified: %v", c.host(), c.res.Err),
+		"Run the audit without --offline, with a resolver that can see the name (--resolver), to check it.", nil)}
+}
+
+func checkTargetCNAME(c *recordCtx) []Finding {
+	if c.res == nil || c.res.CNAME == "" || c.unresolvable() {
+		return nil
+	}
+	real := c.res.CNAME
+	var cmd Command
+	if c.a.hostOK(real, c.rec.Port) {
+		rec := c.rec
+		rec.Target = real
+		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+	}
+	fix := withCommand(cmd, "Point the record at the host's own name: publish it (%s), then remove the record that points at the alias.",
+		fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real)))
+	return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real)),
+		fix, cmd)}
+}
+
+func checkUnapproved(c *recordCtx) []Finding {
+	p := c.a.policy
+	if len(p.Approved) == 0 || inList(p.Approved, c.rec.Target) || c.has(CheckDecommissioned) || c.has(CheckTargetUnresolv) {
+		return nil
+	}
+	return []Finding{c.finding(CheckUnapprovedHost, SeverityWarning, fmt.Sprintf("%s is not an approved KMS host: a machine given a KMS host key by mistake publishes itself", c.host()),
+		fmt.Sprintf("If %s should be a client, install a client setup key on it (slmgr /ipk) and remove its record; otherwise add it to the approved hosts.", c.host()),
+		nil, CodeCountTooLow, CodeKMSCannotUse)}
+}
+
+func checkPortMismatch(c *recordCtx) []Finding {
+	want := c.a.expectedPort(c.rec.Target)
+	if c.rec.Port == want {
+		return nil
+	}
+	var cmd Command
+	if c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
+		rec := c.rec
+		rec.Port = want
+		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+	}
+	return []Finding{c.finding(CheckPortMismatch, SeverityError,
+		fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want),
+		withCommand(cmd, fmt.Sprintf("Publish the record with port %d (%%s: it replaces the port-%d record), or if the host really listens on %d (slmgr /sprt), set that as its expected port.", want, c.rec.Port, c.rec.Port),
+			fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)),
+		cmd, CodeRPCUnavail, CodeNoKMS)}
+}
+
+func checkStale(c *recordCtx) []Finding {
+	reg, ok := c.rec.Registered()
+	if !ok || c.a.now.Sub(reg) <= c.a.policy.StaleAfter {
+		return nil
+	}
+	days := int(c.a.now.Sub(reg).Hours() / 24)
+	cmd := c.unpublish()
+	return []Finding{c.finding(CheckStale, SeverityWarning,
+		fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %d days ago: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), days, c.host()),
+		withCommand(cmd, fmt.Sprintf("Check %s; if it is retired, remove the record (%%s) rather than wait for scavenging.", c.host()),
+			fmt.Sprintf("Check %s; if it is retired, remove the record rather than wait for scavenging.", c.host())),
+		cmd, CodeRPCUnavail, CodeNoKMS)}
+}
+
+func checkLongTTL(c *recordCtx) []Finding {
+	if c.rec.TTL <= c.a.policy.MaxTTL {
+		return nil
+	}
+	var cmd Command
+	if c.a.hostOK(c.rec.Target, c.rec.Port) && c.rec.Port == c.a.expectedPort(c.rec.Target) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
+		rec := c.rec
+		rec.TTL = min(3600, c.a.policy.MaxTTL)
+		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+	}
+	return []Finding{c.finding(CheckLongTTL, SeverityInfo, fmt.Sprintf("TTL %d s is above %d s: resolvers keep serving a failed host's record that long", c.rec.TTL, c.a.policy.MaxTTL),
+		withCommand(cmd, fmt.Sprintf("Lower the TTL (%d s: %%s) so a failed host drops out of DNS quickly.", min(3600, c.a.policy.MaxTTL)),
+			"Lower the TTL (3600 s is common) so a failed host drops out of DNS quickly."), cmd)}
+}
+
+// probed is the probe result to judge the record by: only for a target
+// its own zone resolves (an unresolvable one tells its story once, in
+// target-unresolvable).
+func (c *recordCtx) probed() *probe.Result {
+	if c.probe == nil || c.unresolvable() || c.has(CheckDecommissioned) {
+		return nil
+	}
+	return c.probe
+}
+
+func checkHostUnreachable(c *recordCtx) []Finding {
+	pr := c.probed()
+	if pr == nil {
+		return nil
+	}
+	addr := pr.Addr.String()
+	port := c.rec.Port
+	cmd := c.unpublishPort()
+	switch pr.Status {
+	case probe.StatusRefused:
+		return []Finding{c.finding(CheckHostUnreachable, SeverityError, fmt.Sprintf("TCP connection to %s port %d (%s) refused after %v: nothing listens there", c.host(), port, addr, pr.Elapsed.Round(time.Millisecond)),
+			fmt.Sprintf("Start the Software Protection service on %s and check its KMS port, or remove the record if the host is gone%s.", c.host(), orCmd(cmd)),
+			cmd, CodeRPCUnavail, CodeNoKMS)}
+	case probe.StatusTimeout, probe.StatusUnreachable:
+		return []Finding{c.finding(CheckHostUnreachable, SeverityError, fmt.Sprintf("no TCP connection to %s port %d (%s): %s (waited %v)", c.host(), port, addr, pr.Detail, pr.Elapsed.Round(time.Millisecond)),
+			fmt.Sprintf("Open TCP %d to %s in its firewall and on the path, or remove the record if the host is gone%s.", port, c.host(), orCmd(cmd)),
+			cmd, CodeKMSNoAnswer, CodeNoKMS)}
+	}
+	return nil
+}
+
+func orCmd(cmd Command) string {
+	if cmd == nil {
+		return ""
+	}
+	return " (" + cmd.String() + ")"
+}
+
+func checkNotKMS(c *recordCtx) []Finding {
+	pr := c.probed()
+	if pr == nil || pr.Status != probe.StatusNotKMS {
+		return nil
+	}
+	return []Finding{c.finding(CheckNotKMS, SeverityError, fmt.Sprintf("%s port %d (%s) accepts TCP but is not a KMS host: %s", c.host(), c.rec.Port, pr.Addr.String(), pr.Detail),
+		fmt.Sprintf("Point the record at a KMS host, or fix the port: something else answers on %s port %d.", c.host(), c.rec.Port),
+		nil, CodeRPCUnavail, CodeNoKMS)}
+}
+
+// failing reports whether check means a client that picks the record
+// cannot activate.
+func failing(check string) bool {
+	switch check {
+	case CheckTargetNull, CheckDecommissioned, CheckPortMismatch, CheckTargetUnresolv, CheckHostUnreachable, CheckNotKMS:
+		return true
+	}
+	return false
+}
+
+// ownerCtx is what an owner check sees: every record under one name and
+// the findings of each.
+type ownerCtx struct {
+	a     *auditor
+	r     *zone.Result
+	owner string
+	recs  []zone.Record
+	// fails[i] is set when recs[i] has a failing finding.
+	fails []bool
+	// perTarget counts recs by target.
+	perTarget map[string]int
+}
+
+// ownerChecks are the checks of all the records under one name.
+func ownerChecks() []func(o *ownerCtx) []Finding {
+	return []func(o *ownerCtx) []Finding{checkDuplicates, checkNoLiveHost, checkLowestPriorityDead, checkZeroWeight}
+}
+
+// checkDuplicates reports a target that appears more than once under one name.
+func checkDuplicates(o *ownerCtx) []Finding {
+	ports := map[string][]string{}
+	var order []string
+	for _, rec := range o.recs {
+		if _, ok := ports[rec.Target]; !ok {
+			order = append(order, rec.Target)
+		}
+		ports[rec.Target] = append(ports[rec.Target], strconv.Itoa(int(rec.Port)))
+	}
+	type tp struct {
+		target string
+		port   uint16
+	}
+	index := map[tp]int{}
+	for i, r := range o.recs {
+		if _, ok := index[tp{r.Target, r.Port}]; !ok {
+			index[tp{r.Target, r.Port}] = i
+		}
+	}
+	var out []Finding
+	for _, t := range order {
+		if len(ports[t]) < 2 {
+			continue
+		}
+		var cmd Command
+		want := o.a.expectedPort(t)
+		if i, ok := index[tp{t, want}]; ok && !o.fails[i] {
+			cmd = publishCommand(o.a.fixZone(o.r), o.owner, o.recs[i])
+		}
+		out = append(out, Finding{
+			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: o.r.Zone, Name: o.owner, Target: t,
+			Message: fmt.Sprintf("%s appears %d times under %s (ports %s): clients that pick the record with the wrong port cannot activate", short(t), len(ports[t]), short(o.owner), strings.Join(ports[t], ", ")),
+			Fix: withCommand(cmd, fmt.Sprintf("Keep one record for the host, with the port it listens on (%%s keeps port %d and removes the others).", want),
+				"Keep one record for the host, with the port it listens on, once the host works (see its other findings)."),
+			Command: cmd,
+		})
+	}
+	return out
+}
+
+// goodHost is a record under the zone that a fix may point clients to:
+// the first at the expected port whose host is fit to publish. It is
+// looked for once per zone.
+func (o *ownerCtx) goodHost() (zone.Record, bool) {
+	a := o.a
+	if g, ok := a.good[o.r.Zone]; ok {
+		return g, g.Target != ""
+	}
+	var g zone.Record
+	for _, rec := range o.r.Records {
+		if rec.Target != "." && rec.Port == a.expectedPort(rec.Target) && a.hostOK(rec.Target, rec.Port) {
+			g = rec
+			break
+		}
+	}
+	a.good[o.r.Zone] = g
+	return g, g.Target != ""
+}
+
+func checkNoLiveHost(o *ownerCtx) []Finding {
+	n := 0
+	for _, f := range o.fails {
+		if f {
+			n++
+		}
+	}
+	if n < len(o.recs) {
+		return nil
+	}
+	domain := short(strings.TrimPrefix(o.owner, zone.KMSService))
+	var cmd Command
+	switchedOff := !slices.ContainsFunc(o.recs, func(r zone.Record) bool { return r.Target != "." })
+	if g, ok := o.goodHost(); ok && !switchedOff {
+		cmd = publishCommand(o.a.fixZone(o.r), o.owner, g)
+	}
+	fix := withCommand(cmd, "Publish a working KMS host here first (%s), then remove the failing records.",
+		"Bring up a working KMS host and publish it here first, then remove the failing records.")
+	if switchedOff {
+		fix = "Nothing to do if KMS is switched off here on purpose; otherwise publish a working KMS host here and remove the \".\" record."
+	}
+	return []Finding{{
+		Check: CheckNoLiveHost, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
+		Message:      fmt.Sprintf("every KMS record under %s fails (%d of %d): no client whose DNS suffix is %s can activate", short(o.owner), n, len(o.recs), domain),
+		ClientErrors: []string{CodeNoKMS},
+		Fix:          fix,
+		Command:      cmd,
+	}}
+}
+
+// checkLowestPriorityDead: clients try the lowest priority first (RFC
+// 2782; Windows 7 and later), so when every host there fails every client
+// first meets a dead host and depends on failover.
+func checkLowestPriorityDead(o *ownerCtx) []Finding {
+	if len(o.recs) == 0 {
+		return nil
+	}
+	lowest := o.recs[0].Priority
+	for _, r := range o.recs {
+		lowest = min(lowest, r.Priority)
+	}
+	anyWorking := false
+	for i, r := range o.recs {
+		if r.Priority == lowest && !o.fails[i] {
+			return nil
+		}
+		if !o.fails[i] {
+			anyWorking = true
+		}
+	}
+	if !anyWorking {
+		return nil // no-live-host tells it
+	}
+	var cmd Command
+	for i, r := range o.recs {
+		if !o.fails[i] && r.Target != "." && o.a.hostOK(r.Target, r.Port) {
+			rec := r
+			rec.Priority = lowest
+			cmd = publishCommand(o.a.fixZone(o.r), o.owner, rec)
+			break
+		}
+	}
+	return []Finding{{
+		Check: CheckLowestPrioDead, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
+		Message:      fmt.Sprintf("every host at the lowest priority (%d) under %s fails: every client tries a dead host first and activates only if it fails over", lowest, short(o.owner)),
+		ClientErrors: []string{CodeRPCUnavail},
+		Fix: withCommand(cmd, fmt.Sprintf("Bring the priority-%d hosts back, or move a working host to priority %d (%%s), then remove the dead records.", lowest, lowest),
+			fmt.Sprintf("Bring the priority-%d hosts back, or give a working host priority %d, then remove the dead records.", lowest, lowest)),
+		Command: cmd,
+	}}
+}
+
+// checkZeroWeight: weight 0 beside non-zero weights at the same priority
+// means that host is practically never chosen (RFC 2782).
+func checkZeroWeight(o *ownerCtx) []Finding {
+	weighted := map[uint16]bool{}
+	for _, r := range o.recs {
+		if r.Weight > 0 {
+			weighted[r.Priority] = true
+		}
+	}
+	var out []Finding
+	for _, r := range o.recs {
+		if r.Weight != 0 || !weighted[r.Priority] || r.Target == "." {
+			continue
+		}
+		out = append(out, Finding{
+			Check: CheckZeroWeight, Severity: SeverityInfo, Zone: o.r.Zone, Name: o.owner, Target: r.Target, Port: r.Port,
+			Message: fmt.Sprintf("weight 0 beside non-zero weights at priority %d: clients practically never pick %s", r.Priority, short(r.Target)),
+			Fix:     fmt.Sprintf("If %s should share the load, give it a weight like its peers'; if it is a standby, give it a higher priority number.", short(r.Target)),
+		})
+	}
+	return out
+}
 
 // zoneFindings judges one zone.
 func (a *auditor) zoneFindings(r *zone.Result) []Finding {
@@ -80,7 +551,7 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 			Fix: "Check what the server serves for this zone (a misconfigured or hostile server); the record was not audited.",
 		})
 	}
-	out = append(out, noRecord(r)...)
+	out = append(out, a.noRecord(r)...)
 
 	// Records grouped by owner name, in the order read.
 	var owners []string
@@ -92,32 +563,46 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 		byOwner[rec.Name] = append(byOwner[rec.Name], rec)
 	}
 	for _, owner := range owners {
-		recs := byOwner[owner]
-		out = append(out, duplicates(r.Zone, owner, recs)...)
-		failing := 0
-		for _, rec := range recs {
-			fs := a.recordFindings(r, rec)
-			out = append(out, fs...)
-			if slices.ContainsFunc(fs, func(f Finding) bool { return failingChecks[f.Check] }) {
-				failing++
-			}
+		o := &ownerCtx{a: a, r: r, owner: owner, recs: byOwner[owner], perTarget: map[string]int{}}
+		for _, rec := range o.recs {
+			o.perTarget[rec.Target]++
 		}
-		if failing == len(recs) {
-			domain := short(strings.TrimPrefix(owner, zone.KMSService))
-			out = append(out, Finding{
-				Check: CheckNoLiveHost, Severity: SeverityError, Zone: r.Zone, Name: owner,
-				Message:      fmt.Sprintf("every KMS record under %s fails (%d of %d): no client whose DNS suffix is %s can activate", short(owner), failing, len(recs), domain),
-				ClientErrors: []string{errNoKMS},
-				Fix:          "Bring up a working KMS host and publish it here first, then remove the failing records.",
-			})
+		for _, rec := range o.recs {
+			fs := a.recordFindings(r, rec, o.perTarget)
+			out = append(out, fs...)
+			o.fails = append(o.fails, slices.ContainsFunc(fs, func(f Finding) bool { return failing(f.Check) }))
+		}
+		for _, check := range ownerChecks() {
+			out = append(out, check(o)...)
 		}
 	}
 	out = append(out, serversDisagree(r)...)
 	return out
 }
 
+// recordFindings runs every record check on rec.
+func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, perTarget map[string]int) []Finding {
+	c := &recordCtx{a: a, r: r, rec: rec, perTarget: perTarget}
+	if rec.Target == "." {
+		return checkTargetNull(c)
+	}
+	if res, ok := a.resolved[zoneTarget{r.Zone, rec.Target}]; ok {
+		c.res = &res
+	}
+	if cv, ok := a.cached[zoneTarget{r.Zone, rec.Target}]; ok {
+		c.cached = &cv
+	}
+	if pr, ok := a.probes[targetPort{rec.Target, rec.Port}]; ok {
+		c.probe = &pr
+	}
+	for _, check := range recordChecks() {
+		c.found = append(c.found, check.run(c)...)
+	}
+	return c.found
+}
+
 // noRecord reports the apex and each configured name without a record.
-func noRecord(r *zone.Result) []Finding {
+func (a *auditor) noRecord(r *zone.Result) []Finding {
 	var out []Finding
 	have := map[string]bool{}
 	for _, rec := range r.Records {
@@ -131,134 +616,39 @@ func noRecord(r *zone.Result) []Finding {
 			continue
 		}
 		seen[name] = true
+		var cmd Command
+		if g, ok := (&ownerCtx{a: a, r: r}).goodHost(); ok {
+			cmd = publishCommand(a.fixZone(r), name, g)
+		}
 		out = append(out, Finding{
 			Check: CheckNoKMSRecord, Severity: SeverityError, Zone: r.Zone, Name: name,
 			Message:      fmt.Sprintf("no _vlmcs._tcp SRV record: KMS clients whose DNS suffix is %s cannot find a KMS host", short(domain)),
-			ClientErrors: []string{errNameNotExist, errNoRecords, errNameVariant, errSyntax},
-			Fix:          fmt.Sprintf("Publish a KMS host here (kmsdns publish --zone %s --host HOST, or add the domain to DnsDomainPublishList on the KMS host).", short(domain)),
+			ClientErrors: []string{CodeNameNotExist, CodeNoRecords, CodeNameVariant, CodeSyntax},
+			Fix: withCommand(cmd, fmt.Sprintf("Publish a working KMS host here (%%s), or add %s to DnsDomainPublishList on the KMS host.", short(domain)),
+				fmt.Sprintf("Publish a working KMS host here, or add %s to DnsDomainPublishList on the KMS host.", short(domain))),
+			Command: cmd,
 		})
 	}
 	return out
 }
 
-// duplicates reports a target that appears more than once under one name.
-func duplicates(zoneName, owner string, recs []zone.Record) []Finding {
-	ports := map[string][]string{}
-	var order []string
-	for _, rec := range recs {
-		if _, ok := ports[rec.Target]; !ok {
-			order = append(order, rec.Target)
-		}
-		ports[rec.Target] = append(ports[rec.Target], strconv.Itoa(int(rec.Port)))
-	}
-	var out []Finding
-	for _, t := range order {
-		if len(ports[t]) < 2 {
-			continue
-		}
-		out = append(out, Finding{
-			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: zoneName, Name: owner, Target: t,
-			Message: fmt.Sprintf("%s appears %d times under %s (ports %s): clients pick one at random", short(t), len(ports[t]), short(owner), strings.Join(ports[t], ", ")),
-			Fix:     "Keep one record for the host, with the port it listens on (kmsdns unpublish, then kmsdns publish).",
-		})
-	}
-	return out
-}
-
-// recordFindings judges one record.
-func (a *auditor) recordFindings(r *zone.Result, rec zone.Record) (out []Finding) {
-	p := a.policy
-	f := func(check string, sev Severity, msg, fix string, errs ...string) {
-		out = append(out, Finding{Check: check, Severity: sev, Zone: r.Zone, Name: rec.Name, Target: rec.Target, Port: rec.Port,
-			Message: msg, ClientErrors: errs, Fix: fix})
-	}
-	if rec.Target == "." {
-		f(CheckTargetNull, SeverityWarning, "the target is \".\": the record says the KMS service is decidedly not available in this domain (RFC 2782)",
-			"Remove the \".\" record, or replace it with a KMS host's name if clients here should activate.", errNoKMS)
-		return out
-	}
-	host := short(rec.Target)
-	if inList(p.Decommissioned, rec.Target) {
-		f(CheckDecommissioned, SeverityError, fmt.Sprintf("%s is on the list of decommissioned KMS hosts but is still published", host),
-			fmt.Sprintf("Remove it (kmsdns cleanup --host %s); if the machine still runs, turn off its publishing (slmgr /cdns) or it registers again within 24 hours.", host),
-			errRPCUnavail, errNoKMS)
-	}
-	if len(p.Approved) > 0 && !inList(p.Approved, rec.Target) {
-		f(CheckUnapprovedHost, SeverityWarning, fmt.Sprintf("%s is not an approved KMS host: a machine given a KMS host key by mistake publishes itself", host),
-			fmt.Sprintf("If %s should be a client, install a client setup key on it (slmgr /ipk) and remove its record; otherwise add it to the approved hosts.", host),
-			errCountTooLow, errKMSCannotUse)
-	}
-	want := p.ExpectedPort
-	if hp, ok := p.HostPorts[rec.Target]; ok {
-		want = hp
-	}
-	if rec.Port != want {
-		f(CheckPortMismatch, SeverityError, fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", rec.Port, host, want),
-			fmt.Sprintf("Publish the record with port %d (kmsdns publish --zone %s --host %s --port %d), or if the host really listens on %d (slmgr /sprt), set that as its expected port.", want, short(r.Zone), host, want, rec.Port),
-			errRPCUnavail, errNoKMS)
-	}
-	if rec.Priority != 0 || rec.Weight != 0 {
-		f(CheckPriorityWeight, SeverityInfo, fmt.Sprintf("priority %d, weight %d: KMS clients ignore both and pick a host at random", rec.Priority, rec.Weight),
-			"Nothing is broken; set priority and weight to 0 so the record says what clients do.")
-	}
-	if reg, ok := rec.Registered(); ok && a.now.Sub(reg) > p.StaleAfter {
-		days := int(a.now.Sub(reg).Hours() / 24)
-		f(CheckStale, SeverityWarning, fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %d days ago: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), days, host),
-			fmt.Sprintf("Check %s; if it is retired, remove the record (kmsdns cleanup --host %s) rather than wait for scavenging.", host, host),
-			errRPCUnavail, errNoKMS)
-	}
-	if rec.TTL > p.MaxTTL {
-		f(CheckLongTTL, SeverityInfo, fmt.Sprintf("TTL %d s is above %d s: resolvers keep serving a failed host's record that long", rec.TTL, p.MaxTTL),
-			"Lower the TTL (3600 s is common) so a failed host drops out of DNS quickly.")
-	}
-
-	if a.opts.Resolver == nil {
-		return out
-	}
-	res, ok := a.resolved[zoneTarget{r.Zone, rec.Target}]
-	if !ok {
-		return out
-	}
-	switch res.Status {
-	case zone.NXDomain, zone.NoAddress:
-		why := "the name does not exist"
-		if res.Status == zone.NoAddress {
-			why = "the name has no A or AAAA record"
-		}
-		if res.CNAME != "" {
-			why += fmt.Sprintf(" (alias to %s)", short(res.CNAME))
-		}
-		f(CheckTargetUnresolv, SeverityError, fmt.Sprintf("%s does not resolve: %s (%s): a stale record for a host that is gone", host, why, res.Via),
-			fmt.Sprintf("Remove the record (kmsdns unpublish --zone %s --host %s) or restore the host's address record.", short(r.Zone), host),
-			errRPCUnavail, errNoKMS)
-	case zone.NotVerified:
-		f(CheckTargetNotVerified, SeverityInfo, fmt.Sprintf("%s was not verified: %v", host, res.Err),
-			"Run the audit without --offline, with a resolver that can see the name (--resolver), to check it.")
-	}
-	if res.CNAME != "" {
-		f(CheckTargetCNAME, SeverityWarning, fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", host, short(res.CNAME)),
-			fmt.Sprintf("Point the record at the host's own name (%s).", short(res.CNAME)))
-	}
-	pr, ok := a.probes[targetPort{rec.Target, rec.Port}]
-	if !ok {
-		return out
-	}
-	addr := pr.Addr.String()
-	switch pr.Status {
-	case probe.StatusRefused:
-		f(CheckHostUnreachable, SeverityError, fmt.Sprintf("TCP connection to %s port %d (%s) refused after %v: nothing listens there", host, rec.Port, addr, pr.Elapsed.Round(time.Millisecond)),
-			fmt.Sprintf("Start the Software Protection service on %s and check its KMS port, or remove the record if the host is gone.", host),
-			errRPCUnavail, errNoKMS)
-	case probe.StatusTimeout, probe.StatusUnreachable:
-		f(CheckHostUnreachable, SeverityError, fmt.Sprintf("no TCP connection to %s port %d (%s): %s (waited %v)", host, rec.Port, addr, pr.Detail, pr.Elapsed.Round(time.Millisecond)),
-			fmt.Sprintf("Open TCP %d to %s in its firewall and on the path, or remove the record if the host is gone.", rec.Port, host),
-			errKMSNoAnswer, errNoKMS)
-	case probe.StatusNotKMS:
-		f(CheckNotKMS, SeverityError, fmt.Sprintf("%s port %d (%s) accepts TCP but is not a KMS host: %s", host, rec.Port, addr, pr.Detail),
-			fmt.Sprintf("Point the record at a KMS host, or fix the port: something else answers on %s port %d.", host, rec.Port),
-			errRPCUnavail, errNoKMS)
-	}
-	return out
+// Disagreement is what one name server of a zone answers differently
+// from the source the audit read (servers-disagree).
+type Disagreement struct {
+	// Host is the name server's name (from the NS records), Server the
+	// address asked.
+	Host   string `json:"host"`
+	Server string `json:"server,omitempty"`
+	// Serial is the name server's SOA serial, SourceSerial the source's;
+	// nil when unknown.
+	Serial       *uint32 `json:"serial,omitempty"`
+	SourceSerial *uint32 `json:"source_serial,omitempty"`
+	// Extra are records the server has and the source lacks, Missing the
+	// reverse, in zone-file form.
+	Extra   []string `json:"extra,omitempty"`
+	Missing []string `json:"missing,omitempty"`
+	// Error is why the server could not be asked.
+	Error string `json:"error,omitempty"`
 }
 
 // serversDisagree compares what each NS server answers with what was read.
@@ -271,18 +661,24 @@ func serversDisagree(r *zone.Result) []Finding {
 		asked[zone.KMSName(zone.Qualify(n, r.Zone))] = true
 	}
 	var want []string
+	wantSet := map[string]bool{}
 	for _, rec := range r.Records {
 		if asked[rec.Name] {
-			want = append(want, rec.String())
+			s := rec.String()
+			if !wantSet[s] {
+				want = append(want, s)
+			}
+			wantSet[s] = true
 		}
 	}
 	slices.Sort(want)
 	var out []Finding
-	f := func(msg string) {
+	f := func(msg string, d *Disagreement) {
 		out = append(out, Finding{
 			Check: CheckServersDisagree, Severity: SeverityWarning, Zone: r.Zone, Message: msg,
-			ClientErrors: []string{errNameNotExist, errRPCUnavail},
+			ClientErrors: []string{CodeNameNotExist, CodeRPCUnavail},
 			Fix:          "Check zone transfers to that server (NOTIFY, allow-transfer, its refresh timer) and run the audit again.",
+			Disagreement: d,
 		})
 	}
 	for _, v := range r.Servers {
@@ -290,27 +686,44 @@ func serversDisagree(r *zone.Result) []Finding {
 		if v.Server != "" {
 			who += " (" + v.Server + ")"
 		}
+		d := &Disagreement{Host: v.Host, Server: v.Server}
+		if r.HasSerial {
+			s := r.Serial
+			d.SourceSerial = &s
+		}
 		if v.Err != nil {
-			f(fmt.Sprintf("name server %s did not answer for the zone: %v", who, v.Err))
+			d.Error = v.Err.Error()
+			f(fmt.Sprintf("name server %s did not answer for the zone: %v", who, v.Err), d)
 			continue
+		}
+		if v.HasSerial {
+			s := v.Serial
+			d.Serial = &s
 		}
 		var diffs []string
 		if r.HasSerial && v.HasSerial && v.Serial != r.Serial {
 			diffs = append(diffs, fmt.Sprintf("serial %d instead of %d", v.Serial, r.Serial))
 		}
 		var got []string
+		gotSet := map[string]bool{}
 		for _, rec := range v.Records {
-			got = append(got, rec.String())
+			s := rec.String()
+			if !gotSet[s] {
+				got = append(got, s)
+			}
+			gotSet[s] = true
 		}
 		slices.Sort(got)
 		for _, g := range got {
-			if !slices.Contains(want, g) {
+			if !wantSet[g] {
 				diffs = append(diffs, "has "+g)
+				d.Extra = append(d.Extra, g)
 			}
 		}
 		for _, w := range want {
-			if !slices.Contains(got, w) {
+			if !gotSet[w] {
 				diffs = append(diffs, "lacks "+w)
+				d.Missing = append(d.Missing, w)
 			}
 		}
 		if len(diffs) > 0 {
@@ -318,15 +731,17 @@ func serversDisagree(r *zone.Result) []Finding {
 			if src == "" {
 				src = "the source read"
 			}
-			f(fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; ")))
+			f(fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; ")), d)
 		}
 	}
 	return out
 }
 
 // partialPublish reports hosts published at the apex of some zones of a
-// publish group but not of the others.
-func partialPublish(results []*zone.Result, groups [][]string) []Finding {
+// publish group but not of the others. A host that is not fit to publish
+// (decommissioned, unapproved, an alias, unresolvable, failing its probe)
+// is not suggested: its own findings say what to do.
+func (a *auditor) partialPublish(results []*zone.Result, groups [][]string) []Finding {
 	byZone := map[string]*zone.Result{}
 	for _, r := range results {
 		if r.Err == nil {
@@ -337,7 +752,8 @@ func partialPublish(results []*zone.Result, groups [][]string) []Finding {
 	for _, g := range groups {
 		var zones []string
 		hosts := map[string]map[string]bool{} // zone -> targets at apex
-		var union []string
+		var union []zone.Record
+		inUnion := map[string]bool{}
 		for _, z := range g {
 			z = dns.CanonicalName(z)
 			r, ok := byZone[z]
@@ -349,9 +765,10 @@ func partialPublish(results []*zone.Result, groups [][]string) []Finding {
 			for _, rec := range r.Records {
 				if rec.Name == zone.KMSName(z) && rec.Target != "." {
 					hosts[z][rec.Target] = true
-					if !slices.Contains(union, rec.Target) {
-						union = append(union, rec.Target)
+					if !inUnion[rec.Target] && a.publishable(rec) {
+						union = append(union, rec)
 					}
+					inUnion[rec.Target] = true
 				}
 			}
 		}
@@ -359,7 +776,8 @@ func partialPublish(results []*zone.Result, groups [][]string) []Finding {
 		for i, z := range g {
 			names[i] = short(dns.CanonicalName(z))
 		}
-		for _, h := range union {
+		for _, rec := range union {
+			h := rec.Target
 			var in []string
 			for _, z := range zones {
 				if hosts[z][h] {
@@ -370,13 +788,20 @@ func partialPublish(results []*zone.Result, groups [][]string) []Finding {
 				if hosts[z][h] {
 					continue
 				}
+				cmd := publishCommand(z, zone.KMSName(z), rec)
 				out = append(out, Finding{
 					Check: CheckPartialPublish, Severity: SeverityWarning, Zone: z, Name: zone.KMSName(z), Target: h,
 					Message: fmt.Sprintf("%s is published in %s but not here, though the publish group {%s} should carry the same hosts", short(h), strings.Join(in, ", "), strings.Join(names, ", ")),
-					Fix:     fmt.Sprintf("Publish it here too (kmsdns publish --zone %s --host %s), or add %s to DnsDomainPublishList on the host.", short(z), short(h), short(z)),
+					Fix:     fmt.Sprintf("Publish it here too (%s), or add %s to DnsDomainPublishList on the host.", cmd, short(z)),
+					Command: cmd,
 				})
 			}
 		}
 	}
 	return out
+}
+
+// publishable: rec's host may be suggested for publishing elsewhere.
+func (a *auditor) publishable(rec zone.Record) bool {
+	return rec.Port == a.expectedPort(rec.Target) && a.hostOK(rec.Target, rec.Port)
 }

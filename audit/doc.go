@@ -23,13 +23,23 @@
 //	partial-publish      warning   a host is in some zones of a publish group but not all
 //	servers-disagree     warning   the zone's NS servers give different answers or serials
 //	no-live-host         error     every KMS record under a name fails
-//	priority-weight      info      priority or weight is not 0
+//	lowest-priority-dead error     every host at the lowest priority fails while a higher one works
+//	zero-weight          info      weight 0 beside non-zero weights at the same priority
 //	long-ttl             info      TTL above the bound (default one day)
 //	zone-unreadable      error     neither transfer nor direct queries gave an answer
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
 //	stale-registration   warning   Windows aging shows no refresh for a week (default): the host stopped publishing
+//
+// Clients (Windows 7 and later) pick hosts by priority and weight as RFC
+// 2782 says, so non-zero values are a design, judged by
+// lowest-priority-dead and zero-weight.
+//
+// Checks are small named functions in tables (recordChecks, ownerChecks),
+// each seeing the record or the records of one name and what the audit
+// learned about their targets. A fix that is a kmsdns command is a
+// Command (an argument list) and the Fix text prints Command.String().
 //
 // Network access happens only through the Resolver and Prober handed to
 // Run: *zone.TargetResolver and probe.Prober, or test doubles.

@@ -41,8 +41,15 @@ type Finding struct {
 	Message  string   `json:"message"`
 	// ClientErrors are the activation error codes clients hit because of it.
 	ClientErrors []string `json:"client_errors,omitempty"`
-	// Fix says what to do, in one sentence.
+	// Fix says what to do, in one sentence; when it includes a kmsdns
+	// command, that is Command.String().
 	Fix string `json:"fix"`
+	// Command is the kmsdns command Fix suggests, as an argument list
+	// (program name first); absent when the fix is not a kmsdns command.
+	// It names no server or credential.
+	Command Command `json:"command,omitempty"`
+	// Disagreement details a servers-disagree finding.
+	Disagreement *Disagreement `json:"disagreement,omitempty"`
 }
 
 // ZoneReport says how one zone was read.
@@ -103,6 +110,12 @@ type Target struct {
 	ProbeDetail string `json:"probe_detail,omitempty"`
 	// ProbeMillis is how long the probe took.
 	ProbeMillis int64 `json:"probe_ms,omitempty"`
+	// CachedAddresses are what resolvers still hand out for a target the
+	// zone's own data has no address for; CachedTTL is how many seconds
+	// more they may (0 when unknown), CachedVia the resolver asked.
+	CachedAddresses []string `json:"cached_addresses,omitempty"`
+	CachedTTL       uint32   `json:"cached_ttl,omitempty"`
+	CachedVia       string   `json:"cached_via,omitempty"`
 }
 
 // Report is the result of an audit.
@@ -145,13 +158,6 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// failingChecks are the record checks after which a client that picks the
-// record cannot activate.
-var failingChecks = map[string]bool{
-	CheckTargetNull: true, CheckDecommissioned: true, CheckPortMismatch: true,
-	CheckTargetUnresolv: true, CheckHostUnreachable: true, CheckNotKMS: true,
-}
-
 // ClientOutcome is what a client whose DNS suffix is Domain gets.
 type ClientOutcome struct {
 	Domain string
@@ -163,24 +169,27 @@ type ClientOutcome struct {
 }
 
 // Outcome tells, from a report, what a client in domain experiences: it
-// picks one of the _vlmcs._tcp.<domain> records at random.
+// picks one of the _vlmcs._tcp.<domain> records by priority and weight.
 func (r *Report) Outcome(domain string) ClientOutcome {
 	domain = dns.CanonicalName(domain)
 	name := "_vlmcs._tcp." + domain
 	out := ClientOutcome{Domain: domain}
+	type key struct {
+		target string
+		port   uint16
+	}
+	fails := map[key]bool{}
+	for _, f := range r.Findings {
+		if f.Name == name && failing(f.Check) {
+			fails[key{f.Target, f.Port}] = true
+		}
+	}
 	for _, rec := range r.Records {
 		if rec.Name != name {
 			continue
 		}
 		out.Records++
-		failing := false
-		for _, f := range r.Findings {
-			if f.Name == rec.Name && f.Target == rec.Target && f.Port == rec.Port && failingChecks[f.Check] {
-				failing = true
-				break
-			}
-		}
-		if !failing {
+		if !fails[key{rec.Target, rec.Port}] {
 			out.Working = append(out.Working, fmt.Sprintf("%s:%d", rec.Target, rec.Port))
 		}
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,6 +81,10 @@ type Options struct {
 	Progress func(done, total int)
 	// Now stamps the report; time.Now when nil.
 	Now func() time.Time
+	// ContainingZone maps the domain of a client-view result (kmsdns
+	// check) to the zone that holds it (the owner of its SOA), so that
+	// the commands findings suggest name the zone to change.
+	ContainingZone map[string]string
 }
 
 // Run judges the zones read and returns the report. Zones keep the order
@@ -121,7 +126,7 @@ func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
 		rep.Findings = append(rep.Findings, a.zoneFindings(r)...)
 		rep.Findings = append(rep.Findings, reappeared(r, opts.Removed)...)
 	}
-	rep.Findings = append(rep.Findings, partialPublish(results, opts.Policy.PublishGroups)...)
+	rep.Findings = append(rep.Findings, a.partialPublish(results, opts.Policy.PublishGroups)...)
 	rep.Targets = a.targets()
 	sortFindings(rep.Findings)
 	rep.Summary = summarize(rep)
@@ -140,7 +145,11 @@ type auditor struct {
 	opts     Options
 	policy   Policy
 	resolved map[zoneTarget]zone.Resolution
-	rkeys    []zoneTarget // resolved's keys in record order
+	// cached is the resolvers' view of targets the zone's own server has
+	// no address for (what clients may still be handed).
+	cached map[zoneTarget]zone.Resolution
+	// byTarget lists every resolution of a target, in record order.
+	byTarget map[string][]zone.Resolution
 	probes   map[targetPort]probe.Result
 	// addrs is the first resolution of each target that gave addresses.
 	addrs map[string][]netip.Addr
@@ -151,6 +160,9 @@ type auditor struct {
 	byAddr map[netip.AddrPort]*addrProbe
 	// now is the audit's time, for record ages.
 	now time.Time
+	// good is each zone's record a fix may point clients to (goodHost);
+	// a zero Record when there is none.
+	good map[string]zone.Record
 }
 
 type addrProbe struct {
@@ -185,7 +197,7 @@ func newAuditor(opts Options) *auditor {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, cached: map[zoneTarget]zone.Resolution{}, byTarget: map[string][]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
 }
 
 // pool runs f(i) for i in [0,n) with at most c at once.
@@ -236,11 +248,37 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 	pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
 		out[i] = a.opts.Resolver.Resolve(ctx, jobs[i].r, jobs[i].key.target)
 	})
+	// A target the zone's own server has no address for may still be in
+	// resolvers' caches: ask one, as a client would.
+	var again []int
+	for i, j := range jobs {
+		if (out[i].Status == zone.NXDomain || out[i].Status == zone.NoAddress) && j.r.Source != zone.SourceFile && j.r.Source != zone.SourceResolver {
+			again = append(again, i)
+		}
+	}
+	cached := make([]zone.Resolution, len(again))
+	pool(ctx, len(again), a.opts.Concurrency, func(k int) {
+		j := jobs[again[k]]
+		cached[k] = a.opts.Resolver.Resolve(ctx, &zone.Result{Zone: j.r.Zone, Source: zone.SourceResolver}, j.key.target)
+	})
+	for k, i := range again {
+		if cached[k].Status == zone.Resolved {
+			a.cached[jobs[i].key] = cached[k]
+			a.byTarget[jobs[i].key.target] = append(a.byTarget[jobs[i].key.target], cached[k])
+		}
+	}
 	for i, j := range jobs {
 		a.resolved[j.key] = out[i]
-		a.rkeys = append(a.rkeys, j.key)
-		if len(out[i].Addrs) > 0 && a.addrs[j.key.target] == nil {
-			a.addrs[j.key.target] = out[i].Addrs
+		a.byTarget[j.key.target] = append(a.byTarget[j.key.target], out[i])
+	}
+	// Probe addresses: the first resolution of each target that gave
+	// some (the zone's own data first, then what resolvers hand out).
+	for t, rs := range a.byTarget {
+		for _, r := range rs {
+			if len(r.Addrs) > 0 {
+				a.addrs[t] = r.Addrs
+				break
+			}
 		}
 	}
 	// Probe order: every distinct target:port of every zone.
@@ -302,21 +340,28 @@ func (a *auditor) probeTarget(ctx context.Context, tp targetPort) probe.Result {
 	return last
 }
 
-// targets lists what was learned per target:port, in record order.
+// targets lists what was learned per target:port, sorted. When the
+// zone's own data and resolvers disagree, Resolution is what the
+// authoritative data says and Cached* what resolvers still hand out. It
+// runs in time linear in the number of records and resolutions.
 func (a *auditor) targets() []Target {
 	out := []Target{}
 	for _, tp := range a.order {
 		t := Target{Target: tp.target, Port: tp.port}
-		for _, k := range a.rkeys {
-			res := a.resolved[k]
-			if k.target != tp.target {
-				continue
+		if res, ok := a.mainResolution(tp.target); ok {
+			t.Resolution, t.CNAME, t.Via = string(res.Status), res.CNAME, res.Via
+			for _, ip := range res.Addrs {
+				t.Addresses = append(t.Addresses, ip.String())
 			}
-			if t.Resolution == "" || res.Status == zone.Resolved {
-				t.Resolution, t.CNAME, t.Via = string(res.Status), res.CNAME, res.Via
-				t.Addresses = nil
-				for _, ip := range res.Addrs {
-					t.Addresses = append(t.Addresses, ip.String())
+			if res.Status != zone.Resolved {
+				for _, r := range a.byTarget[tp.target] {
+					if r.Status == zone.Resolved {
+						for _, ip := range r.Addrs {
+							t.CachedAddresses = append(t.CachedAddresses, ip.String())
+						}
+						t.CachedTTL, t.CachedVia = r.TTL, r.Via
+						break
+					}
 				}
 			}
 		}
@@ -329,6 +374,65 @@ func (a *auditor) targets() []Target {
 		return cmp.Or(cmp.Compare(x.Target, y.Target), cmp.Compare(x.Port, y.Port))
 	})
 	return out
+}
+
+// mainResolution is the resolution that tells what a target is: the
+// first authoritative one (the zone's server or file) that is not
+// NotVerified, else the first resolved, else the first.
+func (a *auditor) mainResolution(target string) (zone.Resolution, bool) {
+	rs := a.byTarget[target]
+	if len(rs) == 0 {
+		return zone.Resolution{}, false
+	}
+	for _, r := range rs {
+		if r.Status != zone.NotVerified && !strings.HasPrefix(r.Via, "resolver ") {
+			return r, true
+		}
+	}
+	for _, r := range rs {
+		if r.Status == zone.Resolved {
+			return r, true
+		}
+	}
+	return rs[0], true
+}
+
+// hostOK: nothing known about target says it cannot serve clients on
+// port: not decommissioned, approved (when a list is set), no resolution
+// without address or through an alias, and a probe (when made) answered
+// as a KMS host.
+func (a *auditor) hostOK(target string, port uint16) bool {
+	p := a.policy
+	if target == "." || inList(p.Decommissioned, target) || (len(p.Approved) > 0 && !inList(p.Approved, target)) {
+		return false
+	}
+	for _, r := range a.byTarget[target] {
+		if r.CNAME != "" || r.Status == zone.NXDomain || r.Status == zone.NoAddress {
+			return false
+		}
+	}
+	if pr, ok := a.probes[targetPort{target, port}]; ok && pr.Status != probe.StatusKMS {
+		return false
+	}
+	return true
+}
+
+// expectedPort is the port target should be published on.
+func (a *auditor) expectedPort(target string) uint16 {
+	if hp, ok := a.policy.HostPorts[target]; ok {
+		return hp
+	}
+	return a.policy.ExpectedPort
+}
+
+// fixZone is the zone a fix command for a record of r changes: r's zone,
+// or for a client view the zone that holds the domain (empty when
+// unknown).
+func (a *auditor) fixZone(r *zone.Result) string {
+	if r.Source == zone.SourceResolver {
+		return a.opts.ContainingZone[r.Zone]
+	}
+	return r.Zone
 }
 
 func inList(list []string, name string) bool {

@@ -205,3 +205,28 @@ func ClientView(ctx context.Context, resolver, domain string, timeout time.Durat
 	}
 	return res
 }
+
+// ContainingZone asks the resolver (host:port; /etc/resolv.conf when
+// empty) which zone holds name: the owner of the SOA record in the answer
+// (name is an apex) or the authority section of a SOA query for name.
+func ContainingZone(ctx context.Context, resolver, name string, timeout time.Duration) (string, error) {
+	name = dns.CanonicalName(name)
+	tr := &TargetResolver{Resolver: resolver}
+	addr, err := tr.resolverAddr()
+	if err != nil {
+		return "", fmt.Errorf("zone of %s: %w", name, err)
+	}
+	if timeout <= 0 {
+		timeout = DefaultTimeout
+	}
+	a, err := exchange(ctx, addr, name, dns.TypeSOA, true, timeout)
+	if err != nil {
+		return "", fmt.Errorf("zone of %s: SOA at resolver %s: %w", name, addr, err)
+	}
+	for _, rr := range append(a.Answer, a.Ns...) {
+		if soa, ok := rr.(*dns.SOA); ok && dns.IsSubDomain(dns.CanonicalName(soa.Hdr.Name), name) {
+			return dns.CanonicalName(soa.Hdr.Name), nil
+		}
+	}
+	return "", fmt.Errorf("zone of %s: resolver %s gave no SOA (rcode %s)", name, addr, dns.RcodeToString[a.Rcode])
+}

@@ -43,6 +43,9 @@ type Resolution struct {
 	// Via says where the answer came from: "zone file X", "server
 	// 127.0.0.1:53", "resolver 127.0.0.53:53".
 	Via string
+	// TTL is the smallest TTL of the address records found (how long a
+	// resolver may keep handing them out); 0 when unknown.
+	TTL uint32
 	// Err explains NotVerified.
 	Err error
 }
@@ -171,8 +174,10 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 				res.CNAME = name
 			case *dns.A:
 				res.Addrs = appendAddr(res.Addrs, v.A)
+				res.TTL = minTTL(res.TTL, v.Hdr.Ttl)
 			case *dns.AAAA:
 				res.Addrs = appendAddr(res.Addrs, v.AAAA)
+				res.TTL = minTTL(res.TTL, v.Hdr.Ttl)
 			}
 		}
 	}
@@ -195,6 +200,13 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 		res.Status = NoAddress
 	}
 	return res
+}
+
+func minTTL(have, ttl uint32) uint32 {
+	if have == 0 || ttl < have {
+		return ttl
+	}
+	return have
 }
 
 func appendAddr(addrs []netip.Addr, ip net.IP) []netip.Addr {

@@ -75,13 +75,20 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 		}
 	}
 	var results []*zone.Result
+	containing := map[string]string{}
 	for _, d := range domains {
-		results = append(results, zone.ClientView(c.Context, a.resolver, d, a.timeout))
+		r := zone.ClientView(c.Context, a.resolver, d, a.timeout)
+		results = append(results, r)
+		// The zone that holds the domain, for the commands fixes suggest.
+		if z, err := zone.ContainingZone(c.Context, a.resolver, r.Zone, a.timeout); err == nil {
+			containing[r.Zone] = z
+		}
 	}
 	opts := audit.Options{
-		Policy:   audit.Policy{ExpectedPort: uint16(a.expectedPort)},
-		Resolver: &zone.TargetResolver{Resolver: a.resolver, Timeout: a.timeout},
-		Now:      e.now,
+		Policy:         audit.Policy{ExpectedPort: uint16(a.expectedPort)},
+		Resolver:       &zone.TargetResolver{Resolver: a.resolver, Timeout: a.timeout},
+		Now:            e.now,
+		ContainingZone: containing,
 	}
 	if !a.noProbe {
 		opts.Prober = probe.Prober{Timeout: a.probeTimeout}
@@ -91,26 +98,31 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 		return &codeError{code: exitErrors, err: err}
 	}
 	if a.output == "table" {
-		renderOutcomes(e.stdout, rep, results)
+		renderOutcomes(e.stdout, rep, results, !a.noProbe)
 	}
 	return reportCode(rep)
 }
 
-// renderOutcomes says, per domain, what a client gets.
-func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Result) {
+// renderOutcomes says, per domain, what a client gets. Without probes
+// nothing is known to work: the hosts were not probed.
+func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Result, probed bool) {
 	fmt.Fprintln(w, "\nWhat a client sees")
+	working := "a working KMS host"
+	if !probed {
+		working = "a host that resolves (not probed: --no-probe)"
+	}
 	for _, r := range results {
 		o := rep.Outcome(r.Zone)
 		switch {
 		case r.Err != nil:
-			fmt.Fprintf(w, "  %s: DNS lookup failed (%v): clients see 0x8007232A\n", short(r.Zone), r.Err)
+			fmt.Fprintf(w, "  %s: DNS lookup failed (%v): clients see %s\n", short(r.Zone), r.Err, audit.CodeServerFailure)
 		case o.Records == 0:
-			fmt.Fprintf(w, "  %s: no KMS record: clients fail with 0x8007232B (DNS name does not exist)\n", short(r.Zone))
+			fmt.Fprintf(w, "  %s: no KMS record: clients fail with %s (DNS name does not exist)\n", short(r.Zone), audit.CodeNameNotExist)
 		case len(o.Working) == 0:
-			fmt.Fprintf(w, "  %s: %d record(s), none leads to a working KMS host: clients fail with 0xC004F074\n", short(r.Zone), o.Records)
+			fmt.Fprintf(w, "  %s: %d record(s), none leads to %s: clients fail with %s\n", short(r.Zone), o.Records, working, audit.CodeNoKMS)
 		default:
-			fmt.Fprintf(w, "  %s: a client picks one of %d record(s) at random; %d lead to a working KMS host: %s\n",
-				short(r.Zone), o.Records, len(o.Working), strings.Join(shortAll(o.Working), ", "))
+			fmt.Fprintf(w, "  %s: a client picks one of %d record(s) by priority and weight; %d lead to %s: %s\n",
+				short(r.Zone), o.Records, len(o.Working), working, strings.Join(shortAll(o.Working), ", "))
 		}
 	}
 }

@@ -11,7 +11,7 @@ import (
 
 func TestCheckClientView(t *testing.T) {
 	port := testserver.FreePortOn(t, "127.0.0.41", "127.0.0.42")
-	kmstest.Start(t, "127.0.0.41", port, kmstest.KMS)
+	up := kmstest.Start(t, "127.0.0.41", port, kmstest.KMS)
 	zoneText := fmt.Sprintf(`$ORIGIN client.example.
 $TTL 300
 @ IN SOA ns1 hm 1 3600 900 1209600 300
@@ -33,7 +33,7 @@ _vlmcs._tcp.dead IN SRV 0 0 %d kms-down
 		t.Errorf("exit %d: %s", code, errOut)
 	}
 	for _, want := range []string{
-		"client.example: a client picks one of 2 record(s) at random; 1 lead to a working KMS host: kms-up.client.example:" + fmt.Sprint(port),
+		"client.example: a client picks one of 2 record(s) by priority and weight; 1 lead to a working KMS host: kms-up.client.example:" + fmt.Sprint(port),
 		"emea.client.example: no KMS record: clients fail with 0x8007232B",
 		"dead.client.example: 1 record(s), none leads to a working KMS host: clients fail with 0xC004F074",
 		"host-unreachable _vlmcs._tcp.client.example -> kms-down.client.example:" + fmt.Sprint(port),
@@ -43,6 +43,16 @@ _vlmcs._tcp.dead IN SRV 0 0 %d kms-down
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+
+	// --no-probe: nothing is said to work, and nothing connects.
+	before := up.Connections()
+	out, _, _ = run(t, append(args, "--no-probe", "client.example")...)
+	if strings.Contains(out, "working KMS host") || !strings.Contains(out, "2 lead to a host that resolves (not probed: --no-probe)") {
+		t.Errorf("--no-probe claims a working host:\n%s", out)
+	}
+	if up.Connections() != before {
+		t.Errorf("--no-probe connected to the KMS host")
 	}
 
 	out, _, _ = run(t, append(args, "-o", "json", "client.example")...)

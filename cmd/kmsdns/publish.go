@@ -63,8 +63,8 @@ func publishCommand(e env) *cli.Command {
 	flags := append(updateFlags(&a),
 		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", Destination: &a.port},
 		&cli.IntFlag{Name: "ttl", Value: publish.DefaultTTL, Usage: "record `TTL` in seconds", Destination: &a.ttl},
-		&cli.IntFlag{Name: "priority", Usage: "SRV priority (KMS clients ignore it)", Destination: &a.priority},
-		&cli.IntFlag{Name: "weight", Usage: "SRV weight (KMS clients ignore it)", Destination: &a.weight},
+		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", Destination: &a.priority},
+		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", Destination: &a.weight},
 		&cli.StringFlag{Name: "from-file", Usage: "restore the records of a kmsdns cleanup `BACKUP` file (zones and servers from the file; --server overrides)", Destination: &a.fromFile},
 	)
 	return &cli.Command{
@@ -215,6 +215,9 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	}
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
+	}
+	if !remove && a.output == "table" {
+		fmt.Fprintf(e.stdout, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Host), rec.TTL)
 	}
 	return resultCode(results)
 }

@@ -1,0 +1,70 @@
+package audit_test
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/zone"
+)
+
+// everyName resolves every target to one address, or to none.
+type everyName struct{ status zone.ResolveStatus }
+
+func (e everyName) Resolve(_ context.Context, _ *zone.Result, target string) zone.Resolution {
+	r := zone.Resolution{Target: target, Status: e.status, Via: "test"}
+	if e.status == zone.Resolved {
+		r.Addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
+	}
+	return r
+}
+
+// generated is one zone of n SRV records under one name, each with its
+// own target, as "$GENERATE 1-n _vlmcs._tcp SRV 0 0 1688 kms$" makes.
+func generated(n int) *zone.Result {
+	r := &zone.Result{Zone: "gen.example.", Source: zone.SourceFile}
+	for i := 1; i <= n; i++ {
+		r.Records = append(r.Records, zone.Record{Zone: r.Zone, Name: "_vlmcs._tcp.gen.example.", TTL: 3600, Port: 1688, Target: fmt.Sprintf("kms%d.gen.example.", i)})
+	}
+	return r
+}
+
+// BenchmarkTargets65535 judges 65,535 distinct targets under one name
+// (issue 11: target listing was quadratic and took over 120 s), all
+// resolving and all unresolvable (every record then gets a fix command).
+func BenchmarkTargets65535(b *testing.B) {
+	r := generated(65535)
+	for _, st := range []zone.ResolveStatus{zone.Resolved, zone.NXDomain} {
+		b.Run(string(st), func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				rep := audit.Run(context.Background(), []*zone.Result{r}, audit.Options{Resolver: everyName{st}})
+				if len(rep.Targets) != 65535 || len(rep.Records) != 65535 {
+					b.Fatalf("%d targets, %d records", len(rep.Targets), len(rep.Records))
+				}
+			}
+		})
+	}
+}
+
+// TestTargetsLinear: ten times the targets take well under a hundred
+// times as long (a quadratic listing takes ~100x).
+func TestTargetsLinear(t *testing.T) {
+	measure := func(n int) time.Duration {
+		r := generated(n)
+		best := time.Duration(1 << 62)
+		for range 2 {
+			start := time.Now()
+			audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: everyName{zone.NXDomain}})
+			best = min(best, time.Since(start))
+		}
+		return best
+	}
+	small, large := measure(2000), measure(20000)
+	t.Logf("2,000 targets: %v; 20,000: %v (x%.1f)", small, large, float64(large)/float64(small))
+	if large > 40*small {
+		t.Errorf("20,000 targets took %v, 2,000 took %v: not linear", large, small)
+	}
+}

@@ -1,0 +1,336 @@
+package audit_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/zone"
+)
+
+// fakeResolver answers from a table: by target for the zone's own view,
+// and from cache (what a client's resolver hands out) for Source
+// resolver lookups. Unknown names are NXDOMAIN.
+type fakeResolver struct {
+	auth, cache map[string]zone.Resolution
+}
+
+func (f fakeResolver) Resolve(_ context.Context, r *zone.Result, target string) zone.Resolution {
+	m := f.auth
+	if r.Source == zone.SourceResolver && f.cache != nil {
+		m = f.cache
+	}
+	if res, ok := m[target]; ok {
+		res.Target = target
+		return res
+	}
+	return zone.Resolution{Target: target, Status: zone.NXDomain, Via: "server 127.0.0.1:53"}
+}
+
+// fakeProber answers from a table by address:port; anything else is
+// refused.
+type fakeProber map[netip.AddrPort]probe.Result
+
+func (f fakeProber) Probe(_ context.Context, ap netip.AddrPort) probe.Result {
+	if r, ok := f[ap]; ok {
+		r.Addr = ap
+		return r
+	}
+	return probe.Result{Addr: ap, Status: probe.StatusRefused, Elapsed: time.Millisecond}
+}
+
+const tz = "t.example."
+
+func at(ip string) zone.Resolution {
+	return zone.Resolution{Status: zone.Resolved, Addrs: []netip.Addr{netip.MustParseAddr(ip)}, Via: "server 127.0.0.1:53", TTL: 3600}
+}
+
+// mustRec parses "owner ttl prio weight port target" relative to tz.
+func mustRec(t *testing.T, s string) zone.Record {
+	t.Helper()
+	var owner, target string
+	var ttl uint32
+	var prio, weight, port uint16
+	if _, err := fmt.Sscan(s, &owner, &ttl, &prio, &weight, &port, &target); err != nil {
+		t.Fatalf("record %q: %v", s, err)
+	}
+	q := func(n string) string {
+		if n == "@" {
+			return tz
+		}
+		if n == "." || strings.HasSuffix(n, ".") {
+			return n
+		}
+		return n + "." + tz
+	}
+	name := "_vlmcs._tcp." + tz
+	if owner != "@" {
+		name = "_vlmcs._tcp." + q(owner)
+	}
+	return zone.Record{Zone: tz, Name: name, TTL: ttl, Priority: prio, Weight: weight, Port: port, Target: q(target)}
+}
+
+var (
+	apUp   = netip.MustParseAddrPort("127.0.0.1:1688")
+	apUp2  = netip.MustParseAddrPort("127.0.0.2:1688")
+	apDown = netip.MustParseAddrPort("127.0.0.3:1688")
+)
+
+// fakeWorld is the default world of a case: up and up2 are KMS hosts, down
+// refuses, cname is an alias of up.
+func fakeWorld() (map[string]zone.Resolution, fakeProber) {
+	auth := map[string]zone.Resolution{
+		"up." + tz:     at("127.0.0.1"),
+		"up2." + tz:    at("127.0.0.2"),
+		"down." + tz:   at("127.0.0.3"),
+		"cname." + tz:  {Status: zone.Resolved, CNAME: "up." + tz, Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, Via: "server 127.0.0.1:53"},
+		"noaddr." + tz: {Status: zone.NoAddress, Via: "server 127.0.0.1:53"},
+	}
+	prober := fakeProber{
+		apUp:  {Status: probe.StatusKMS},
+		apUp2: {Status: probe.StatusKMS},
+		netip.MustParseAddrPort("127.0.0.1:1689"): {Status: probe.StatusNotKMS, Detail: "not an RPC answer"},
+	}
+	return auth, prober
+}
+
+var now = time.Date(2026, 11, 22, 9, 0, 0, 0, time.UTC)
+
+// age is a Windows aging stamp for a refresh d before now.
+func age(d time.Duration) uint32 { return uint32(now.Add(-d).Unix()/3600) + 3234576 }
+
+func TestChecks(t *testing.T) {
+	type tc struct {
+		name    string
+		records []string
+		// ages set Record.Age by index.
+		ages   map[int]uint32
+		policy audit.Policy
+		// edit changes the default world.
+		edit  func(auth, cache map[string]zone.Resolution, p fakeProber)
+		names []string
+		// want are "check owner target" with owner and target relative.
+		want []string
+		// check looks further at the report.
+		check func(t *testing.T, rep *audit.Report)
+	}
+	cases := []tc{
+		{name: "healthy", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}},
+		{name: "primary and standby both healthy", records: []string{"@ 3600 0 0 1688 up", "@ 3600 10 0 1688 up2"}},
+		{name: "target-null", records: []string{"lab 3600 0 0 0 ."}, want: []string{"target-null lab .", "no-live-host lab ", "no-kms-record @ "}},
+		{name: "decommissioned", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{Decommissioned: []string{"up2.t.example"}},
+			want: []string{"decommissioned @ up2"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckDecommissioned)
+				if got := f.Command.String(); got != "kmsdns unpublish --zone t.example --host up2.t.example" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "target-unresolvable", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 gone", "@ 3600 0 0 1688 noaddr"},
+			want: []string{"target-unresolvable @ gone", "target-unresolvable @ noaddr"}},
+		{name: "unresolvable but cached: one story", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 gone"},
+			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+				r := at("127.0.0.9")
+				r.Via, r.TTL = "resolver 127.0.0.53:53", 1234
+				cache["gone."+tz] = r
+			},
+			want: []string{"target-unresolvable @ gone"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckTargetUnresolv)
+				for _, w := range []string{"does not resolve in the zone's own data", "resolvers still hand out 127.0.0.9", "for up to 1234 s", "fail (refused)", "after that they get NXDOMAIN"} {
+					if !strings.Contains(f.Message, w) {
+						t.Errorf("message lacks %q: %s", w, f.Message)
+					}
+				}
+				tg := target(t, rep, "gone."+tz)
+				if tg.Resolution != "nxdomain" || !slices.Equal(tg.CachedAddresses, []string{"127.0.0.9"}) || tg.CachedTTL != 1234 {
+					t.Errorf("targets[] says %+v", tg)
+				}
+			}},
+		{name: "target-not-verified", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 far.example."},
+			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+				auth["far.example."] = zone.Resolution{Status: zone.NotVerified, Err: errors.New("offline")}
+			},
+			want: []string{"target-not-verified @ far.example."}},
+		{name: "target-cname", records: []string{"@ 3600 0 0 1688 up2", "@ 3600 0 0 1688 cname"}, want: []string{"target-cname @ cname"},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckTargetCNAME).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "unapproved, not repeated on decommissioned or unresolvable", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2", "@ 3600 0 0 1688 gone"},
+			policy: audit.Policy{Approved: []string{"up.t.example"}, Decommissioned: []string{"up2.t.example"}},
+			want:   []string{"decommissioned @ up2", "target-unresolvable @ gone"}},
+		{name: "unapproved", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{Approved: []string{"up.t.example"}},
+			want: []string{"unapproved-host @ up2"}},
+		{name: "port-mismatch", records: []string{"emea 3600 10 50 1689 up", "emea 3600 0 0 1688 up2", "@ 3600 0 0 1688 up2"}, want: []string{"port-mismatch emea up", "not-kms emea up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckPortMismatch).Command.String(); got != "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 10 --weight 50 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "host-ports", records: []string{"@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
+			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+				p[netip.MustParseAddrPort("127.0.0.1:1689")] = probe.Result{Status: probe.StatusKMS}
+			}},
+		{name: "host-ports: the other hosts keep the expected port", records: []string{"@ 3600 0 0 1689 up2", "@ 3600 0 0 1688 up"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
+			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+				p[netip.MustParseAddrPort("127.0.0.2:1689")] = probe.Result{Status: probe.StatusKMS}
+			},
+			want: []string{"port-mismatch @ up2", "port-mismatch @ up", "no-live-host @ "}},
+		{name: "stale after the default week", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, ages: map[int]uint32{0: age(8 * 24 * time.Hour), 1: age(6 * 24 * time.Hour)},
+			want: []string{"stale-registration @ up"}},
+		{name: "stale threshold 0 is the default", records: []string{"@ 3600 0 0 1688 up"}, ages: map[int]uint32{0: age(2 * 24 * time.Hour)}, policy: audit.Policy{StaleAfter: 0}},
+		{name: "policy stale-after", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, ages: map[int]uint32{0: age(3 * 24 * time.Hour), 1: age(24 * time.Hour)},
+			policy: audit.Policy{StaleAfter: 48 * time.Hour}, want: []string{"stale-registration @ up"}},
+		{name: "long-ttl", records: []string{"@ 172800 0 0 1688 up", "@ 3600 0 0 1688 up2"}, want: []string{"long-ttl @ up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckLongTTL).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "host-unreachable: refused", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 down"}, want: []string{"host-unreachable @ down"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckHostUnreachable)
+				if !strings.Contains(f.Message, "refused") || !slices.Equal(f.ClientErrors, []string{audit.CodeRPCUnavail, audit.CodeNoKMS}) {
+					t.Errorf("%s %v", f.Message, f.ClientErrors)
+				}
+			}},
+		{name: "host-unreachable: timeout", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 down"},
+			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+				p[apDown] = probe.Result{Status: probe.StatusTimeout, Detail: "no answer to the TCP connection", Elapsed: 3 * time.Second}
+			},
+			want: []string{"host-unreachable @ down"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckHostUnreachable)
+				if !strings.Contains(f.Message, "(waited 3s)") || !strings.Contains(f.Message, "no TCP connection") || !slices.Equal(f.ClientErrors, []string{audit.CodeKMSNoAnswer, audit.CodeNoKMS}) {
+					t.Errorf("%s %v", f.Message, f.ClientErrors)
+				}
+				if !strings.Contains(f.Fix, "Open TCP 1688") {
+					t.Errorf("fix %s", f.Fix)
+				}
+			}},
+		{name: "not-kms", records: []string{"@ 3600 0 0 1688 up2", "@ 3600 0 0 1689 up"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
+			want: []string{"not-kms @ up"}},
+		{name: "duplicate-target", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"},
+			want: []string{"duplicate-target @ up", "port-mismatch @ up", "not-kms @ up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckDuplicateTarget).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+				// unpublish would remove the good record too: no command
+				for _, f := range rep.Findings {
+					if f.Check == audit.CheckNotKMS && f.Command != nil {
+						t.Errorf("not-kms suggests %s", f.Command)
+					}
+				}
+			}},
+		{name: "no-live-host", records: []string{"@ 3600 0 0 1688 up", "dead 3600 0 0 1688 down"}, want: []string{"host-unreachable dead down", "no-live-host dead "},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckNoLiveHost).Command.String(); got != "kmsdns publish --zone t.example --name dead --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+				if got := only(t, rep, audit.CheckHostUnreachable).Command.String(); got != "kmsdns unpublish --zone t.example --name dead --host down.t.example --force" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "lowest-priority-dead", records: []string{"@ 3600 0 0 1688 down", "@ 3600 10 5 1688 up"}, want: []string{"host-unreachable @ down", "lowest-priority-dead @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckLowestPrioDead)
+				if f.Severity != audit.SeverityError || f.Command.String() != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 5 --ttl 3600" {
+					t.Errorf("%s %s", f.Severity, f.Command)
+				}
+			}},
+		{name: "zero-weight", records: []string{"@ 3600 0 10 1688 up", "@ 3600 0 0 1688 up2"}, want: []string{"zero-weight @ up2"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckZeroWeight)
+				if f.Severity != audit.SeverityInfo || f.Port != 1688 {
+					t.Errorf("%+v", f)
+				}
+			}},
+		{name: "no-kms-record", records: []string{"@ 3600 0 0 1688 up"}, names: []string{"emea", "apac"}, want: []string{"no-kms-record emea ", "no-kms-record apac "},
+			check: func(t *testing.T, rep *audit.Report) {
+				for _, f := range rep.Findings {
+					if !strings.HasPrefix(f.Command.String(), "kmsdns publish --zone t.example --name ") {
+						t.Errorf("%s", f.Command)
+					}
+				}
+			}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			auth, prober := fakeWorld()
+			cache := map[string]zone.Resolution{}
+			if c.edit != nil {
+				c.edit(auth, cache, prober)
+			}
+			r := &zone.Result{Zone: tz, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Names: c.names}
+			for i, s := range c.records {
+				rec := mustRec(t, s)
+				rec.Age = c.ages[i]
+				r.Records = append(r.Records, rec)
+			}
+			rep := audit.Run(t.Context(), []*zone.Result{r}, audit.Options{
+				Policy: c.policy, Resolver: fakeResolver{auth: auth, cache: cache}, Prober: prober,
+				Now: func() time.Time { return now },
+			})
+			got := findingsOf(rep, tz)
+			want := slices.Clone(c.want)
+			for i, w := range want {
+				want[i] = strings.ReplaceAll(w, " @ ", " _vlmcs._tcp ")
+				f := strings.SplitN(want[i], " ", 3)
+				if f[1] != "_vlmcs._tcp" {
+					f[1] = "_vlmcs._tcp." + f[1]
+				}
+				want[i] = strings.Join(f, " ")
+			}
+			slices.Sort(want)
+			if !slices.Equal(got, want) {
+				t.Errorf("findings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+			}
+			for _, f := range rep.Findings {
+				if f.Command != nil && !strings.Contains(f.Fix, f.Command.String()) {
+					t.Errorf("%s: fix %q does not print its command", f.Check, f.Fix)
+				}
+				if f.Check == audit.CheckUnapprovedHost && (f.Target == "gone."+tz) {
+					t.Errorf("slmgr /ipk advised for a host that does not exist")
+				}
+			}
+			if c.check != nil {
+				c.check(t, rep)
+			}
+		})
+	}
+}
+
+func only(t *testing.T, rep *audit.Report, check string) audit.Finding {
+	t.Helper()
+	var out []audit.Finding
+	for _, f := range rep.Findings {
+		if f.Check == check {
+			out = append(out, f)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%d %s findings", len(out), check)
+	}
+	return out[0]
+}
+
+func target(t *testing.T, rep *audit.Report, name string) audit.Target {
+	t.Helper()
+	for _, tg := range rep.Targets {
+		if tg.Target == name {
+			return tg
+		}
+	}
+	t.Fatalf("no target %s", name)
+	return audit.Target{}
+}

@@ -1,0 +1,389 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/kmstest"
+	"github.com/kmsdns/kmsdns/internal/testserver"
+)
+
+// fixFinding is a finding as the JSON report gives it.
+type fixFinding struct {
+	Check   string   `json:"check"`
+	Zone    string   `json:"zone"`
+	Name    string   `json:"name"`
+	Target  string   `json:"target"`
+	Port    uint16   `json:"port"`
+	Fix     string   `json:"fix"`
+	Command []string `json:"command"`
+}
+
+func fixFindings(t *testing.T, out string) []fixFinding {
+	t.Helper()
+	var r struct {
+		Records []struct {
+			Name, Target   string
+			Port, Priority uint16
+			Weight         uint16
+			TTL            uint32
+		} `json:"records"`
+		Findings []fixFinding `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatalf("not a JSON report: %v\n%s", err, out)
+	}
+	return r.Findings
+}
+
+// srvLine is one SRV line of a planned UPDATE.
+type srvLine struct {
+	name               string
+	ttl                uint32
+	prio, weight, port uint16
+	target             string
+}
+
+func parseSRVLine(t *testing.T, line string) srvLine {
+	t.Helper()
+	f := strings.Fields(line)
+	if len(f) != 8 || f[3] != "SRV" {
+		t.Fatalf("not an SRV line: %q", line)
+	}
+	n := func(s string) uint64 {
+		v, err := strconv.ParseUint(s, 10, 32)
+		if err != nil {
+			t.Fatalf("%q in %q: %v", s, line, err)
+		}
+		return v
+	}
+	return srvLine{name: strings.ToLower(f[0]), ttl: uint32(n(f[1])), prio: uint16(n(f[4])), weight: uint16(n(f[5])), port: uint16(n(f[6])), target: strings.ToLower(f[7])}
+}
+
+// planned splits a dry-run UPDATE text into its deletions and additions.
+func planned(t *testing.T, update string) (del, add []srvLine) {
+	t.Helper()
+	section := ""
+	for _, l := range strings.Split(update, "\n") {
+		l = strings.TrimSpace(l)
+		switch {
+		case l == "":
+		case strings.HasPrefix(l, ";;"):
+			section = strings.TrimSpace(strings.TrimPrefix(l, ";;"))
+		case strings.HasPrefix(l, ";"):
+		case strings.HasPrefix(section, "DELETE"):
+			del = append(del, parseSRVLine(t, l))
+		case strings.HasPrefix(section, "ADD"):
+			add = append(add, parseSRVLine(t, l))
+		}
+	}
+	return del, add
+}
+
+// flagValue is the value of --flag in argv.
+func flagValue(argv []string, flag string) string {
+	if i := slices.Index(argv, flag); i >= 0 && i+1 < len(argv) {
+		return argv[i+1]
+	}
+	return ""
+}
+
+// fixEnv is where suggested commands run: the server that holds the
+// zones and an update key (the flags a person adds to a printed command).
+type fixEnv struct {
+	server, keyFile string
+}
+
+// runFix runs f's command with --dry-run against the real server and
+// checks that the planned UPDATE touches exactly f's owner name and
+// record: publish adds the named host under the owner (replacing only that
+// host's other records there), unpublish removes the named host's records
+// under the owner and nothing else.
+func (e fixEnv) runFix(t *testing.T, f fixFinding) {
+	t.Helper()
+	argv := f.Command
+	what := fmt.Sprintf("%s %s -> %s:%d: %s", f.Check, f.Name, f.Target, f.Port, audit.Command(argv))
+	if len(argv) < 2 || argv[0] != "kmsdns" {
+		t.Errorf("%s: not a kmsdns command", what)
+		return
+	}
+	if !strings.Contains(f.Fix, audit.Command(argv).String()) {
+		t.Errorf("%s: the fix does not print the command it carries: %q", what, f.Fix)
+	}
+	args := append(slices.Clone(argv[1:]), "--dry-run", "--server", e.server, "--key-file", e.keyFile, "--output", "json")
+	out, errOut, code := run(t, args...)
+	if code != exitClean {
+		t.Errorf("%s: exit %d\n%s%s", what, code, out, errOut)
+		return
+	}
+	var res struct {
+		Plans []struct {
+			Zone, Action, Update, Error string
+			Blocked                     bool
+		} `json:"plans"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("%s: %v\n%s", what, err, out)
+	}
+	if len(res.Plans) != 1 {
+		t.Fatalf("%s: %d plans, want one zone\n%s", what, len(res.Plans), out)
+	}
+	p := res.Plans[0]
+	if p.Blocked || p.Error != "" || p.Update == "" {
+		t.Errorf("%s: plan %s (blocked %v, error %q) changes nothing\n%s", what, p.Action, p.Blocked, p.Error, out)
+		return
+	}
+	del, add := planned(t, p.Update)
+	host := strings.ToLower(strings.TrimSuffix(flagValue(argv, "--host"), ".") + ".")
+	for _, l := range append(slices.Clone(del), add...) {
+		if l.name != f.Name {
+			t.Errorf("%s: the UPDATE touches %s, not the finding's owner %s\n%s", what, l.name, f.Name, p.Update)
+		}
+		if l.target != host {
+			t.Errorf("%s: the UPDATE touches %s's record, not %s's\n%s", what, l.target, host, p.Update)
+		}
+	}
+	// The finding's own record is the one changed.
+	hasOwn := func(ls []srvLine) bool {
+		return slices.ContainsFunc(ls, func(l srvLine) bool { return l.target == f.Target && l.port == f.Port })
+	}
+	switch argv[1] {
+	case "unpublish":
+		if len(add) != 0 || len(del) == 0 {
+			t.Errorf("%s: unpublish plans %d additions, %d deletions\n%s", what, len(add), len(del), p.Update)
+		}
+		if f.Target != "" && !hasOwn(del) {
+			t.Errorf("%s: the finding's record is not deleted\n%s", what, p.Update)
+		}
+	case "publish":
+		if len(add) != 1 {
+			t.Errorf("%s: publish plans %d additions\n%s", what, len(add), p.Update)
+			return
+		}
+		a := add[0]
+		want := srvLine{name: f.Name, target: host}
+		for _, fl := range []struct {
+			flag string
+			dst  *uint16
+		}{{"--port", &want.port}, {"--priority", &want.prio}, {"--weight", &want.weight}} {
+			v, _ := strconv.Atoi(flagValue(argv, fl.flag))
+			*fl.dst = uint16(v)
+		}
+		ttl, _ := strconv.Atoi(flagValue(argv, "--ttl"))
+		want.ttl = uint32(ttl)
+		if a != want {
+			t.Errorf("%s: adds %+v, the command says %+v", what, a, want)
+		}
+		switch f.Check {
+		case audit.CheckPortMismatch, audit.CheckLongTTL:
+			if !hasOwn(del) {
+				t.Errorf("%s: the record with the problem is not replaced\n%s", what, p.Update)
+			}
+		case audit.CheckDuplicateTarget:
+			if !slices.ContainsFunc(del, func(l srvLine) bool { return l.port != want.port }) {
+				t.Errorf("%s: the duplicate is not removed\n%s", what, p.Update)
+			}
+		}
+	default:
+		t.Errorf("%s: unexpected command %s", what, argv[1])
+	}
+}
+
+// bindZoneFromDnscmd turns a "dnscmd /ZoneExport" file into one BIND
+// loads: the same records without aging stamps and the WINS record.
+func bindZoneFromDnscmd(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	age := regexp.MustCompile(`\[AGE:\d+\]`)
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.Contains(l, "WINS") {
+			continue
+		}
+		out = append(out, age.ReplaceAllString(l, ""))
+	}
+	return strings.Join(out, "\n")
+}
+
+// loopbackNS moves the sample zones' name servers to 127.0.0.1: the
+// audit asks every NS server, and tests talk to loopback only.
+func loopbackNS(zone string) string {
+	return strings.NewReplacer("192.0.2.53", "127.0.0.1", "192.0.2.54", "127.0.0.1", "192.0.2.110", "127.0.0.1").Replace(zone)
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestFixCommandsDoWhatTheySay: every kmsdns command a finding suggests,
+// for the sample zones and a zone with every problem, run as printed
+// (plus --dry-run and the server and key a person adds) against real BIND
+// serving the same zones, plans an UPDATE of exactly the finding's owner
+// name and record.
+func TestFixCommandsDoWhatTheySay(t *testing.T) {
+	const (
+		ipGood1  = "127.0.0.51"
+		ipGood2  = "127.0.0.52"
+		ipClosed = "127.0.0.53"
+	)
+	port := testserver.FreePortOn(t, ipGood1, ipGood2, ipClosed)
+	kmstest.Start(t, ipGood1, port, kmstest.KMS)
+	kmstest.Start(t, ipGood2, port, kmstest.KMS)
+	P, Q := port, port+1
+	head := func(origin string) string {
+		return fmt.Sprintf("$ORIGIN %s.\n$TTL 3600\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n", origin)
+	}
+	fixZone := head("fix.example") + fmt.Sprintf(`_vlmcs._tcp IN SRV 0 0 %[1]d good1
+_vlmcs._tcp IN SRV 0 0 %[1]d gone
+_vlmcs._tcp IN SRV 0 0 %[1]d decom
+_vlmcs._tcp.emea IN SRV 10 50 %[2]d good2
+_vlmcs._tcp.alias IN SRV 0 0 %[1]d alias
+_vlmcs._tcp.dup IN SRV 0 0 %[1]d good2
+_vlmcs._tcp.dup IN SRV 0 0 %[2]d good2
+_vlmcs._tcp.ttl 172800 IN SRV 5 20 %[1]d good1
+_vlmcs._tcp.standby IN SRV 0 0 %[1]d closed
+_vlmcs._tcp.standby IN SRV 10 0 %[1]d good1
+_vlmcs._tcp.dead IN SRV 0 0 %[1]d closed
+_vlmcs._tcp.apexless.sub IN SRV 0 0 %[1]d gone
+good1 IN A %[3]s
+good2 IN A %[4]s
+decom IN A %[4]s
+closed IN A %[5]s
+alias IN CNAME good1
+`, P, Q, ipGood1, ipGood2, ipClosed)
+	fix2Zone := head("fix2.example") + fmt.Sprintf("_vlmcs._tcp IN SRV 0 0 %d good1.fix.example.\n_vlmcs._tcp IN SRV 0 0 %d kms3\nkms3 IN A %s\n", P, P, ipGood2)
+
+	update := "update-policy { grant upd zonesub SRV; };"
+	bind := testserver.StartBIND(t, testserver.BINDConfig{
+		Keys:  []testserver.Key{cliUpdKey},
+		Files: map[string]string{"contoso.com-apac.inc": readFile(t, "../../testdata/zones/contoso.com-apac.inc")},
+		Zones: []testserver.Zone{
+			{Name: "contoso.com", Content: loopbackNS(readFile(t, sampleContoso)), Transfer: "any;", Extra: update},
+			{Name: "fabrikam.com", Content: loopbackNS(bindZoneFromDnscmd(t, sampleFabrikam)), Transfer: "any;", Extra: update},
+			{Name: "fix.example", Content: fixZone, Transfer: "any;", Extra: update},
+			{Name: "fix2.example", Content: fix2Zone, Transfer: "any;", Extra: update},
+		},
+	})
+	dir := t.TempDir()
+	env := fixEnv{server: bind.Addr, keyFile: cliUpdKey.WriteKeyFile(t, dir)}
+	cfg := filepath.Join(dir, "kmsdns.yaml")
+	if err := os.WriteFile(cfg, []byte("policy:\n  publish-groups: [[fix.example, fix2.example]]\nzones:\n  - name: fix.example\n    names: [missing]\n  - name: fix2.example\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	var all []fixFinding
+	audits := [][]string{
+		// the sample zones as files, the golden report's findings
+		{"audit", "--offline", "--zone-file", sampleContoso, "--zone-file", sampleFabrikam},
+		// the same zones from the server (their hosts are documentation
+		// addresses: not probed)
+		{"audit", "--zone", "contoso.com", "--zone", "fabrikam.com", "--server", bind.Addr, "--resolver", bind.Addr, "--no-probe"},
+		// every problem, probed
+		{"audit", "-c", cfg, "--server", bind.Addr, "--resolver", bind.Addr,
+			"--expected-port", strconv.Itoa(P), "--probe-timeout", "1s", "--decommissioned", "decom.fix.example"},
+		// a client's view: the zone comes from the SOA of the name
+		{"check", "--resolver", bind.Addr, "--expected-port", strconv.Itoa(P), "--probe-timeout", "1s", "emea.fix.example", "dead.fix.example", "apac.contoso.com"},
+	}
+	for _, args := range audits {
+		start := time.Now()
+		out, errOut, _ := run(t, append([]string{args[0], "--output", "json"}, args[1:]...)...)
+		t.Logf("%s: %v", args[0], time.Since(start).Round(time.Millisecond))
+		if out == "" {
+			t.Fatalf("%v: no report\n%s", args, errOut)
+		}
+		fs := fixFindings(t, out)
+		if len(fs) == 0 {
+			t.Fatalf("%v: no findings\n%s", args, errOut)
+		}
+		all = append(all, fs...)
+	}
+
+	covered := map[string]bool{}
+	n := 0
+	for _, f := range all {
+		if f.Command == nil {
+			if strings.Contains(f.Fix, "kmsdns ") {
+				t.Errorf("%s %s: the fix names a kmsdns command but carries none: %s", f.Check, f.Name, f.Fix)
+			}
+			continue
+		}
+		n++
+		covered[f.Check] = true
+		env.runFix(t, f)
+	}
+	t.Logf("%d suggested commands run", n)
+	for _, c := range []string{audit.CheckTargetUnresolv, audit.CheckDecommissioned, audit.CheckPortMismatch, audit.CheckTargetCNAME,
+		audit.CheckDuplicateTarget, audit.CheckLongTTL, audit.CheckLowestPrioDead, audit.CheckNoLiveHost, audit.CheckNoKMSRecord,
+		audit.CheckPartialPublish, audit.CheckHostUnreachable, audit.CheckStale} {
+		if !covered[c] {
+			t.Errorf("no %s finding with a command was run", c)
+		}
+	}
+
+	// Never suggest publishing a host that is itself unfit.
+	for _, f := range all {
+		if len(f.Command) > 1 && f.Command[1] == "publish" {
+			h := flagValue(f.Command, "--host")
+			for _, bad := range []string{"gone.fix.example", "decom.fix.example", "alias.fix.example", "closed.fix.example", "kms-apac.contoso.com", "kms-old.contoso.com", "kms-alias.branch.contoso.com"} {
+				if h == bad {
+					t.Errorf("%s %s suggests publishing %s: %s", f.Check, f.Name, bad, f.Fix)
+				}
+			}
+		}
+	}
+	// The zone of a client view comes from the SOA: emea.fix.example is
+	// in fix.example, not a zone of its own.
+	for _, f := range all {
+		if f.Zone == "emea.fix.example." && f.Check == audit.CheckPortMismatch {
+			if flagValue(f.Command, "--zone") != "fix.example" || flagValue(f.Command, "--name") != "emea" {
+				t.Errorf("check's port-mismatch command: %v", f.Command)
+			}
+		}
+	}
+}
+
+// TestPublishPriorityWeight: --priority and --weight reach the record
+// (read back from the server), and the dry run and result show them.
+func TestPublishPriorityWeight(t *testing.T) {
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey}, Zones: []testserver.Zone{{
+		Name: "pw.example", Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };",
+		Content: "$ORIGIN pw.example.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n",
+	}}})
+	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
+	args := []string{"publish", "--zone", "pw.example", "--name", "emea", "--host", "kms-standby.pw.example", "--priority", "10", "--weight", "5",
+		"--server", bind.Addr, "--key-file", keyFile}
+	out, errOut, code := run(t, append(args, "--dry-run")...)
+	if code != exitClean || !strings.Contains(out, "SRV\t10 5 1688 kms-standby.pw.example.") {
+		t.Errorf("dry run: exit %d\n%s%s", code, out, errOut)
+	}
+	out, errOut, code = run(t, args...)
+	if code != exitClean || !strings.Contains(out, "record: SRV priority 10, weight 5, port 1688, target kms-standby.pw.example, TTL 3600") {
+		t.Errorf("publish: exit %d\n%s%s", code, out, errOut)
+	}
+	var got []string
+	for _, l := range testserver.Records(t, bind.Addr, "pw.example") {
+		if strings.Contains(strings.ToLower(l), "_vlmcs") {
+			got = append(got, strings.Join(strings.Fields(l)[4:], " "))
+		}
+	}
+	if !slices.Equal(got, []string{"10 5 1688 kms-standby.pw.example."}) {
+		t.Errorf("the server holds %q", got)
+	}
+}
