@@ -31,6 +31,7 @@ const (
 	CheckZeroWeight        = "zero-weight"
 	CheckLongTTL           = "long-ttl"
 	CheckZoneUnreadable    = "zone-unreadable"
+	CheckZoneFileNote      = "zone-file-note"
 	CheckTransferRefused   = "transfer-refused"
 	CheckTargetNotVerified = "target-not-verified"
 	CheckStale             = "stale-registration"
@@ -525,18 +526,28 @@ func checkZeroWeight(o *ownerCtx) []Finding {
 
 // zoneFindings judges one zone.
 func (a *auditor) zoneFindings(r *zone.Result) []Finding {
+	var notes []Finding
+	for _, w := range r.Warnings {
+		if w.Kind != zone.WarnZoneFile {
+			continue
+		}
+		notes = append(notes, Finding{
+			Check: CheckZoneFileNote, Severity: SeverityInfo, Zone: r.Zone, Message: w.String(),
+			Fix: "Nothing to do for KMS clients; to silence this, give the file a $TTL or write the line named in a standard form.",
+		})
+	}
 	if r.Err != nil {
 		fix := "Check that the server is reachable and allows this host (and key) to transfer or query the zone, then run the audit again."
 		if r.Source == zone.SourceFile {
 			fix = "Fix or replace the zone file at the place named, then run the audit again."
 		}
-		return []Finding{{
+		return append(notes, Finding{
 			Check: CheckZoneUnreadable, Severity: SeverityError, Zone: r.Zone,
 			Message: "could not read the zone: " + r.Err.Error(),
 			Fix:     fix,
-		}}
+		})
 	}
-	var out []Finding
+	out := notes
 	if r.Source == zone.SourceQuery {
 		out = append(out, Finding{
 			Check: CheckTransferRefused, Severity: SeverityInfo, Zone: r.Zone,
@@ -545,9 +556,12 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 		})
 	}
 	for _, w := range r.Warnings {
+		if w.Kind != zone.WarnOutOfZone {
+			continue
+		}
 		out = append(out, Finding{
 			Check: CheckOutOfZone, Severity: SeverityWarning, Zone: r.Zone, Name: w.Record.Name,
-			Target: w.Record.Target, Port: w.Record.Port, Message: w.Message,
+			Target: w.Record.Target, Port: w.Record.Port, Message: w.String(),
 			Fix: "Check what the server serves for this zone (a misconfigured or hostile server); the record was not audited.",
 		})
 	}

@@ -27,6 +27,7 @@
 //	zero-weight          info      weight 0 beside non-zero weights at the same priority
 //	long-ttl             info      TTL above the bound (default one day)
 //	zone-unreadable      error     neither transfer nor direct queries gave an answer
+//	zone-file-note       info      a zone-file line read past: a record skipped, the SOA minimum as default TTL
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)

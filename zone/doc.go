@@ -6,7 +6,7 @@
 //	source  how                                          function
 //	axfr    zone transfer (RFC 5936), TSIG when keyed     Transfer
 //	query   SRV queries at the apex and extra names       Query
-//	file    RFC 1035 master file, BIND or Windows export  ReadFile, ParseFile
+//	file    RFC 1035 master file, BIND or Windows export  ReadFileContext, ParseFileContext
 //
 // Read picks for one zone: its files when it has any; otherwise a transfer
 // from its server (or from the SOA MNAME and then the NS hosts, found
@@ -36,6 +36,14 @@
 // zone's own server or files, others through a resolver), ViewServers asks
 // every NS server of a zone for its serial and KMS records, and ClientView
 // asks a resolver what a KMS client sees.
+//
+// Zone files are read as named reads them (ParseFileContext says how):
+// BIND's $GENERATE forms, the SOA minimum as default TTL without $TTL,
+// records that cannot be read skipped with a Warning (file and line) unless
+// they are the SOA or a KMS SRV record. Reading is bounded in line length,
+// record count (DefaultMaxFileRecords) and $INCLUDE depth, stops when the
+// context is done, and $INCLUDE reads only from the zone file's directory
+// and FileOptions.IncludeDirs.
 //
 // Keys are read from BIND key files (tsig-keygen, nsupdate -k); a Key never
 // prints its secret.

@@ -3,12 +3,11 @@ package zone
 import (
 	"bufio"
 	"bytes"
-	"errors"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -17,20 +16,48 @@ import (
 // ReadFile reads a zone file in RFC 1035 master format, as BIND writes it
 // or as Windows DNS exports it (dnscmd /ZoneExport). origin may be empty:
 // it then comes from the file ($ORIGIN before the SOA, an absolute SOA
-// owner, or the header comment of a Windows export).
+// owner, or the header comment of a Windows export). It is
+// ReadFileContext without a deadline and with default FileOptions.
 func ReadFile(path, origin string) (*Result, error) {
+	return ReadFileContext(context.Background(), path, origin, FileOptions{})
+}
+
+// ReadFileContext is ReadFile with a context, which stops the reading when
+// done, and options. On error the Result is still returned when the zone's
+// name is known, so that the failure can be reported under it.
+func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions) (*Result, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("zone file: %w", err)
+		return failedFile(origin, path), fmt.Errorf("zone file: %w", err)
 	}
 	defer f.Close()
-	return ParseFile(f, origin, path)
+	return ParseFileContext(ctx, f, origin, path, opts)
 }
 
 // ParseFile is ReadFile for a reader; file names it in errors and anchors
 // relative $INCLUDE paths.
 func ParseFile(r io.Reader, origin, file string) (*Result, error) {
-	br := bufio.NewReaderSize(r, 64<<10)
+	return ParseFileContext(context.Background(), r, origin, file, FileOptions{})
+}
+
+// ParseFileContext is ReadFileContext for a reader.
+//
+// The reader behaves like named loading a zone: $ORIGIN, $TTL, $INCLUDE
+// and $GENERATE (with BIND's quoted right-hand side and ${offset,width,base}
+// modifiers, nibbles included) are understood; without $TTL and a TTL on
+// the SOA, the SOA minimum is the default TTL. A record of a type that
+// cannot be read (or is written more loosely than miekg/dns accepts) is
+// skipped with a Warning naming file and line; the zone fails only when
+// its SOA, or an SRV record at a _vlmcs._tcp name, cannot be read.
+//
+// Whatever the input, reading is bounded: lines of at most MaxLineLength
+// bytes, records of MaxEntryLength, $INCLUDE MaxIncludeDepth deep and only
+// from the file's own directory or opts.IncludeDirs, and at most
+// opts.MaxRecords records in all. Errors are *FileError (file and line)
+// and quote at most a short prefix of the file's text, none of an included
+// file's.
+func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opts FileOptions) (*Result, error) {
+	br := bufio.NewReaderSize(r, MaxLineLength+1)
 	head, _ := br.Peek(64 << 10)
 	if origin == "" {
 		origin = guessOrigin(head)
@@ -39,77 +66,69 @@ func ParseFile(r io.Reader, origin, file string) (*Result, error) {
 		}
 	}
 	if _, ok := dns.IsDomainName(origin); !ok {
-		return nil, fmt.Errorf("zone file %s: %q is not a valid zone name", file, origin)
+		return nil, fmt.Errorf("zone file %s: %s is not a valid zone name", file, quote(origin))
 	}
 	origin = dns.CanonicalName(origin)
 	res := &Result{Zone: origin, Source: SourceFile, Files: []string{file}}
+	res.fileOpts = opts
+	return res, parse(ctx, br, head, file, res, nil)
+}
 
-	seen := map[Record]bool{} // an RRset holds no duplicates (RFC 2181 5)
-	zp := dns.NewZoneParser(&windowsFilter{r: br}, origin, file)
-	zp.SetIncludeAllowed(true)
-	if ttl, ok := soaMinimum(head, origin, file); ok {
-		// Files without $TTL (Windows exports): like BIND, records without
-		// a TTL get the SOA's minimum until a $TTL or an explicit TTL says
-		// otherwise.
-		zp.SetDefaultTTL(ttl)
+// parse reads a zone file into res, calling each (when set) for every
+// record read.
+func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res *Result, each func(dns.RR)) error {
+	origin := res.Zone
+	fr := &fileReader{
+		ctx: ctx, opts: res.fileOpts, zone: origin, res: res, top: file, each: each,
+		seen:    map[Record]bool{}, // an RRset holds no duplicates (RFC 2181 5)
+		windows: windowsHeader.Match(bytes.TrimSpace(firstComment(head))),
 	}
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
-		res.Seen++
-		h := rr.Header()
-		switch v := rr.(type) {
-		case *dns.SOA:
-			if !res.HasSerial && dns.CanonicalName(h.Name) == origin {
-				res.Serial, res.HasSerial = v.Serial, true
-			}
-		case *dns.SRV:
-			if h.Class != dns.ClassINET || !IsKMSName(h.Name) || !dns.IsSubDomain(origin, dns.CanonicalName(h.Name)) {
-				continue
-			}
-			rec := recordFromSRV(origin, v)
-			if m := ageField.FindStringSubmatch(zp.Comment()); m != nil {
-				if n, err := strconv.ParseUint(m[1], 10, 32); err == nil {
-					rec.Age = uint32(n)
-				}
-			}
-			key := rec
-			key.TTL, key.Age = 0, 0
-			if seen[key] {
-				res.Seen--
-				continue
-			}
-			seen[key] = true
-			res.Records = append(res.Records, rec)
+	if err := fr.read(br, &fileState{name: file, origin: origin}); err != nil {
+		// Keep the zone's name (and what was noticed), not the records.
+		*res = Result{Zone: origin, Source: SourceFile, Files: res.Files, Warnings: res.Warnings, fileOpts: res.fileOpts}
+		return fmt.Errorf("zone %s: %w", origin, err)
+	}
+	return nil
+}
+
+// walkFile reads a zone file of r again, calling each for every record.
+func walkFile(ctx context.Context, r *Result, path string, each func(dns.RR)) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("zone file: %w", err)
+	}
+	defer f.Close()
+	br := bufio.NewReaderSize(f, MaxLineLength+1)
+	head, _ := br.Peek(64 << 10)
+	tmp := &Result{Zone: r.Zone, fileOpts: r.fileOpts}
+	return parse(ctx, br, head, path, tmp, each)
+}
+
+// failedFile is the Result of a zone file that could not be opened.
+func failedFile(origin, path string) *Result {
+	if origin == "" {
+		return nil
+	}
+	return &Result{Zone: dns.CanonicalName(origin), Source: SourceFile, Files: []string{path}}
+}
+
+// firstComment returns the Windows export header line, if any: the first
+// comment line that is not empty after its semicolons.
+func firstComment(head []byte) []byte {
+	for _, line := range bytes.Split(head, []byte("\n")) {
+		s := bytes.TrimSpace(line)
+		if len(bytes.Trim(s, "; \t")) == 0 {
+			continue
 		}
+		return s
 	}
-	if err := zp.Err(); err != nil {
-		var pe *dns.ParseError
-		if errors.As(err, &pe) {
-			return nil, fmt.Errorf("zone %s: %w", origin, err)
-		}
-		return nil, fmt.Errorf("zone %s: zone file %s: %w", origin, file, err)
-	}
-	return res, nil
+	return nil
 }
 
 var (
 	ageField      = regexp.MustCompile(`\[AGE:(\d+)\]`)
 	windowsHeader = regexp.MustCompile(`(?i)^;\s*Database file \S+ for (\S+) zone\.`)
 )
-
-// soaMinimum returns the minimum field of the SOA when it is the file's
-// first record.
-func soaMinimum(head []byte, origin, file string) (uint32, bool) {
-	zp := dns.NewZoneParser(&windowsFilter{r: bufio.NewReader(bytes.NewReader(head))}, origin, file)
-	rr, ok := zp.Next()
-	if !ok {
-		return 0, false
-	}
-	soa, ok := rr.(*dns.SOA)
-	if !ok {
-		return 0, false
-	}
-	return soa.Minttl, true
-}
 
 // guessOrigin finds the zone's name in the first part of a zone file.
 func guessOrigin(head []byte) string {

@@ -118,8 +118,7 @@ func TestParseFileErrors(t *testing.T) {
 		want               []string // substrings of the error
 	}{
 		{"bad port names file and line", "example.org.", "@ 60 IN SOA ns hm 1 1 1 1 1\n\n_vlmcs._tcp 60 IN SRV 0 0 99999 kms\n",
-			[]string{"bad.zone", "line: 3", "example.org."}},
-		{"unknown type", "example.org.", "@ 60 IN SOA ns hm 1 1 1 1 1\nfoo 60 IN BOGUS x\n", []string{"bad.zone", "line: 2"}},
+			[]string{"bad.zone:3: ", "example.org.", "bad SRV Port"}},
 		{"no origin", "", "@ 60 IN SOA ns hm 1 1 1 1 1\n", []string{"bad.zone", "cannot tell which zone"}},
 		{"invalid origin", "bad..name", "", []string{"not a valid zone name"}},
 		{"missing include", "example.org.", "@ 60 IN SOA ns hm 1 1 1 1 1\n$INCLUDE does-not-exist.inc\n", []string{"does-not-exist.inc"}},

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -39,24 +40,44 @@ var algorithms = map[string]string{
 // The algorithm may be given as BIND writes it ("hmac-sha256") or
 // fully qualified.
 func NewKey(name, algorithm, secret string) (Key, error) {
-	if name == "" {
-		return Key{}, errors.New("tsig key: empty key name")
+	k, problem := newKey(name, algorithm, secret)
+	switch {
+	case problem == "":
+		return k, nil
+	case name == "":
+		return Key{}, errors.New("tsig key: " + problem)
+	case problem == unsupportedAlgorithm:
+		// Given by the caller, not read from a file: say which.
+		return Key{}, fmt.Errorf("tsig key %s: unsupported algorithm %s (use %s)", quote(name), quote(algorithm), algorithmList)
 	}
-	if _, ok := dns.IsDomainName(name); !ok {
-		return Key{}, fmt.Errorf("tsig key %q: not a valid key name", name)
+	return Key{}, fmt.Errorf("tsig key %s: %s", quote(name), problem)
+}
+
+const (
+	algorithmList        = "hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512"
+	unsupportedAlgorithm = "unsupported algorithm (use " + algorithmList + ")"
+)
+
+// newKey is NewKey with a problem that quotes none of its arguments.
+func newKey(name, algorithm, secret string) (Key, string) {
+	if name == "" {
+		return Key{}, "empty key name"
+	}
+	if !validName(dns.Fqdn(name)) {
+		return Key{}, "not a valid key name"
 	}
 	alg, ok := algorithms[strings.TrimSuffix(strings.ToLower(algorithm), ".")]
 	if !ok {
-		return Key{}, fmt.Errorf("tsig key %q: unsupported algorithm %q (use hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512)", name, algorithm)
+		return Key{}, unsupportedAlgorithm
 	}
 	raw, err := base64.StdEncoding.DecodeString(secret)
 	if err != nil {
-		return Key{}, fmt.Errorf("tsig key %q: secret is not valid base64", name)
+		return Key{}, "secret is not valid base64"
 	}
 	if len(raw) == 0 {
-		return Key{}, fmt.Errorf("tsig key %q: empty secret", name)
+		return Key{}, "empty secret"
 	}
-	return Key{Name: dns.CanonicalName(name), Algorithm: alg, secret: secret}, nil
+	return Key{Name: dns.CanonicalName(name), Algorithm: alg, secret: secret}, ""
 }
 
 // IsZero reports whether k is the zero Key (no TSIG).
@@ -84,6 +105,10 @@ func algorithmLabel(alg string) string {
 	}
 	return strings.TrimSuffix(alg, ".")
 }
+
+// MaxKeyFileSize is the largest key file read, in bytes: a key clause is
+// about 100 bytes, and a file of many keys stays far below this.
+const MaxKeyFileSize = 64 << 10
 
 // ReadKeyFile reads every key clause of a BIND key file, as tsig-keygen
 // writes it and nsupdate -k reads it.
@@ -125,24 +150,35 @@ func FindKey(keys []Key, name, file string) (Key, error) {
 //		secret "base64";
 //	};
 //
-// Comments (#, //, /* */) are allowed. file names r in errors.
+// Comments (#, //, /* */) are allowed. file names r in errors. Errors name
+// the line and what was expected, never the text found (a secret given
+// where a key file was expected must not be printed); at most
+// MaxKeyFileSize bytes are read.
 func ParseKeys(r io.Reader, file string) ([]Key, error) {
-	toks, err := tokenizeConf(r, file)
+	data, err := io.ReadAll(io.LimitReader(r, MaxKeyFileSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(data) > MaxKeyFileSize {
+		return nil, fmt.Errorf("%s: larger than %d bytes: not a key file", file, MaxKeyFileSize)
+	}
+	toks, err := tokenizeConf(bytes.NewReader(data), file)
 	if err != nil {
 		return nil, err
 	}
 	var keys []Key
-	seen := map[string]bool{}
+	seen := map[string]int{}
 	p := &confParser{toks: toks, file: file}
 	for !p.done() {
 		t := p.next()
 		if t.text != "key" || t.quoted {
-			return nil, p.errorf(t, "expected a key clause, found %q", t.text)
+			return nil, p.errorf(t, "expected a key clause (key \"name\" { algorithm ...; secret \"...\"; };), found %s", t.kind())
 		}
 		name := p.next()
 		if name.text == "" || name.punct() {
 			return nil, p.errorf(name, "key clause without a name")
 		}
+		clause := fmt.Sprintf("key clause of line %d", name.line)
 		if err := p.expect("{"); err != nil {
 			return nil, err
 		}
@@ -153,19 +189,20 @@ func ParseKeys(r io.Reader, file string) ([]Key, error) {
 				break
 			}
 			if st.text == "" {
-				return nil, p.errorf(st, "key %q: missing closing brace", name.text)
+				return nil, p.errorf(st, "%s: missing closing brace", clause)
 			}
 			val := p.next()
-			if val.text == "" || val.punct() {
-				return nil, p.errorf(val, "key %q: %s without a value", name.text, st.text)
+			stmt := strings.ToLower(st.text)
+			if stmt != "algorithm" && stmt != "secret" || st.quoted {
+				return nil, p.errorf(st, "%s: expected algorithm or secret, found %s", clause, st.kind())
 			}
-			switch strings.ToLower(st.text) {
-			case "algorithm":
+			if val.text == "" || val.punct() {
+				return nil, p.errorf(val, "%s: %s without a value", clause, stmt)
+			}
+			if stmt == "algorithm" {
 				alg = val.text
-			case "secret":
+			} else {
 				secret = val.text
-			default:
-				return nil, p.errorf(st, "key %q: unknown statement %q", name.text, st.text)
 			}
 			if err := p.expect(";"); err != nil {
 				return nil, err
@@ -175,19 +212,19 @@ func ParseKeys(r io.Reader, file string) ([]Key, error) {
 			return nil, err
 		}
 		if alg == "" {
-			return nil, p.errorf(name, "key %q has no algorithm", name.text)
+			return nil, p.errorf(name, "%s has no algorithm", clause)
 		}
 		if secret == "" {
-			return nil, p.errorf(name, "key %q has no secret", name.text)
+			return nil, p.errorf(name, "%s has no secret", clause)
 		}
-		k, err := NewKey(name.text, alg, secret)
-		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", file, name.line, err)
+		k, problem := newKey(name.text, alg, secret)
+		if problem != "" {
+			return nil, p.errorf(name, "%s: %s", clause, problem)
 		}
-		if seen[k.Name] {
-			return nil, p.errorf(name, "key %q defined twice", name.text)
+		if line, ok := seen[k.Name]; ok {
+			return nil, p.errorf(name, "%s: a key of the same name is defined at line %d", clause, line)
 		}
-		seen[k.Name] = true
+		seen[k.Name] = name.line
 		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
@@ -200,6 +237,19 @@ type confToken struct {
 	text   string
 	quoted bool
 	line   int
+}
+
+// kind says what a token is without quoting it.
+func (t confToken) kind() string {
+	switch {
+	case t.text == "" && !t.quoted:
+		return "end of file"
+	case t.punct():
+		return `"` + t.text + `"`
+	case t.quoted:
+		return "a quoted string"
+	}
+	return "a word"
 }
 
 func (t confToken) punct() bool {
@@ -230,10 +280,7 @@ func (p *confParser) next() confToken {
 func (p *confParser) expect(s string) error {
 	t := p.next()
 	if t.text != s || t.quoted {
-		if t.text == "" {
-			return p.errorf(t, "expected %q, found end of file", s)
-		}
-		return p.errorf(t, "expected %q, found %q", s, t.text)
+		return p.errorf(t, "expected %q, found %s", s, t.kind())
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package zone
 
 import (
 	"fmt"
+	"os"
 	"strings"
 	"testing"
 
@@ -51,16 +52,21 @@ key "k512" { algorithm hmac-sha512; secret "c2VjcmV0"; };
 }
 
 func TestParseKeysErrors(t *testing.T) {
+	secret := "8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks="
 	tests := []struct{ name, text, want string }{
 		{"empty", "# nothing\n", "no key clause"},
-		{"bad algorithm", "key k {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n", `test.key:1: tsig key "k": unsupported algorithm "hmac-sha3"`},
+		{"bad algorithm", "key k {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n", "test.key:1: key clause of line 1: unsupported algorithm (use hmac-md5"},
 		{"bad secret", "key k { algorithm hmac-sha256; secret \"!!\"; };", "not valid base64"},
-		{"no secret", "key k {\n algorithm hmac-sha256;\n};", `test.key:1: key "k" has no secret`},
-		{"missing semicolon", "key k {\n algorithm hmac-sha256\n secret \"c2VjcmV0\";\n};", `test.key:3: expected ";", found "secret"`},
+		{"no secret", "key k {\n algorithm hmac-sha256;\n};", "test.key:1: key clause of line 1 has no secret"},
+		{"missing semicolon", "key k {\n algorithm hmac-sha256\n secret \"c2VjcmV0\";\n};", `test.key:3: expected ";", found a word`},
 		{"unterminated", "key k { algorithm hmac-sha256; secret \"c2Vj", "unterminated quoted string"},
-		{"unknown statement", "key k {\n\n port 53;\n};", `test.key:3: key "k": unknown statement "port"`},
-		{"twice", "key k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };\nkey k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };", "defined twice"},
-		{"not a key", "options { };", `expected a key clause, found "options"`},
+		{"unknown statement", "key k {\n\n port 53;\n};", "test.key:3: key clause of line 1: expected algorithm or secret, found a word"},
+		{"twice", "key k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };\nkey k { algorithm hmac-sha256; secret \"c2VjcmV0\"; };", "test.key:2: key clause of line 2: a key of the same name is defined at line 1"},
+		{"not a key", "options { };", `test.key:1: expected a key clause (key "name" { algorithm ...; secret "..."; };), found a word`},
+		{"a raw secret given as the key file", secret + "\n", "test.key:1: expected a key clause"},
+		{"a quoted secret given as the key file", "\"" + secret + "\";\n", "test.key:1: expected a key clause"},
+		{"a secret where the name goes", "key \"" + secret + secret + "\" { algorithm hmac-sha256; secret \"" + secret + "\"; };", "key clause of line 1: not a valid key name"},
+		{"too large", strings.Repeat("#", MaxKeyFileSize+1), "larger than 65536 bytes"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,10 +74,20 @@ func TestParseKeysErrors(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
-			if strings.Contains(err.Error(), "c2VjcmV0") {
+			if strings.Contains(err.Error(), "c2VjcmV0") || strings.Contains(err.Error(), secret[:8]) {
 				t.Errorf("error reveals a secret: %v", err)
 			}
 		})
+	}
+}
+
+func TestReadKeyFileDevZero(t *testing.T) {
+	if _, err := os.Stat("/dev/zero"); err != nil {
+		t.Skip("no /dev/zero")
+	}
+	_, err := ReadKeyFile("/dev/zero")
+	if err == nil || !strings.Contains(err.Error(), "/dev/zero: larger than") {
+		t.Fatalf("err = %v", err)
 	}
 }
 
@@ -91,13 +107,40 @@ func TestKeyNeverPrintsSecret(t *testing.T) {
 	}
 }
 
+// keyErrorWords is every text ParseKeys writes into its errors: any other
+// run of bytes in an error came from the input.
+const keyErrorWords = `f: expected a key clause (key "name" { algorithm ...; secret "..."; };), found a word a quoted string end of file ` +
+	`key clause without a name key clause of line : missing closing brace expected algorithm or secret, found ` +
+	`algorithm without a value secret without a value expected ";" "{" "}" has no algorithm has no secret ` +
+	`empty key name not a valid key name unsupported algorithm (use hmac-md5, hmac-sha1, hmac-sha224, hmac-sha256, hmac-sha384 or hmac-sha512) ` +
+	`secret is not valid base64 empty secret a key of the same name is defined at line no key clause found ` +
+	`unterminated /* comment unterminated quoted string unexpected '/' larger than 65536 bytes: not a key file`
+
+// FuzzParseKeys checks that ParseKeys either returns keys or an error,
+// and that no error quotes the input: no run of more than 5 bytes of the
+// input appears in an error unless ParseKeys's own wording has it.
 func FuzzParseKeys(f *testing.F) {
 	f.Add(`key "k" { algorithm hmac-sha256; secret "c2VjcmV0"; };`)
 	f.Add("/* x */ key k { algorithm hmac-md5; secret \"\"; }; # y")
+	f.Add("8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks=")
+	f.Add(`key "k" { algorithm "8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks="; secret x; };`)
+	f.Add(`key "8JvDZ0ZyN8gBq1dWnfPz6sN2b7cVYyqHfN1lZ0Xw1Ks=" { algorithm hmac-sha256; secret "!x"; };`)
+	f.Add("key k { algorithm hmac-sha256; secret \"c2VjcmV0\"; 8JvDZ0ZyN8gBq1dW secret; };")
 	f.Fuzz(func(t *testing.T, s string) {
-		keys, err := ParseKeys(strings.NewReader(s), "fuzz.key")
-		if err == nil && len(keys) == 0 {
-			t.Fatal("no error and no keys")
+		keys, err := ParseKeys(strings.NewReader(s), "f")
+		if err == nil {
+			if len(keys) == 0 {
+				t.Fatal("no error and no keys")
+			}
+			return
+		}
+		msg := err.Error()
+		const n = 6
+		for i := 0; i+n <= len(s); i++ {
+			w := s[i : i+n]
+			if strings.Contains(msg, w) && !strings.Contains(keyErrorWords, w) && strings.Trim(w, "0123456789 :") != "" {
+				t.Fatalf("error %q quotes %q of the input", msg, w)
+			}
 		}
 	})
 }

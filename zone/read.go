@@ -61,6 +61,9 @@ type ReadOptions struct {
 	// ViewServers asks each server of a network zone's NS set for its
 	// serial and KMS records (Result.Servers), to find stale secondaries.
 	ViewServers bool
+	// IncludeDirs are directories, besides each zone file's own, from
+	// which $INCLUDE may read (FileOptions.IncludeDirs).
+	IncludeDirs []string
 	// Progress, when set, is called after each zone is read, from one
 	// goroutine at a time.
 	Progress func(done, total int, r *Result)
@@ -173,7 +176,7 @@ func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 
 func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	if len(spec.Files) > 0 {
-		return readFiles(spec)
+		return readFiles(ctx, spec, opts)
 	}
 	zone := dns.CanonicalName(spec.Zone)
 	fail := func(server string, err error) *Result {
@@ -262,13 +265,18 @@ func shortReason(err error) string {
 	return err.Error()
 }
 
-func readFiles(spec Spec) *Result {
+func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	var res *Result
 	for _, f := range spec.Files {
-		r, err := ReadFile(f, spec.Zone)
+		r, err := ReadFileContext(ctx, f, spec.Zone, FileOptions{IncludeDirs: opts.IncludeDirs})
 		if err != nil {
 			z := ""
-			if spec.Zone != "" {
+			switch {
+			case r != nil:
+				z = r.Zone
+			case res != nil:
+				z = res.Zone
+			case spec.Zone != "":
 				z = dns.CanonicalName(spec.Zone)
 			}
 			return &Result{Zone: z, Source: SourceFile, Files: spec.Files, Err: err}
@@ -284,6 +292,7 @@ func readFiles(spec Spec) *Result {
 		res.Files = append(res.Files, f)
 		res.Records = append(res.Records, r.Records...)
 		res.Seen += r.Seen
+		res.Warnings = append(res.Warnings, r.Warnings...)
 		if !res.HasSerial {
 			res.Serial, res.HasSerial = r.Serial, r.HasSerial
 		}

@@ -43,11 +43,18 @@ const windowsEpochHours = 3234576
 // refreshed, from its Windows aging timestamp; ok is false when the record
 // has none (static records, or sources without aging).
 func (r Record) Registered() (t time.Time, ok bool) {
-	if r.Age <= windowsEpochHours {
+	if r.Age <= windowsEpochHours || !validAge(r.Age) {
 		return time.Time{}, false
 	}
 	return time.Unix(int64(r.Age-windowsEpochHours)*3600, 0).UTC(), true
 }
+
+// maxAgeHours is the last hour of year 9999 counted from 1601-01-01:
+// later stamps are not times that JSON (RFC 3339) can carry.
+const maxAgeHours = windowsEpochHours + 253402297199/3600
+
+// validAge reports whether an aging stamp is a time before year 10000.
+func validAge(age uint32) bool { return age <= maxAgeHours }
 
 // String renders the record in zone-file form.
 func (r Record) String() string {
@@ -91,10 +98,14 @@ type Result struct {
 	// used. Empty when there is nothing to say.
 	Note string
 	// Warnings are records the source sent that were ignored (outside the
-	// zone). At most a few are kept; the last one counts the rest.
+	// zone), and what a zone file reader read past (records skipped, a
+	// default TTL assumed, each naming file and line). At most a few are
+	// kept; the last one counts the rest.
 	Warnings []Warning
 	// Err is set when the zone could not be read.
 	Err error
+
+	fileOpts FileOptions // how the files were read, to read them again
 }
 
 // KMSService is the first two labels of every KMS SRV owner name.
@@ -159,20 +170,40 @@ const (
 	maxWarnings = 10
 )
 
-// WarnOutOfZone is the Kind of a Warning about a record whose owner name
-// is outside the zone being read.
-const WarnOutOfZone = "out-of-zone"
+// Kinds of Warning.
+const (
+	// WarnOutOfZone: a record whose owner name is outside the zone being
+	// read was ignored.
+	WarnOutOfZone = "out-of-zone"
+	// WarnZoneFile: a zone-file line read past, as named does: a record
+	// that could not be read was skipped, or a default was assumed.
+	WarnZoneFile = "zone-file"
+)
 
-// Warning is a record a source sent that was ignored, and why. The audit
-// reports each as a warning finding.
+// Warning is something a source sent that was ignored or read past, and
+// why. It is data: the audit reports each as a finding.
 type Warning struct {
-	// Kind says what was wrong: WarnOutOfZone.
+	// Kind says what was wrong: WarnOutOfZone, WarnZoneFile.
 	Kind string
-	// Record is the record ignored (its Zone is the zone being read).
+	// Record is the record ignored (its Zone is the zone being read), for
+	// WarnOutOfZone.
 	Record Record
-	// Message explains it; for the last of many warnings it also counts
-	// the ones not listed.
+	// File and Line say where, for zone files (for $GENERATE, the line of
+	// the directive).
+	File string
+	Line int
+	// Message explains it, never quoting more than a short prefix of a
+	// zone file's text; for the last of many warnings it also counts the
+	// ones not listed.
 	Message string
+}
+
+// String is the message, after "file:line: " for zone files.
+func (w Warning) String() string {
+	if w.File == "" {
+		return w.Message
+	}
+	return fmt.Sprintf("%s:%d: %s", w.File, w.Line, w.Message)
 }
 
 // collector keeps the KMS records read from one source: exact

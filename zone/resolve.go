@@ -1,7 +1,6 @@
 package zone
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -335,7 +334,7 @@ func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
 
 func scanFiles(r *Result, want map[string]*nameInfo) error {
 	for _, f := range r.Files {
-		if err := scanFileFor(f, r.Zone, want); err != nil {
+		if err := scanFileFor(r, f, want); err != nil {
 			return err
 		}
 	}
@@ -344,20 +343,8 @@ func scanFiles(r *Result, want map[string]*nameInfo) error {
 
 // scanFileFor reads a zone file and fills in what it says of each name
 // in want.
-func scanFileFor(path, origin string, want map[string]*nameInfo) error {
-	fh, err := os.Open(path)
-	if err != nil {
-		return fmt.Errorf("zone file: %w", err)
-	}
-	defer fh.Close()
-	br := bufio.NewReaderSize(fh, 64<<10)
-	head, _ := br.Peek(64 << 10)
-	zp := dns.NewZoneParser(&windowsFilter{r: br}, origin, path)
-	zp.SetIncludeAllowed(true)
-	if ttl, ok := soaMinimum(head, origin, path); ok {
-		zp.SetDefaultTTL(ttl)
-	}
-	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
+func scanFileFor(r *Result, path string, want map[string]*nameInfo) error {
+	return walkFile(context.Background(), r, path, func(rr dns.RR) {
 		owner := dns.CanonicalName(rr.Header().Name)
 		info := want[owner]
 		if info == nil {
@@ -368,7 +355,7 @@ func scanFileFor(path, origin string, want map[string]*nameInfo) error {
 					anc.exists = true
 				}
 			}
-			continue
+			return
 		}
 		info.exists = true
 		switch v := rr.(type) {
@@ -379,6 +366,5 @@ func scanFileFor(path, origin string, want map[string]*nameInfo) error {
 		case *dns.AAAA:
 			info.addrs = appendAddr(info.addrs, v.AAAA)
 		}
-	}
-	return zp.Err()
+	})
 }

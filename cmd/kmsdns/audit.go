@@ -19,6 +19,7 @@ type auditArgs struct {
 	flags          config.Flags
 	zones          cli.StringSlice
 	zoneFiles      cli.StringSlice
+	includeDirs    cli.StringSlice
 	names          cli.StringSlice
 	decommissioned cli.StringSlice
 	approved       cli.StringSlice
@@ -58,6 +59,7 @@ Examples:
 			configFlag(&a.configFile),
 			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to audit (repeatable)", Destination: &a.zones},
 			&cli.StringSliceFlag{Name: "zone-file", Aliases: []string{"f"}, Usage: "read the zone from `FILE` instead of a server (repeatable; origin from --zone or the file)", Destination: &a.zoneFiles},
+			&cli.StringSliceFlag{Name: "include-dir", Usage: "also let $INCLUDE in zone files read from `DIR` (repeatable; by default only the zone file's own directory)", Destination: &a.includeDirs},
 			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` that must have KMS records, relative to the zone (repeatable)", Destination: &a.names},
 			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to transfer or query from (default: the zone's SOA MNAME, then its NS hosts)", Destination: &a.flags.Server},
 		}, tsigFlags(tsigDest{KeyFile: &a.flags.KeyFile, KeyName: &a.flags.KeyName, Algorithm: &a.flags.KeyAlgorithm, SecretFile: &a.flags.SecretFile}), []cli.Flag{
@@ -86,6 +88,7 @@ Examples:
 			}
 			a.flags.Zones = a.zones.Value()
 			a.flags.ZoneFiles = a.zoneFiles.Value()
+			a.flags.IncludeDirs = a.includeDirs.Value()
 			a.flags.Names = a.names.Value()
 			a.flags.Decommissioned = a.decommissioned.Value()
 			a.flags.Approved = a.approved.Value()

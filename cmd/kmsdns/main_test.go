@@ -300,7 +300,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		{"bad server", []string{"audit", "-z", "a.example", "-s", "1.2.3.4:99999"}, `--server: "1.2.3.4:99999": port "99999" is not between 1 and 65535`},
 		{"files and zones differ", []string{"audit", "-f", "a", "-f", "b", "-z", "x.example"}, "2 files but 1 --zone"},
 		{"missing key file", []string{"audit", "-z", "a.example", "-k", filepath.Join(dir, "none.key")}, "none.key: no such file"},
-		{"bad key file", []string{"audit", "-z", "a.example", "-k", write("bad.key", "key x {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n")}, `bad.key:1: tsig key "x": unsupported algorithm "hmac-sha3"`},
+		{"bad key file", []string{"audit", "-z", "a.example", "-k", write("bad.key", "key x {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n")}, `bad.key:1: key clause of line 1: unsupported algorithm`},
 		{"config unknown field", []string{"audit", "-c", write("c1.yaml", "zones:\n  - name: a.example\n    serverr: x\n")}, `c1.yaml: line 3: zones[0]: unknown field "serverr": did you mean "server"?`},
 		{"config bad zone", []string{"audit", "-c", write("c2.yaml", "zones:\n  - name: a.example\n  - name: \"bad name\"\n")}, `c2.yaml: zones[1].name: "bad name" is not a valid zone name`},
 		{"config bad timeout", []string{"audit", "-c", write("c3.yaml", "defaults:\n  timeout: soon\nzones:\n  - name: a.example\n")}, `c3.yaml: line 2: defaults.timeout: expected a duration like 10s or 1m30s, found the text "soon"`},
@@ -339,11 +339,50 @@ func TestAuditBrokenZoneFileIsAnError(t *testing.T) {
 	if code != exitErrors {
 		t.Errorf("exit %d", code)
 	}
-	if !strings.Contains(r.Zones[0].Error, "broken.zone") || !strings.Contains(r.Zones[0].Error, "line: 3") {
+	if !strings.Contains(r.Zones[0].Error, "broken.zone:3: ") {
 		t.Errorf("error %q does not name file and line", r.Zones[0].Error)
+	}
+	if r.Zones[0].Zone != "b.example." {
+		t.Errorf("the zone that failed lost its name: %+v", r.Zones[0])
 	}
 	if r.Zones[1].Records != 3 || r.Zones[1].Error != "" {
 		t.Errorf("the other zone was not read: %+v", r.Zones[1])
+	}
+}
+
+func TestAuditIncludeDirAndNotes(t *testing.T) {
+	dir := t.TempDir()
+	zdir, common := filepath.Join(dir, "zones"), filepath.Join(dir, "common")
+	os.Mkdir(zdir, 0o755)
+	os.Mkdir(common, 0o755)
+	os.WriteFile(filepath.Join(common, "kms.inc"), []byte("_vlmcs._tcp SRV 0 0 1688 kms1\n"), 0o644)
+	p := filepath.Join(zdir, "i.zone")
+	os.WriteFile(p, []byte("$ORIGIN i.example.\n$TTL 60\n@ SOA ns hm 1 1 1 1 1\nw WKS 192.0.2.1 tcp smtp\n$INCLUDE ../common/kms.inc\nkms1 A 192.0.2.1\n"), 0o644)
+
+	out, _, code := run(t, "audit", "--offline", "-f", p, "-o", "json")
+	r := decode(t, out)
+	if code != exitErrors || len(r.Zones) != 1 || r.Zones[0].Zone != "i.example." || !strings.Contains(r.Zones[0].Error, "i.zone:5: $INCLUDE") {
+		t.Fatalf("exit %d, zones %+v", code, r.Zones)
+	}
+	out, _, code = run(t, "audit", "--offline", "-f", p, "--include-dir", common, "-o", "json")
+	r = decode(t, out)
+	if code != exitClean || r.Zones[0].Records != 1 {
+		t.Fatalf("exit %d, zones %+v", code, r.Zones)
+	}
+	var msgs struct {
+		Findings []struct{ Check, Severity, Message string }
+	}
+	if err := json.Unmarshal([]byte(out), &msgs); err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	for _, f := range msgs.Findings {
+		if f.Check == "zone-file-note" {
+			notes = append(notes, f.Severity+" "+f.Message)
+		}
+	}
+	if len(notes) != 1 || !strings.HasPrefix(notes[0], "info "+p+`:4: skipped a record: unknown type "WKS"`) {
+		t.Errorf("notes %q", notes)
 	}
 }
 

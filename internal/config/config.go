@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -65,6 +66,9 @@ type Defaults struct {
 	TransferTimeout Duration `yaml:"transfer-timeout"`
 	// MaxKMSRecords caps the KMS records kept per zone (10000).
 	MaxKMSRecords int `yaml:"max-kms-records"`
+	// IncludeDirs are directories, besides each zone file's own, that
+	// $INCLUDE may read from.
+	IncludeDirs []string `yaml:"include-dirs"`
 	// ProbeTimeout bounds each probe of a KMS host (3s).
 	ProbeTimeout Duration `yaml:"probe-timeout"`
 	// ProbeConcurrency bounds lookups and probes at once (64).
@@ -155,6 +159,9 @@ func Load(path string) (*File, error) {
 		return filepath.Join(dir, p)
 	}
 	f.Defaults.KeyFile = rel(f.Defaults.KeyFile)
+	for i := range f.Defaults.IncludeDirs {
+		f.Defaults.IncludeDirs[i] = rel(f.Defaults.IncludeDirs[i])
+	}
 	f.Defaults.Update.relative(rel)
 	for i := range f.Zones {
 		f.Zones[i].KeyFile = rel(f.Zones[i].KeyFile)
@@ -347,12 +354,13 @@ func CheckServer(s string) error {
 
 // Flags are command-line settings; zero values mean "not given".
 type Flags struct {
-	Zones     []string
-	ZoneFiles []string
-	Names     []string
-	Server    string
-	KeyFile   string
-	KeyName   string
+	Zones       []string
+	ZoneFiles   []string
+	IncludeDirs []string
+	Names       []string
+	Server      string
+	KeyFile     string
+	KeyName     string
 	// KeyAlgorithm with KeyName and a secret from SecretFile or the
 	// KMSDNS_TSIG_SECRET environment variable gives a key without a key
 	// file.
@@ -501,6 +509,7 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		Resolver:    firstS(fl.Resolver, f.Defaults.Resolver),
 		Offline:     fl.Offline,
 		ViewServers: !fl.Offline,
+		IncludeDirs: append(slices.Clip(fl.IncludeDirs), f.Defaults.IncludeDirs...),
 	}
 	sec := newSecrets()
 	for _, z := range zones {

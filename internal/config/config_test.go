@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -71,6 +72,24 @@ func TestMergeFlagsWin(t *testing.T) {
 	}
 	if _, err := Merge(f, Flags{Names: []string{"y"}}); err == nil {
 		t.Error("--name with several zones accepted")
+	}
+}
+
+func TestIncludeDirs(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "k.yaml")
+	os.WriteFile(path, []byte("defaults:\n  include-dirs: [common, /abs]\nzones:\n  - name: a.example\n    files: [a.zone]\n"), 0o644)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := Merge(f, Flags{IncludeDirs: []string{"flag"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"flag", filepath.Join(dir, "common"), "/abs"}
+	if !slices.Equal(p.Options.IncludeDirs, want) {
+		t.Errorf("include dirs %q, want %q", p.Options.IncludeDirs, want)
 	}
 }
 
