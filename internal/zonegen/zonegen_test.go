@@ -63,3 +63,22 @@ func TestPlantedMatchesWrite(t *testing.T) {
 		})
 	}
 }
+
+// TestPlantedSpelled pins the names: KMS records at the apex and, in upper
+// case, in sub-domains, so that readers are tested on case.
+func TestPlantedSpelled(t *testing.T) {
+	got := Planted(Config{Origin: "d.example", Records: 7, KMS: 3})
+	want := []SRV{
+		{Name: "_vlmcs._tcp.d.example.", Port: 1688, Target: "kms0.d.example."},
+		{Name: "_VLMCS._TCP.site1.d.example.", Port: 1688, Target: "kms1.d.example."},
+		{Name: "_vlmcs._tcp.d.example.", Port: 1688, Target: "kms2.d.example."},
+	}
+	if len(got) != len(want) {
+		t.Fatalf("Planted: %+v, want %+v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("record %d: %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
