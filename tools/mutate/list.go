@@ -34,7 +34,8 @@ type Mutation struct {
 //	<the replacement lines, possibly none>
 //
 // Snippet lines are taken verbatim (tabs and all) up to the next line
-// starting with "--- " or "=== "; trailing blank lines are dropped.
+// starting with "--- " or "=== "; trailing lines that are blank or start
+// with "#" (comments between entries) are dropped.
 func ParseList(r io.Reader, name string) ([]Mutation, error) {
 	var (
 		out  []Mutation
@@ -125,7 +126,7 @@ func ParseList(r io.Reader, name string) ([]Mutation, error) {
 }
 
 func joinTrim(lines []string) string {
-	for len(lines) > 0 && strings.TrimSpace(lines[len(lines)-1]) == "" {
+	for len(lines) > 0 && (strings.TrimSpace(lines[len(lines)-1]) == "" || strings.HasPrefix(lines[len(lines)-1], "#")) {
 		lines = lines[:len(lines)-1]
 	}
 	return strings.Join(lines, "\n")

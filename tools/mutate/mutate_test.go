@@ -24,8 +24,12 @@ const sampleList = "# a comment\n" +
 	"file: b/b.go\n" +
 	"pkg: ./b\n" +
 	"--- from\n" +
+	"x := 1\n" +
 	"# not a comment inside a snippet\n" +
-	"--- to\n"
+	"y := 2\n" +
+	"--- to\n" +
+	"\n" +
+	"# a comment after the last entry\n"
 
 func TestParseList(t *testing.T) {
 	muts, err := ParseList(strings.NewReader(sampleList), "list")
@@ -42,7 +46,7 @@ func TestParseList(t *testing.T) {
 	if m.From != "\tif n > 10 {\n\n\t\treturn err" || m.To != "\tif n > 11 {\n\n\t\treturn err" {
 		t.Errorf("entry 1 snippets: %q -> %q", m.From, m.To)
 	}
-	if muts[1].From != "# not a comment inside a snippet" || muts[1].To != "" {
+	if muts[1].From != "x := 1\n# not a comment inside a snippet\ny := 2" || muts[1].To != "" {
 		t.Errorf("entry 2 snippets: %q -> %q", muts[1].From, muts[1].To)
 	}
 }
