@@ -92,26 +92,31 @@ type sample struct {
 
 // measure runs name with args and reads the kernel's accounting of the
 // child. The command must exit with code want, or the benchmark stops:
-// an unexpected exit is a failure, never a data point. It returns what
-// the command wrote to stdout when keep is set (else stdout goes to
-// /dev/null).
-func measure(r *runner, want int, keep bool, name string, args ...string) (sample, []byte) {
-	var stdout bytes.Buffer
+// an unexpected exit is a failure, never a data point. Its stdout goes to
+// stdout, or to /dev/null when that is nil.
+//
+// Whatever stdout is, it must not grow the benchmark's own memory: Linux
+// counts the parent's resident memory at fork into the child's peak RSS
+// (the child runs in the parent's address space until exec), so a large
+// buffer here would show up as kmsdns's and kdig's peak RSS.
+func measure(r *runner, want int, stdout io.Writer, name string, args ...string) sample {
 	var stderr strings.Builder
 	cmd := exec.Command(name, args...)
 	// Nothing the benchmark runs may fall back to the machine's resolver:
 	// all traffic stays on loopback.
 	cmd.Env = append(os.Environ(), "KMSDNS_RESOLVER=127.0.0.1:9")
 	cmd.Stderr = &stderr
-	if keep {
-		cmd.Stdout = &stdout
-	} else {
+	var shown *bytes.Buffer // what the failure message quotes
+	if stdout == nil {
 		devnull, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 		if err != nil {
 			r.Fatal(err)
 		}
 		defer devnull.Close()
 		cmd.Stdout = devnull
+	} else {
+		cmd.Stdout = stdout
+		shown, _ = stdout.(*bytes.Buffer)
 	}
 	start := time.Now()
 	err := cmd.Run()
@@ -120,11 +125,30 @@ func measure(r *runner, want int, keep bool, name string, args ...string) (sampl
 		r.Fatalf("%s: %v", name, err)
 	}
 	if code := cmd.ProcessState.ExitCode(); code != want {
-		r.Fatalf("%s %s: exit code %d, want %d (%v)\nstderr:\n%s\nstdout:\n%.2000s", name, strings.Join(args, " "), code, want, err, stderr.String(), stdout.String())
+		out := ""
+		if shown != nil {
+			out = shown.String()
+		}
+		r.Fatalf("%s %s: exit code %d, want %d (%v)\nstderr:\n%s\nstdout:\n%.2000s", name, strings.Join(args, " "), code, want, err, stderr.String(), out)
 	}
 	ru := cmd.ProcessState.SysUsage().(*syscall.Rusage)
 	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return sample{wall: wall, cpu: cpu, rss: ru.Maxrss * 1024}, stdout.Bytes()
+	return sample{wall: wall, cpu: cpu, rss: ru.Maxrss * 1024}
+}
+
+// output runs measure with stdout kept, for small outputs (kmsdns JSON).
+func output(r *runner, want int, name string, args ...string) (sample, []byte) {
+	var b bytes.Buffer
+	s := measure(r, want, &b, name, args...)
+	return s, b.Bytes()
+}
+
+// lineCounter counts the lines written to it and keeps nothing.
+type lineCounter struct{ n int }
+
+func (c *lineCounter) Write(p []byte) (int, error) {
+	c.n += bytes.Count(p, []byte("\n"))
+	return len(p), nil
 }
 
 func median(xs []sample, f func(sample) float64) float64 {
@@ -417,7 +441,7 @@ func benchBigZone(r *runner, dir, kmsdns, kdig string, sz sizes) []row {
 			args = append(args, "--key-file", keyFile)
 			what += " with TSIG"
 		}
-		s, out := measure(r, 0, true, kmsdns, args...)
+		s, out := output(r, 0, kmsdns, args...)
 		a := decodeAudit(r, what, out)
 		verifyRecords(r, what, a, map[string][]zonegen.SRV{zone + ".": want[zone+"."]})
 		verifyClean(r, what, a)
@@ -426,15 +450,15 @@ func benchBigZone(r *runner, dir, kmsdns, kdig string, sz sizes) []row {
 	// kdig's transfers are checked once, by their size, outside the timed
 	// runs (whose output goes to /dev/null as before): every record came.
 	for _, extra := range [][]string{nil, {"-k", kdigKey}} {
-		_, out := measure(r, 0, true, kdig, append([]string{"@" + host, "-p", port, "+noall", "+answer", "AXFR", "big.example"}, extra...)...)
+		var lines lineCounter
+		measure(r, 0, &lines, kdig, append([]string{"@" + host, "-p", port, "+noall", "+answer", "AXFR", "big.example"}, extra...)...)
 		// SOA, NS, ns1 A, the records, one address per KMS target, SOA.
-		if n, wantN := bytes.Count(out, []byte("\n")), 3+sz.big+len(want["big.example."])+1; n != wantN {
+		if n, wantN := lines.n, 3+sz.big+len(want["big.example."])+1; n != wantN {
 			r.Fatalf("kdig AXFR big.example %s: %d records, want %d", strings.Join(extra, " "), n, wantN)
 		}
 	}
 	axfr := func(args ...string) sample {
-		s, _ := measure(r, 0, false, kdig, append([]string{"@" + host, "-p", port, "AXFR", "big.example"}, args...)...)
-		return s
+		return measure(r, 0, nil, kdig, append([]string{"@" + host, "-p", port, "AXFR", "big.example"}, args...)...)
 	}
 	var k, d, ks, ds, kref []sample
 	for i := 0; i < sz.runs; i++ {
@@ -491,7 +515,7 @@ func benchManyZones(r *runner, dir, kmsdns, kdig string, sz sizes) []row {
 	// counts the records it received, every zone in full.
 	count := fmt.Sprintf(`while read z; do %s @127.0.0.1 -p %d +noall +answer AXFR "$z" || exit 1; done < %s | wc -l`, kdig, bind.Port, list)
 	perZone := 3 + sz.perZone + 1 + 1 // SOA, NS, ns1 A, records, the target's address, SOA
-	if _, out := measure(r, 0, true, "sh", "-c", count); strings.TrimSpace(string(out)) != strconv.Itoa(sz.zones*perZone) {
+	if _, out := output(r, 0, "sh", "-c", count); strings.TrimSpace(string(out)) != strconv.Itoa(sz.zones*perZone) {
 		r.Fatalf("kdig loop: %q records, want %d", out, sz.zones*perZone)
 	}
 	floor, err := newServerFloor(bind.PID())
@@ -501,13 +525,13 @@ func benchManyZones(r *runner, dir, kmsdns, kdig string, sz sizes) []row {
 	var k, d []sample
 	var serverCPU []float64
 	for i := 0; i < sz.runs; i++ {
-		s, _ := measure(r, 0, false, "sh", "-c", loop)
+		s := measure(r, 0, nil, "sh", "-c", loop)
 		d = append(d, s)
 		before, err := floor.cpu()
 		if err != nil {
 			r.Fatalf("server floor: %v", err)
 		}
-		s, out := measure(r, 0, true, kmsdns, "audit", "--config", cfgPath, "--output", "json")
+		s, out := output(r, 0, kmsdns, "audit", "--config", cfgPath, "--output", "json")
 		after, err := floor.cpu()
 		if err != nil {
 			r.Fatalf("server floor: %v", err)
@@ -557,7 +581,7 @@ func benchDeadHosts(r *runner, dir, kmsdns string, sz sizes) []row {
 	var k []sample
 	for i := 0; i < sz.runs; i++ {
 		// Dead hosts are errors: exit code 2.
-		s, out := measure(r, 2, true, kmsdns, "audit", "--zone-file", zf, "--expected-port", fmt.Sprint(port),
+		s, out := output(r, 2, kmsdns, "audit", "--zone-file", zf, "--expected-port", fmt.Sprint(port),
 			"--probe-timeout", sz.probeTimeout.String(), "--output", "json")
 		verifyProbes(r, decodeAudit(r, "audit with probes", out), verdict, sz.dead)
 		k = append(k, s)
@@ -653,22 +677,22 @@ func benchPublish(r *runner, dir, kmsdns, nsupdate string, sz sizes) []row {
 	// Every run starts from zones without the record and must leave it in
 	// every zone: read back by AXFR, not taken from the tool's word.
 	reset := func() {
-		measure(r, 0, false, nsupdate, "-v", "-k", keyFile, delAll)
+		measure(r, 0, nil, nsupdate, "-v", "-k", keyFile, delAll)
 		verifyPublished(r, "after deleting", bind.Addr, names, false)
 	}
 	pub := append(append([]string{"publish", "--server", bind.Addr, "--key-file", keyFile, "--host", "kms1.bench.example"}, zoneArgs...), "--output", "json")
 	var k, one, many []sample
 	for i := 0; i < sz.runs; i++ {
-		s, out := measure(r, 0, true, kmsdns, pub...)
+		s, out := output(r, 0, kmsdns, pub...)
 		verifyPublished(r, "after kmsdns publish", bind.Addr, names, true)
 		verifyPublishJSON(r, out, names)
 		k = append(k, s)
 		reset()
-		s, _ = measure(r, 0, false, nsupdate, "-v", "-k", keyFile, addAll)
+		s = measure(r, 0, nil, nsupdate, "-v", "-k", keyFile, addAll)
 		verifyPublished(r, "after nsupdate", bind.Addr, names, true)
 		one = append(one, s)
 		reset()
-		s, _ = measure(r, 0, false, "sh", "-c", loop)
+		s = measure(r, 0, nil, "sh", "-c", loop)
 		verifyPublished(r, "after the nsupdate loop", bind.Addr, names, true)
 		many = append(many, s)
 		reset()
