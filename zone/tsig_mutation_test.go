@@ -24,6 +24,8 @@ type signedMsg struct {
 	rrs    []string
 	secret string        // mutSecret unless set
 	skew   time.Duration // added to the time signed
+	name   string        // key name, mutKeyName unless set
+	alg    string        // algorithm, hmac-sha256 unless set
 }
 
 // tsigAXFRServer answers a signed AXFR with msgs, each signed with TSIG as
@@ -65,7 +67,14 @@ func tsigAXFRServer(t *testing.T, msgs []signedMsg) string {
 				}
 				m.Answer = append(m.Answer, rr)
 			}
-			m.SetTsig(mutKeyName, dns.HmacSHA256, 300, time.Now().Add(sm.skew).Unix())
+			name, alg := sm.name, sm.alg
+			if name == "" {
+				name = mutKeyName
+			}
+			if alg == "" {
+				alg = dns.HmacSHA256
+			}
+			m.SetTsig(name, alg, 300, time.Now().Add(sm.skew).Unix())
 			secret := sm.secret
 			if secret == "" {
 				secret = mutSecret
@@ -103,6 +112,8 @@ func TestTransferTSIGEveryMessage(t *testing.T) {
 		{"second message signed with another secret", []signedMsg{{rrs: []string{soa, kms}}, {rrs: []string{host}, secret: mutBadSecret}, {rrs: []string{soa}}}, false},
 		{"last message signed with another secret", []signedMsg{{rrs: []string{soa, kms}}, {rrs: []string{host}}, {rrs: []string{soa}, secret: mutBadSecret}}, false},
 		{"second message signed outside the fudge", []signedMsg{{rrs: []string{soa, kms}}, {rrs: []string{host}, skew: -20 * time.Minute}, {rrs: []string{soa}}}, false},
+		{"second message under another key name", []signedMsg{{rrs: []string{soa, kms}}, {rrs: []string{host}, name: "other-key."}, {rrs: []string{soa}}}, false},
+		{"second message with another algorithm", []signedMsg{{rrs: []string{soa, kms}}, {rrs: []string{host}, alg: dns.HmacSHA512}, {rrs: []string{soa}}}, false},
 		{"first message signed outside the fudge", []signedMsg{{rrs: []string{soa, kms}, skew: 20 * time.Minute}, {rrs: []string{soa}}}, false},
 	}
 	for _, tc := range tests {
