@@ -1,6 +1,7 @@
 // Package zonegen writes large synthetic zones for tests and benchmarks:
 // a realistic mix of address, alias, mail, text and service records with
-// a known number of KMS SRV records spread through it.
+// a known number of KMS SRV records spread through it. Planted lists
+// those KMS records, so a reader's result can be checked against them.
 package zonegen
 
 import (
@@ -20,6 +21,19 @@ type Config struct {
 	KMS int
 	// Serial of the SOA; 1 when zero.
 	Serial uint32
+	// Addresses adds, after the Records records, an A record (127.0.0.1)
+	// for every KMS target, so that an audit finds every target resolvable.
+	Addresses bool
+}
+
+// SRV is one planted KMS record.
+type SRV struct {
+	// Name is the owner name, fully qualified, in the case it is written.
+	Name string
+	// Port is always 1688.
+	Port uint16
+	// Target is KMSTarget of its index.
+	Target string
 }
 
 // KMSTarget returns the target of the i-th KMS record (0-based).
@@ -27,35 +41,61 @@ func KMSTarget(i int, origin string) string {
 	return fmt.Sprintf("kms%d.%s", i, origin)
 }
 
-// Write writes the zone in master-file format and returns the number of
-// KMS records written.
-func Write(w io.Writer, c Config) (int, error) {
-	origin := c.Origin
-	if !strings.HasSuffix(origin, ".") {
-		origin += "."
+func (c Config) origin() string {
+	if !strings.HasSuffix(c.Origin, ".") {
+		return c.Origin + "."
 	}
+	return c.Origin
+}
+
+// every is the spacing of the KMS records: record i is the KMS record
+// number i/every when i%every == every-1 and fewer than KMS came before.
+func (c Config) every() int {
+	if c.KMS <= 0 {
+		return 0
+	}
+	return max(c.Records/c.KMS, 1)
+}
+
+// plantedAt returns the i-th KMS record (0-based): at the apex for even
+// i, in a numbered sub-domain written in upper case for odd i.
+func plantedAt(k int, origin string) SRV {
+	s := SRV{Name: "_vlmcs._tcp." + origin, Port: 1688, Target: KMSTarget(k, origin)}
+	if k%2 == 1 {
+		s.Name = fmt.Sprintf("_VLMCS._TCP.site%d.%s", k, origin)
+	}
+	return s
+}
+
+// Planted returns the KMS records Write writes for c, in order.
+func Planted(c Config) []SRV {
+	origin, every := c.origin(), c.every()
+	if every == 0 {
+		return nil
+	}
+	n := min(c.KMS, c.Records/every)
+	out := make([]SRV, n)
+	for k := range out {
+		out[k] = plantedAt(k, origin)
+	}
+	return out
+}
+
+// Write writes the zone in master-file format and returns the number of
+// KMS records written (len(Planted(c))).
+func Write(w io.Writer, c Config) (int, error) {
+	origin, every := c.origin(), c.every()
 	serial := c.Serial
 	if serial == 0 {
 		serial = 1
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	fmt.Fprintf(bw, "$ORIGIN %s\n$TTL 3600\n@ IN SOA ns1 hostmaster %d 3600 900 1209600 300\n@ IN NS ns1\nns1 IN A 127.0.0.1\n", origin, serial)
-	every := 0
-	if c.KMS > 0 {
-		every = c.Records / c.KMS
-		if every < 1 {
-			every = 1
-		}
-	}
 	kms := 0
 	for i := 0; i < c.Records; i++ {
 		if every > 0 && kms < c.KMS && i%every == every-1 {
-			// KMS records at the apex and in numbered sub-domains.
-			if kms%2 == 0 {
-				fmt.Fprintf(bw, "_vlmcs._tcp IN SRV 0 0 1688 %s\n", KMSTarget(kms, origin))
-			} else {
-				fmt.Fprintf(bw, "_VLMCS._TCP.site%d IN SRV 0 0 1688 %s\n", kms, KMSTarget(kms, origin))
-			}
+			s := plantedAt(kms, origin)
+			fmt.Fprintf(bw, "%s IN SRV 0 0 %d %s\n", s.Name, s.Port, s.Target)
 			kms++
 			continue
 		}
@@ -72,6 +112,11 @@ func Write(w io.Writer, c Config) (int, error) {
 			fmt.Fprintf(bw, "_ldap._tcp.site%d IN SRV 0 100 389 host%d\n", i, i-6)
 		case 7:
 			fmt.Fprintf(bw, "mx%d IN MX 10 host%d\n", i, i-7)
+		}
+	}
+	if c.Addresses {
+		for k := 0; k < kms; k++ {
+			fmt.Fprintf(bw, "%s IN A 127.0.0.1\n", KMSTarget(k, origin))
 		}
 	}
 	return kms, bw.Flush()
