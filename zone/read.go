@@ -68,7 +68,8 @@ type ReadOptions struct {
 	// goroutine at a time.
 	Progress func(done, total int, r *Result)
 
-	limits *serverLimits
+	limits      *serverLimits
+	busyBackoff time.Duration // first pause before a busy server is asked again (tests)
 }
 
 // DefaultTransfersPerServer stays below BIND's default transfers-out (10).
@@ -198,14 +199,9 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	var refused []string
 	creds := ""
 	for _, s := range servers {
-		release, err := opts.limits.acquire(ctx, s)
-		if err != nil {
-			return fail(s, err)
-		}
 		tc := TransferConfig{Zone: zone, Server: s, Key: spec.Key, KeyOrigin: spec.KeyOrigin,
 			Timeout: spec.Timeout, TransferTimeout: spec.TransferTimeout, MaxRecords: spec.MaxRecords}
-		res, answered, err := transferZone(ctx, tc)
-		release()
+		res, answered, err := transferBusy(ctx, tc, opts.limits, opts.busyBackoff)
 		if err == nil {
 			if len(refused) > 0 {
 				res.Note = "no transfer from " + strings.Join(refused, "; ") + "; transferred from " + s
@@ -235,6 +231,46 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	}
 	return fail(servers[0], fmt.Errorf("zone %s: no transfer (%s%s) and no answer to direct queries (%s)",
 		zone, creds, strings.Join(refused, "; "), strings.Join(qerrs, "; ")))
+}
+
+// BusyRetries is how many times a transfer answered SERVFAIL at once is
+// tried again. BIND answers a transfer over its transfers-out quota with
+// SERVFAIL ("AXFR request denied: quota reached"), and it frees a
+// finished transfer's place a moment after the client has read the
+// closing SOA, so a busy server is asked again after a pause instead of
+// being taken for a broken one.
+const BusyRetries = 3
+
+// defaultBusyBackoff is the first pause before a busy server is asked
+// again; each later pause doubles it.
+const defaultBusyBackoff = 200 * time.Millisecond
+
+// transferBusy transfers the zone within the per-server limit, trying a
+// server again, after a growing pause, while it answers SERVFAIL before
+// sending anything else.
+func transferBusy(ctx context.Context, tc TransferConfig, limits *serverLimits, backoff time.Duration) (*Result, bool, error) {
+	if backoff <= 0 {
+		backoff = defaultBusyBackoff
+	}
+	for try := 0; ; try++ {
+		release, err := limits.acquire(ctx, tc.Server)
+		if err != nil {
+			return nil, false, err
+		}
+		res, answered, err := transferZone(ctx, tc)
+		release()
+		var rc *RcodeError
+		if err == nil || try == BusyRetries || !errors.As(err, &rc) || rc.Rcode != dns.RcodeServerFailure {
+			return res, answered, err
+		}
+		t := time.NewTimer(backoff << try)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, answered, ctx.Err()
+		case <-t.C:
+		}
+	}
 }
 
 // fallsBack reports whether a failed transfer is a refusal, after which
