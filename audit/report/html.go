@@ -149,7 +149,7 @@ code{font-family:"DejaVu Sans Mono",Consolas,monospace;font-size:.92em;word-brea
 svg text{font-family:"DejaVu Sans",Arial,sans-serif;font-size:11px;fill:#333}
 svg .grid{stroke:#dde;stroke-width:1}
 svg .err{stroke:#b3261e;fill:#b3261e}svg .warn{stroke:#a15c00;fill:#a15c00}
-svg polyline{fill:none;stroke-width:2}
+svg polyline.err,svg polyline.warn{fill:none;stroke-width:2}
 </style>
 </head>
 <body>
