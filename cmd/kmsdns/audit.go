@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -106,7 +107,18 @@ Examples:
 	}
 }
 
-func runAudit(c *cli.Context, e env, a auditArgs) error {
+func runAudit(c *cli.Context, e env, a auditArgs) (err error) {
+	if a.output == "nagios" {
+		// A monitoring plugin always prints its one line: nothing audited
+		// is UNKNOWN, with the exit code 3 it already has.
+		defer func() {
+			var ce *codeError
+			if errors.As(err, &ce) && ce.code == exitUsage && ce.err != nil {
+				msg, _, _ := strings.Cut(ce.err.Error(), "\n")
+				fmt.Fprintf(e.stdout, "KMSDNS UNKNOWN - %s\n", msg)
+			}
+		}()
+	}
 	if a.output != "table" && a.output != "json" && a.output != "nagios" {
 		return usageError("--output: %q is not table, json or nagios", a.output)
 	}

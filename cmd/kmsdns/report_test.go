@@ -88,6 +88,12 @@ func TestAuditReportErrors(t *testing.T) {
 		{"keep 0", []string{"--history", dir, "--keep", "0"}, exitUsage, "--keep"},
 		{"bad output", []string{"--output", "xml"}, exitUsage, "table, json or nagios"},
 	}
+	t.Run("nagios: nothing audited is UNKNOWN", func(t *testing.T) {
+		out, _, code := run(t, append(args, "--output", "nagios", "--baseline", filepath.Join(dir, "none.json"))...)
+		if code != exitUsage || !strings.HasPrefix(out, "KMSDNS UNKNOWN - baseline: report "+filepath.Join(dir, "none.json")) || strings.Count(out, "\n") != 1 {
+			t.Errorf("exit %d, stdout %q", code, out)
+		}
+	})
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			out, errOut, code := run(t, append(args, tc.args...)...)
