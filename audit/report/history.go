@@ -96,14 +96,15 @@ func (h History) Latest(before time.Time) (string, error) {
 	return "", nil
 }
 
-// Points are the runs before t, oldest first, at most Keep of them.
+// Points are the runs before t, oldest first: the Keep-1 latest, those
+// that stay in the history once a run at t is saved.
 func (h History) Points(before time.Time) ([]Point, error) {
 	files, err := h.files()
 	if err != nil {
 		return nil, err
 	}
 	files = slices.DeleteFunc(files, func(f historyFile) bool { return !f.t.Before(before.Truncate(time.Second)) })
-	if k := h.keep(); len(files) > k {
+	if k := h.keep() - 1; len(files) > k {
 		files = files[len(files)-k:]
 	}
 	var pts []Point

@@ -325,7 +325,7 @@ func TestHistory(t *testing.T) {
 		t.Errorf("latest before the last run: %s", latest)
 	}
 	pts, err := h.Points(start.Add(5 * week))
-	if err != nil || len(pts) != 3 || pts[0].Errors != 2 || pts[2].Errors != 4 || !pts[2].Time.Equal(start.Add(4*week)) {
+	if err != nil || len(pts) != 2 || pts[0].Errors != 3 || pts[1].Errors != 4 || !pts[1].Time.Equal(start.Add(4*week)) {
 		t.Errorf("points %+v %v", pts, err)
 	}
 }
