@@ -224,7 +224,11 @@ func TestAuditBaselineHistory(t *testing.T) {
 	if got := names(); got != "kmsdns-20261116T060000Z.json kmsdns-20261123T060000Z.json" {
 		t.Errorf("history: %s", got)
 	}
-	r3, _ := auditAt(week2.Add(7*24*time.Hour), "--keep", "2")
+	page := filepath.Join(t.TempDir(), "week3.html")
+	r3, _ := auditAt(week2.Add(7*24*time.Hour), "--keep", "2", "--report", page)
+	if b, _ := os.ReadFile(page); !strings.Contains(string(b), "Errors and warnings over 2 runs") || strings.Count(string(b), "<circle") != 4 {
+		t.Errorf("the chart does not show the 2 runs kept:\n%s", b)
+	}
 	if got := names(); got != "kmsdns-20261123T060000Z.json kmsdns-20261130T060000Z.json" {
 		t.Errorf("history after --keep 2: %s", got)
 	}
