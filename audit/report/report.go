@@ -65,10 +65,16 @@ func (e *WriteError) Unwrap() error { return e.Err }
 
 // ID is the stable id of a finding: a digest of its check, zone, owner
 // name, target and port. The message text is left out on purpose, so that
-// rewording a message does not make an old finding look new.
+// rewording a message does not make an old finding look new. A finding
+// about one name server (servers-disagree) has no target: the name server
+// takes its place, so that each server's finding keeps an id of its own.
 func ID(f audit.Finding) string {
+	target := f.Target
+	if target == "" && f.Disagreement != nil {
+		target = f.Disagreement.Host
+	}
 	h := sha256.New()
-	for _, s := range []string{f.Check, canon(f.Zone), canon(f.Name), canon(f.Target), strconv.Itoa(int(f.Port))} {
+	for _, s := range []string{f.Check, canon(f.Zone), canon(f.Name), canon(target), strconv.Itoa(int(f.Port))} {
 		io.WriteString(h, s)
 		h.Write([]byte{0})
 	}

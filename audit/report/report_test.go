@@ -50,6 +50,14 @@ func TestID(t *testing.T) {
 		{"other port", func(f *audit.Finding) { f.Port = 1689 }, false},
 		{"fields not shifted", func(f *audit.Finding) { f.Name, f.Target = f.Target, f.Name }, false},
 	}
+	ns1 := audit.Finding{Check: "servers-disagree", Zone: "contoso.com.", Disagreement: &audit.Disagreement{Host: "ns1.contoso.com.", Serial: new(uint32)}}
+	ns1b := ns1
+	ns1b.Disagreement = &audit.Disagreement{Host: "ns1.contoso.com.", Extra: []string{"x"}}
+	ns2 := ns1
+	ns2.Disagreement = &audit.Disagreement{Host: "ns2.contoso.com."}
+	if report.ID(ns1) == report.ID(ns2) || report.ID(ns1) != report.ID(ns1b) {
+		t.Errorf("servers-disagree ids: one per name server, whatever it lacks: %s %s %s", report.ID(ns1), report.ID(ns1b), report.ID(ns2))
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := base
