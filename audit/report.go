@@ -50,6 +50,12 @@ type Finding struct {
 	Command Command `json:"command,omitempty"`
 	// Disagreement details a servers-disagree finding.
 	Disagreement *Disagreement `json:"disagreement,omitempty"`
+	// ID is a stable digest of Check, Zone, Name, Target and Port (see
+	// package audit/report); empty until set.
+	ID string `json:"id,omitempty"`
+	// Change is "new" or "persisting" against a baseline report; empty
+	// without one.
+	Change string `json:"change,omitempty"`
 }
 
 // ZoneReport says how one zone was read.
@@ -127,6 +133,9 @@ type Report struct {
 	Targets     []Target     `json:"targets"`
 	Findings    []Finding    `json:"findings"`
 	Summary     Summary      `json:"summary"`
+	// Resolved are the baseline's findings that are gone; empty without
+	// a baseline.
+	Resolved []Finding `json:"resolved,omitempty"`
 }
 
 func summarize(rep *Report) Summary {

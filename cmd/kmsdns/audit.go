@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/report"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
@@ -26,6 +28,10 @@ type auditArgs struct {
 	output         string
 	statePath      string
 	findingsOnly   bool
+	reports        cli.StringSlice
+	baseline       string
+	history        string
+	keep           int
 }
 
 func auditCommand(e env) *cli.Command {
@@ -75,7 +81,11 @@ Examples:
 			&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.decommissioned},
 			&cli.StringSliceFlag{Name: "approved", Usage: "`HOST` allowed to be published; with any, others are reported (repeatable)", Destination: &a.approved},
 			&cli.DurationFlag{Name: "max-ttl", Usage: "TTL above which long-ttl is reported" + durationHint, DefaultText: "24h", Destination: &a.flags.MaxTTL},
-			outputFlag(&a.output, "report"),
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the report on stdout: table, json or nagios (one monitoring-plugin line)", Destination: &a.output},
+			&cli.StringSliceFlag{Name: "report", Usage: "also write the report to `FILE`, in the format its extension names: .json, .md, .html or .prom (repeatable)", Destination: &a.reports},
+			&cli.StringFlag{Name: "baseline", Usage: "earlier JSON report `FILE`: mark findings new or persisting and list those resolved", Destination: &a.baseline},
+			&cli.StringFlag{Name: "history", Usage: "keep each run's JSON report in `DIR` and compare with the latest one there", Destination: &a.history},
+			&cli.IntFlag{Name: "keep", Usage: "`N` runs kept in --history", Value: report.DefaultKeep, Destination: &a.keep},
 			&cli.BoolFlag{Name: "findings-only", Usage: "print only the findings, one block per zone (table output)", Destination: &a.findingsOnly},
 			stateFlag(&a.statePath),
 		}),
@@ -97,20 +107,47 @@ Examples:
 	}
 }
 
-func runAudit(c *cli.Context, e env, a auditArgs) error {
-	if a.output != "table" && a.output != "json" {
-		return usageError("--output: %q is not table or json", a.output)
+func runAudit(c *cli.Context, e env, a auditArgs) (err error) {
+	if a.output == "nagios" {
+		// A monitoring plugin always prints its one line: nothing audited
+		// is UNKNOWN, with the exit code 3 it already has.
+		defer func() {
+			var ce *codeError
+			if errors.As(err, &ce) && ce.code == exitUsage && ce.err != nil {
+				msg, _, _ := strings.Cut(ce.err.Error(), "\n")
+				fmt.Fprintf(e.stdout, "KMSDNS UNKNOWN - %s\n", msg)
+			}
+		}()
+	}
+	if a.output != "table" && a.output != "json" && a.output != "nagios" {
+		return usageError("--output: %q is not table, json or nagios", a.output)
 	}
 	if a.findingsOnly && a.output != "table" {
 		return usageError("--findings-only: only with --output table (the JSON report has a findings list)")
+	}
+	if a.keep < 1 {
+		return usageError("--keep: %d runs: keep at least 1", a.keep)
+	}
+	reports, err := report.Open(report.Config{Files: a.reports.Value(), Baseline: a.baseline, HistoryDir: a.history, Keep: a.keep, Now: e.now()})
+	if err != nil {
+		return &codeError{code: exitUsage, err: err}
 	}
 	res, err := auditZones(c, e, a, nil)
 	if err != nil {
 		return err
 	}
-	if a.findingsOnly {
+	reports.Mark(res.report)
+	switch {
+	case a.findingsOnly:
 		renderFindingsOnly(e.stdout, res.report)
-	} else if err := render(e.stdout, a.output, res.report); err != nil {
+	case a.output == "nagios":
+		fmt.Fprintln(e.stdout, report.Nagios(res.report))
+	default:
+		if err := render(e.stdout, a.output, res.report); err != nil {
+			return &codeError{code: exitErrors, err: err}
+		}
+	}
+	if err := reports.Finish(res.report); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return reportCode(res.report)

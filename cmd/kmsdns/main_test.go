@@ -295,7 +295,7 @@ func TestAuditUsageErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"audit", "--bogus"}, "audit: unknown flag --bogus (see kmsdns audit --help)"},
 		{"no zones", []string{"audit"}, "no zones to audit"},
-		{"bad output", []string{"audit", "-z", "a.example", "-o", "xml"}, `--output: "xml" is not table or json`},
+		{"bad output", []string{"audit", "-z", "a.example", "-o", "xml"}, `--output: "xml" is not table, json or nagios`},
 		{"offline needs files", []string{"audit", "--offline", "-z", "a.example"}, "--offline: zone a.example would need the network"},
 		{"bad server", []string{"audit", "-z", "a.example", "-s", "1.2.3.4:99999"}, `--server: "1.2.3.4:99999": port "99999" is not between 1 and 65535`},
 		{"files and zones differ", []string{"audit", "-f", "a", "-f", "b", "-z", "x.example"}, "2 files but 1 --zone"},

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/report"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/tw"
 )
@@ -349,8 +350,24 @@ func renderTable(w io.Writer, rep *audit.Report) error {
 			renderFinding(w, f)
 		}
 	}
+	renderResolved(w, rep)
 	renderSummary(w, rep)
 	return nil
+}
+
+// renderResolved lists the baseline's findings that are gone.
+func renderResolved(w io.Writer, rep *audit.Report) {
+	if len(rep.Resolved) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\nResolved since the baseline\n")
+	for _, f := range rep.Resolved {
+		subject := short(f.Name)
+		if f.Target != "" {
+			subject += fmt.Sprintf(" -> %s:%d", short(f.Target), f.Port)
+		}
+		para(w, "  ", fmt.Sprintf("%s: %s %s (was %s)", short(f.Zone), f.Check, subject, f.Severity), "    ")
+	}
 }
 
 // renderFinding writes one finding, wrapped to the terminal's width.
@@ -364,6 +381,9 @@ func renderFinding(w io.Writer, f audit.Finding) {
 		subject += fmt.Sprintf(" -> %s:%d", short(f.Target), f.Port)
 	case f.Target != "":
 		subject += " -> " + short(f.Target)
+	}
+	if f.Change == report.ChangeNew {
+		subject += " [new]"
 	}
 	const indent = "          "
 	para(w, fmt.Sprintf("  %-7s ", strings.ToUpper(string(f.Severity))), f.Check+subject, indent)
@@ -420,6 +440,7 @@ func renderFindingsOnly(w io.Writer, rep *audit.Report) {
 			renderFinding(w, f)
 		}
 	}
+	renderResolved(w, rep)
 	renderSummary(w, rep)
 }
 
