@@ -28,12 +28,23 @@ type Result struct {
 	// update and are as planned.
 	Verified bool
 	// Unverifiable is set when the server's answer to an accepted update
-	// carried a signature that did not verify, and the read-back showed
-	// the change in place: Windows DNS and Samba sign their answers to
-	// GSS-TSIG updates in a way that cannot be verified. It holds the
-	// verification error, for verbose output.
+	// carried a signature that did not verify (or none), and the
+	// read-back showed the change in place: Windows DNS and Samba sign
+	// their answers to GSS-TSIG updates in a way that cannot be verified.
+	// It holds the verification error, for verbose output.
 	Unverifiable error
-	Err          error
+	// AnswerSigned: the update was signed and the server's answer carried
+	// a TSIG that verified. A signed update whose answer is unsigned or
+	// does not verify leaves it false, even when the read-back confirms
+	// the change.
+	AnswerSigned bool
+	// Changes say, record by record, what was done (from the plan).
+	Changes []Change
+	// Warnings are the plan's warnings, repeated with the result.
+	Warnings []string
+	// Credentials says how the update was signed (never the secret).
+	Credentials string
+	Err         error
 }
 
 // Options for a Client.
@@ -143,7 +154,12 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 	results := make([]Result, len(plans))
 	var accepted []pending
 	for i, p := range plans {
-		r := Result{Zone: p.Zone, Server: p.Server, Action: p.Action, Note: p.Note}
+		signer := p.Signer
+		if signer == nil {
+			signer = cl.opts.Signer
+		}
+		r := Result{Zone: p.Zone, Server: p.Server, Action: p.Action, Note: p.Note, Changes: p.Changes,
+			Warnings: p.Warnings, Credentials: describeSigner(p.Credentials, signer)}
 		results[i] = r
 		if p.Err != nil {
 			results[i].Action, results[i].Err, results[i].Answer = ActionFailed, p.Err, "nothing sent"
@@ -157,10 +173,6 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 		if err != nil {
 			results[i].Action, results[i].Err = ActionFailed, fmt.Errorf("zone %s: connecting to %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err)
 			continue
-		}
-		signer := p.Signer
-		if signer == nil {
-			signer = cl.opts.Signer
 		}
 		var sigErr error
 		results[i], sigErr = update(ctx, c, p, signer, r)
@@ -237,13 +249,14 @@ func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Resu
 		}
 	}
 	if a.msg.Rcode != dns.RcodeSuccess || tsigErr != 0 {
-		ue := &UpdateError{Rcode: a.msg.Rcode, TSIGError: tsigErr, Server: p.Server, Zone: p.Zone}
+		ue := &UpdateError{Rcode: a.msg.Rcode, TSIGError: tsigErr, Server: p.Server, Zone: p.Zone, Credentials: r.Credentials}
 		if errors.Is(ue, ErrChanged) {
 			r.Action, r.Err = ActionSkipped, ue
 			return r, nil
 		}
 		return fail(explainRefusal(p, s, ue))
 	}
+	r.AnswerSigned = s != nil && a.sigErr == nil
 	return r, a.sigErr
 }
 
@@ -294,8 +307,12 @@ func compare(exp, got map[string][]zone.Record) string {
 	slices.Sort(names)
 	for _, name := range names {
 		for _, w := range exp[name] {
-			if !slices.ContainsFunc(got[name], func(g zone.Record) bool { return sameRR(g, w) }) {
+			i := slices.IndexFunc(got[name], func(g zone.Record) bool { return sameRR(g, w) })
+			switch {
+			case i < 0:
 				diffs = append(diffs, "missing "+w.String())
+			case got[name][i].TTL != w.TTL:
+				diffs = append(diffs, fmt.Sprintf("TTL %d instead of %d: %s", got[name][i].TTL, w.TTL, w.String()))
 			}
 		}
 		for _, g := range got[name] {
@@ -348,45 +365,64 @@ func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error)
 
 // PlanPublish reads each target zone's records at name and plans adding rec.
 func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string, rec Record) []*ZonePlan {
-	return cl.planEach(ctx, targets, name, func(z, server string, cur []zone.Record) *ZonePlan {
-		return PlanPublish(z, server, name, rec, cur)
+	return cl.PlanPublishAll(ctx, targets, []string{name}, []Record{rec})
+}
+
+// PlanPublishAll reads each target zone's records at every name and plans
+// adding every record of recs under each, one message per zone.
+func (cl *Client) PlanPublishAll(ctx context.Context, targets []Target, names []string, recs []Record) []*ZonePlan {
+	return cl.planEach(ctx, targets, names, func(z, server string, cur map[string][]zone.Record) *ZonePlan {
+		return PlanPublishAll(z, server, names, recs, cur)
 	})
 }
 
 // PlanUnpublish reads each target zone's records at name and plans
 // removing host's records.
 func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, host string, force bool) []*ZonePlan {
-	return cl.planEach(ctx, targets, name, func(z, server string, cur []zone.Record) *ZonePlan {
-		return PlanUnpublish(z, server, name, host, cur, force)
+	return cl.PlanUnpublishAll(ctx, targets, []string{name}, []string{host}, force)
+}
+
+// PlanUnpublishAll reads each target zone's records at every name and
+// plans removing every host's records, one message per zone.
+func (cl *Client) PlanUnpublishAll(ctx context.Context, targets []Target, names, hosts []string, force bool) []*ZonePlan {
+	return cl.planEach(ctx, targets, names, func(z, server string, cur map[string][]zone.Record) *ZonePlan {
+		return PlanUnpublishAll(z, server, names, hosts, cur, force)
 	})
 }
 
-// planEach reads name in every target zone at once and plans each zone
-// from what it holds; a zone that cannot be read gets a failed plan.
-func (cl *Client) planEach(ctx context.Context, targets []Target, name string, plan func(z, server string, cur []zone.Record) *ZonePlan) []*ZonePlan {
-	var plans []*ZonePlan
-	curs, errs := cl.currents(ctx, ownerReqs(targets, name))
-	for i, t := range targets {
+// planEach reads every name in every target zone at once and plans each
+// zone from what it holds; a zone that cannot be read gets a failed plan.
+func (cl *Client) planEach(ctx context.Context, targets []Target, names []string, plan func(z, server string, cur map[string][]zone.Record) *ZonePlan) []*ZonePlan {
+	var reqs []ownerReq
+	for _, t := range targets {
 		z := dns.CanonicalName(t.Zone)
-		if errs[i] != nil {
-			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: errs[i]})
+		for _, o := range owners(z, names) {
+			reqs = append(reqs, ownerReq{t.Server, z, o})
+		}
+	}
+	curs, errs := cl.currents(ctx, reqs)
+	var plans []*ZonePlan
+	k := 0
+	for _, t := range targets {
+		z := dns.CanonicalName(t.Zone)
+		cur := map[string][]zone.Record{}
+		var err error
+		for _, o := range owners(z, names) {
+			if errs[k] != nil && err == nil {
+				err = errs[k]
+			}
+			cur[o] = curs[k]
+			k++
+		}
+		if err != nil {
+			plans = append(plans, &ZonePlan{Zone: z, Server: t.Server, Action: ActionFailed, Err: err, Credentials: t.Credentials})
 			continue
 		}
-		p := plan(z, t.Server, curs[i])
-		p.Signer = t.Signer
+		p := plan(z, t.Server, cur)
+		p.Signer, p.Credentials = t.Signer, t.Credentials
 		plans = append(plans, p)
 	}
 	return plans
-}
-
-// ownerReqs asks for name in every target zone.
-func ownerReqs(targets []Target, name string) []ownerReq {
-	reqs := make([]ownerReq, len(targets))
-	for i, t := range targets {
-		z := dns.CanonicalName(t.Zone)
-		reqs[i] = ownerReq{t.Server, z, owner(z, name)}
-	}
-	return reqs
 }
 
 // Locate fills in each target's primary: targets without a server get the

@@ -3,8 +3,12 @@ package publish_test
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,17 +261,26 @@ func TestWrongKeyRefusedZoneUnchanged(t *testing.T) {
 func TestManySignedUpdatesOneConnection(t *testing.T) {
 	zones := []string{"c1.example", "c2.example", "c3.example", "c4.example", "c5.example"}
 	bind := startUpdatableBIND(t, zones...)
+	proxy, updateConns := updateCounter(t, bind.Addr)
 	var targets []publish.Target
 	for _, z := range zones {
-		targets = append(targets, publish.Target{Zone: z, Server: bind.Addr})
+		targets = append(targets, publish.Target{Zone: z, Server: proxy})
 	}
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
 	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Host: "kms1.c1.example", Port: 1688, TTL: 600}))
 	for _, r := range rs {
-		if r.Err != nil || r.Action != publish.ActionAdded || !r.Verified {
+		if r.Err != nil || r.Action != publish.ActionAdded || !r.Verified || !r.AnswerSigned {
 			t.Errorf("%s", results(t, rs))
 			break
+		}
+	}
+	if n := updateConns(); n != 1 {
+		t.Errorf("%d connections carried the 5 updates, want 1", n)
+	}
+	for _, z := range zones {
+		if got := kmsOnly(testserver.Records(t, bind.Addr, z)); !slices.Equal(got, []string{srvText("_vlmcs._tcp."+z+".", 600, 1688, "kms1.c1.example.")}) {
+			t.Errorf("zone %s: %v", z, got)
 		}
 	}
 	// The problem itself, shown with dns.Conn: the second signed message
@@ -297,10 +310,68 @@ func TestManySignedUpdatesOneConnection(t *testing.T) {
 		}
 		rcodes = append(rcodes, rc)
 	}
-	t.Logf("dns.Conn, two signed queries on one connection: %v", rcodes)
 	if rcodes[0] != "NOERROR" || rcodes[1] == "NOERROR" {
-		t.Logf("miekg/dns no longer shows the problem (%v): the workaround is harmless", rcodes)
+		t.Errorf("dns.Conn, two signed queries on one connection: %v; want NOERROR then a TSIG error. If miekg/dns fixed this, conn.exchange's own signing can give way to dns.Conn", rcodes)
 	}
+}
+
+// kmsOnly keeps the _vlmcs lines of a zone listing.
+func kmsOnly(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if strings.HasPrefix(l, "_vlmcs.") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// updateCounter is a TCP proxy to server that counts the connections whose
+// first message is an UPDATE.
+func updateCounter(t *testing.T, server string) (string, func() int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n atomic.Int64
+	var wg sync.WaitGroup
+	t.Cleanup(func() { l.Close(); wg.Wait() })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				up, err := net.Dial("tcp", server)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				// The first message: 2 bytes of length, then the header,
+				// whose opcode is bits 11-14 of the flags.
+				first := make([]byte, 6)
+				if _, err := io.ReadFull(c, first); err != nil {
+					return
+				}
+				if (first[4]>>3)&0xF == dns.OpcodeUpdate {
+					n.Add(1)
+				}
+				if _, err := up.Write(first); err != nil {
+					return
+				}
+				go func() { io.Copy(up, c); up.Close() }()
+				io.Copy(c, up)
+			}()
+		}
+	}()
+	return l.Addr().String(), func() int { return int(n.Load()) }
 }
 
 // TestCleanupRecordEditedMeanwhile: a record edited between the audit (the

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -15,19 +16,102 @@ import (
 )
 
 // fakePrimary is an in-process update server for fault injection: it keeps
-// one zone's KMS records in memory, applies updates (without checking
-// prerequisites) and answers as told.
+// one zone's KMS records in memory, checks an update's prerequisites as
+// RFC 2136 section 3.2 says (NXRRSET, YXRRSET, NXDOMAIN, YXDOMAIN, with
+// value-dependent RRsets compared whole), applies it as section 3.4 says
+// (class NONE deletes an exact RR, class IN adds one, giving the RRset the
+// new TTL) and answers as told.
 type fakePrimary struct {
 	mu      sync.Mutex
 	records []dns.RR
 	// apply says whether updates are applied; rcode and tsigErr shape the
 	// answer; badSig signs answers with a wrong MAC (as Windows does in
-	// some zones); timeSkew stamps answers that far from now.
+	// some zones); unsigned answers a signed update without a TSIG;
+	// timeSkew stamps answers that far from now.
 	apply    bool
 	rcode    int
 	tsigErr  uint16
 	badSig   bool
+	unsigned bool
 	timeSkew time.Duration
+}
+
+// rdataEqual compares two RRs' owner, type and RDATA (not TTL or class).
+func rdataEqual(a, b dns.RR) bool {
+	a, b = dns.Copy(a), dns.Copy(b)
+	a.Header().Class, b.Header().Class = dns.ClassINET, dns.ClassINET
+	return dns.IsDuplicate(a, b)
+}
+
+// prerequisites checks r's prerequisite section (RFC 2136 3.2) and returns
+// the rcode it earns.
+func (f *fakePrimary) prerequisites(r *dns.Msg) int {
+	rrset := func(name string, t uint16) []dns.RR {
+		var out []dns.RR
+		for _, have := range f.records {
+			if strings.EqualFold(have.Header().Name, name) && (t == dns.TypeANY || have.Header().Rrtype == t) {
+				out = append(out, have)
+			}
+		}
+		return out
+	}
+	// Value-dependent prerequisites, grouped by name and type (3.2.3).
+	want := map[string][]dns.RR{}
+	for _, rr := range r.Answer {
+		h := rr.Header()
+		switch h.Class {
+		case dns.ClassANY:
+			if h.Rrtype == dns.TypeANY && len(rrset(h.Name, dns.TypeANY)) == 0 {
+				return dns.RcodeNameError
+			}
+			if h.Rrtype != dns.TypeANY && len(rrset(h.Name, h.Rrtype)) == 0 {
+				return dns.RcodeNXRrset
+			}
+		case dns.ClassNONE:
+			if h.Rrtype == dns.TypeANY && len(rrset(h.Name, dns.TypeANY)) > 0 {
+				return dns.RcodeYXDomain
+			}
+			if h.Rrtype != dns.TypeANY && len(rrset(h.Name, h.Rrtype)) > 0 {
+				return dns.RcodeYXRrset
+			}
+		case dns.ClassINET:
+			k := strings.ToLower(h.Name) + "/" + dns.TypeToString[h.Rrtype]
+			want[k] = append(want[k], rr)
+		default:
+			return dns.RcodeFormatError
+		}
+	}
+	for _, rrs := range want {
+		have := rrset(rrs[0].Header().Name, rrs[0].Header().Rrtype)
+		if len(have) != len(rrs) {
+			return dns.RcodeNXRrset
+		}
+		for _, w := range rrs {
+			if !slices.ContainsFunc(have, func(h dns.RR) bool { return rdataEqual(h, w) }) {
+				return dns.RcodeNXRrset
+			}
+		}
+	}
+	return dns.RcodeSuccess
+}
+
+// update applies r's update section (RFC 2136 3.4.2).
+func (f *fakePrimary) update(r *dns.Msg) {
+	for _, rr := range r.Ns {
+		switch rr.Header().Class {
+		case dns.ClassNONE:
+			f.records = slices.DeleteFunc(f.records, func(have dns.RR) bool { return rdataEqual(have, rr) })
+		case dns.ClassINET:
+			for _, have := range f.records {
+				if strings.EqualFold(have.Header().Name, rr.Header().Name) && have.Header().Rrtype == rr.Header().Rrtype {
+					have.Header().Ttl = rr.Header().Ttl
+				}
+			}
+			if !slices.ContainsFunc(f.records, func(have dns.RR) bool { return rdataEqual(have, rr) }) {
+				f.records = append(f.records, dns.Copy(rr))
+			}
+		}
+	}
 }
 
 func (f *fakePrimary) start(t *testing.T, key zone.Key) string {
@@ -44,20 +128,11 @@ func (f *fakePrimary) start(t *testing.T, key zone.Key) string {
 			defer f.mu.Unlock()
 			if r.Opcode == dns.OpcodeUpdate {
 				m.Rcode = f.rcode
-				if f.apply && f.rcode == dns.RcodeSuccess {
-					for _, rr := range r.Ns {
-						switch rr.Header().Class {
-						case dns.ClassNONE:
-							for i, have := range f.records {
-								if have.(*dns.SRV).Target == rr.(*dns.SRV).Target {
-									f.records = append(f.records[:i], f.records[i+1:]...)
-									break
-								}
-							}
-						default:
-							f.records = append(f.records, dns.Copy(rr))
-						}
-					}
+				if m.Rcode == dns.RcodeSuccess {
+					m.Rcode = f.prerequisites(r)
+				}
+				if f.apply && m.Rcode == dns.RcodeSuccess {
+					f.update(r)
 				}
 			} else {
 				for _, rr := range f.records {
@@ -66,7 +141,7 @@ func (f *fakePrimary) start(t *testing.T, key zone.Key) string {
 					}
 				}
 			}
-			if t := r.IsTsig(); t != nil {
+			if t := r.IsTsig(); t != nil && !f.unsigned {
 				m.SetTsig(t.Hdr.Name, t.Algorithm, 300, time.Now().Add(f.timeSkew).Unix())
 				if f.tsigErr != 0 {
 					m.Extra[len(m.Extra)-1].(*dns.TSIG).Error = f.tsigErr
@@ -100,6 +175,9 @@ func TestUpdateFaults(t *testing.T) {
 		want     string
 	}{
 		{"unverifiable answer, change in place", &fakePrimary{apply: true, badSig: true}, ActionAdded, true, "unverifiable: the answer's signature does not verify"},
+		{"unsigned answer, change in place", &fakePrimary{apply: true, unsigned: true}, ActionAdded, true, "unverifiable: the answer is not signed"},
+		{"unsigned answer, change not in place", &fakePrimary{unsigned: true}, ActionFailed, false, "the answer is not signed, and the records read back are not as asked"},
+		{"signed answer", &fakePrimary{apply: true}, ActionAdded, true, ""},
 		{"unverifiable answer, change not in place", &fakePrimary{badSig: true}, ActionFailed, false, "the change is not in place"},
 		{"accepted but not applied", &fakePrimary{}, ActionFailed, false, "the records read back are not as asked"},
 		{"BADTIME", &fakePrimary{rcode: dns.RcodeNotAuth, tsigErr: dns.RcodeBadTime}, ActionFailed, false, "300 s fudge"},
@@ -122,6 +200,10 @@ func TestUpdateFaults(t *testing.T) {
 			}
 			if r.Action != tc.action || r.Verified != tc.verified || !strings.Contains(text, tc.want) {
 				t.Errorf("action %s verified %v: %q, want %s %v %q", r.Action, r.Verified, text, tc.action, tc.verified, tc.want)
+			}
+			// Only an answer whose TSIG verified counts as signed.
+			if signed := tc.f.rcode == 0 && !tc.f.badSig && !tc.f.unsigned && tc.f.tsigErr == 0; r.AnswerSigned != signed {
+				t.Errorf("AnswerSigned %v, want %v", r.AnswerSigned, signed)
 			}
 		})
 	}
@@ -186,5 +268,78 @@ func TestGSSNeverPrintsPassword(t *testing.T) {
 		if strings.Contains(s, "s3cret-pass") {
 			t.Errorf("password printed: %s", s)
 		}
+	}
+}
+
+// TestFakePrimaryPrerequisites: the fault-injection primary refuses an
+// update whose prerequisites do not hold, as RFC 2136 3.2 says, so a
+// plan made from a stale read is skipped there as on a real server.
+func TestFakePrimaryPrerequisites(t *testing.T) {
+	key, err := zone.NewKey("upd", "hmac-sha256", "2z1o3F1bIYb8cQ4uXkM0m9b4o6Q2QeQfW1yq0m9oVrQ=")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rr := func(s string) dns.RR {
+		r, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	f := &fakePrimary{apply: true, records: []dns.RR{
+		rr("_vlmcs._tcp.f.example. 600 IN SRV 0 0 1688 kms1.f.example."),
+		rr("_vlmcs._tcp.f.example. 600 IN SRV 0 0 1688 kms2.f.example."),
+	}}
+	addr := f.start(t, key)
+	cl := NewClient(Options{Signer: TSIG{Key: key}, Timeout: 2 * time.Second})
+	defer cl.Close()
+	targets := []Target{{Zone: "f.example", Server: addr}}
+	plans := cl.PlanUnpublish(t.Context(), targets, "", "kms1.f.example", false)
+	// Someone adds a record between the read and the update: the RRset is
+	// no longer as read.
+	f.mu.Lock()
+	f.records = append(f.records, rr("_vlmcs._tcp.f.example. 600 IN SRV 0 0 1688 kms3.f.example."))
+	f.mu.Unlock()
+	rs := cl.Apply(t.Context(), plans)
+	if rs[0].Action != ActionSkipped || !errors.Is(rs[0].Err, ErrChanged) {
+		t.Fatalf("stale prerequisite: %s %v", rs[0].Action, rs[0].Err)
+	}
+	f.mu.Lock()
+	n := len(f.records)
+	f.mu.Unlock()
+	if n != 3 {
+		t.Errorf("the refused update changed the records: %d", n)
+	}
+	// Read again: the prerequisite holds, kms1 goes, the others stay with
+	// their TTL.
+	rs = cl.Apply(t.Context(), cl.PlanUnpublish(t.Context(), targets, "", "kms1.f.example", false))
+	if rs[0].Action != ActionRemoved || rs[0].Err != nil || !rs[0].Verified {
+		t.Fatalf("fresh prerequisite: %s %v", rs[0].Action, rs[0].Err)
+	}
+	for _, c := range []struct {
+		name string
+		msg  func(m *dns.Msg)
+		want int
+	}{
+		{"name in use", func(m *dns.Msg) { m.NameUsed([]dns.RR{rr("nothing.f.example. 0 IN A 127.0.0.1")}) }, dns.RcodeNameError},
+		{"name not in use", func(m *dns.Msg) { m.NameNotUsed([]dns.RR{rr("_vlmcs._tcp.f.example. 0 IN A 127.0.0.1")}) }, dns.RcodeYXDomain},
+		{"rrset exists", func(m *dns.Msg) { m.RRsetUsed([]dns.RR{rr("nothing.f.example. 0 IN SRV 0 0 1 x.")}) }, dns.RcodeNXRrset},
+		{"rrset does not exist", func(m *dns.Msg) { m.RRsetNotUsed([]dns.RR{rr("_vlmcs._tcp.f.example. 0 IN SRV 0 0 1 x.")}) }, dns.RcodeYXRrset},
+		{"value-dependent, part of the set", func(m *dns.Msg) { m.Used([]dns.RR{rr("_vlmcs._tcp.f.example. 0 IN SRV 0 0 1688 kms2.f.example.")}) }, dns.RcodeNXRrset},
+		{"value-dependent, the whole set", func(m *dns.Msg) {
+			m.Used([]dns.RR{rr("_vlmcs._tcp.f.example. 0 IN SRV 0 0 1688 kms2.f.example."), rr("_vlmcs._tcp.f.example. 0 IN SRV 0 0 1688 kms3.f.example.")})
+		}, dns.RcodeSuccess},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := new(dns.Msg)
+			m.SetUpdate("f.example.")
+			c.msg(m)
+			f.mu.Lock()
+			got := f.prerequisites(m)
+			f.mu.Unlock()
+			if got != c.want {
+				t.Errorf("rcode %s, want %s", dns.RcodeToString[got], dns.RcodeToString[c.want])
+			}
+		})
 	}
 }

@@ -14,6 +14,22 @@ import (
 // Action says what a plan does, or did, to a zone.
 type Action string
 
+// Planned is the action as a dry run states it: "would add", "would
+// remove", "would replace"; other actions are unchanged.
+func (a Action) Planned() string {
+	switch a {
+	case ActionAdded:
+		return "would add"
+	case ActionRemoved:
+		return "would remove"
+	case ActionReplaced:
+		return "would replace"
+	case ActionSkipped:
+		return "would skip"
+	}
+	return string(a)
+}
+
 // Actions, as the result table shows them.
 const (
 	ActionAdded          Action = "added"
@@ -50,6 +66,15 @@ type ZonePlan struct {
 	Err error
 	// Signer signs the update; the Client's when nil.
 	Signer Signer
+	// Changes say, record by record, what the plan does.
+	Changes []Change
+	// Credentials says how the update is signed and where the key came
+	// from (never the secret), for error messages; derived from the
+	// signer when empty.
+	Credentials string
+	// Warnings are things to know before sending that do not stop the
+	// plan (a host that does not answer as a KMS host).
+	Warnings []string
 }
 
 // Target is a zone and the primary server updates go to.
@@ -60,6 +85,10 @@ type Target struct {
 	// and writing may use different credentials, and zones may each have
 	// their own.
 	Signer Signer
+	// Credentials describes Signer and where its key came from, as
+	// Credentials("upd", "hmac-sha256", "/etc/kmsdns/upd.key (--key-file)")
+	// writes it; derived from the signer when empty.
+	Credentials string
 }
 
 // Empty reports whether the plan sends nothing.
@@ -102,28 +131,40 @@ func (p *ZonePlan) Msg() *dns.Msg {
 	return m
 }
 
-// Text renders the UPDATE message as zone-file text, section by section,
-// for --dry-run. It never contains key material: messages are signed
-// only when sent.
+// Text renders the UPDATE message that Msg builds, and that Apply sends,
+// as zone-file text, section by section, for --dry-run. It never contains
+// key material: messages are signed only when sent.
 func (p *ZonePlan) Text() string {
+	m := p.Msg()
 	var b strings.Builder
 	fmt.Fprintf(&b, "; UPDATE for zone %s to %s\n", p.Zone, p.Server)
-	fmt.Fprintf(&b, ";; ZONE\n%s\tIN\tSOA\n", p.Zone)
-	if len(p.Delete) > 0 {
+	b.WriteString(";; ZONE\n")
+	for _, q := range m.Question {
+		fmt.Fprintf(&b, "%s\t%s\t%s\n", q.Name, dns.Class(q.Qclass), dns.Type(q.Qtype))
+	}
+	if len(m.Answer) > 0 {
 		b.WriteString(";; PREREQUISITES (the RRset must be exactly as read)\n")
-		for _, r := range p.Prerequisites() {
-			fmt.Fprintf(&b, "%s\t0\tIN\tSRV\t%d %d %d %s\n", r.Name, r.Priority, r.Weight, r.Port, r.Target)
-		}
-		b.WriteString(";; DELETE\n")
-		for _, r := range p.Delete {
-			fmt.Fprintf(&b, "%s\t0\tNONE\tSRV\t%d %d %d %s\n", r.Name, r.Priority, r.Weight, r.Port, r.Target)
+		for _, rr := range m.Answer {
+			b.WriteString(rr.String() + "\n")
 		}
 	}
-	if len(p.Add) > 0 {
-		b.WriteString(";; ADD\n")
-		for _, r := range p.Add {
-			b.WriteString(r.String())
-			b.WriteByte('\n')
+	var del, add []string
+	for _, rr := range m.Ns {
+		if rr.Header().Class == dns.ClassNONE || rr.Header().Class == dns.ClassANY {
+			del = append(del, rr.String())
+		} else {
+			add = append(add, rr.String())
+		}
+	}
+	for _, sec := range []struct {
+		title string
+		rrs   []string
+	}{{";; DELETE\n", del}, {";; ADD\n", add}} {
+		if len(sec.rrs) > 0 {
+			b.WriteString(sec.title)
+			for _, l := range sec.rrs {
+				b.WriteString(l + "\n")
+			}
 		}
 	}
 	return b.String()
@@ -144,6 +185,12 @@ func (p *ZonePlan) Expected() map[string][]zone.Record {
 		}
 	}
 	for _, r := range p.Add {
+		// The set takes the added record's TTL (RFC 2181 5.2).
+		for i := range out[r.Name] {
+			out[r.Name][i].TTL = r.TTL
+		}
+	}
+	for _, r := range p.Add {
 		out[r.Name] = append(out[r.Name], r)
 	}
 	return out
@@ -158,8 +205,9 @@ func sameRR(a, b zone.Record) bool {
 // Record is what to publish.
 type Record struct {
 	// Host is the KMS host's FQDN (the SRV target).
-	Host     string
-	Port     uint16
+	Host string
+	Port uint16
+	// TTL, or 0 for the TTL of the RRset the record joins.
 	TTL      uint32
 	Priority uint16
 	Weight   uint16
@@ -201,7 +249,8 @@ func CheckHost(host string) (string, error) {
 	return dns.CanonicalName(h), nil
 }
 
-// Check validates r and fills defaults.
+// Check validates r. A TTL of 0 means the TTL of the RRset the record
+// joins (DefaultTTL for a new one).
 func (r Record) Check() (Record, error) {
 	h, err := CheckHost(r.Host)
 	if err != nil {
@@ -211,7 +260,7 @@ func (r Record) Check() (Record, error) {
 	if r.Port == 0 {
 		return r, fmt.Errorf("%w: port 0 is not between 1 and 65535", ErrInput)
 	}
-	if r.TTL == 0 || r.TTL > math.MaxInt32 {
+	if r.TTL > math.MaxInt32 {
 		return r, fmt.Errorf("%w: TTL %d is not between 1 and %d (RFC 2181)", ErrInput, r.TTL, math.MaxInt32)
 	}
 	return r, nil
@@ -222,59 +271,188 @@ func owner(zoneName, name string) string {
 	return zone.KMSName(zone.Qualify(name, zoneName))
 }
 
+// Change is what a plan does, or did, to one record: the record itself
+// (owner, target, port, priority, weight, TTL) and the action.
+type Change struct {
+	Action Action
+	// Record is the record as it is after the change (added, already
+	// present, replaced) or as it was (removed); for "not present", only
+	// Name and Target are set.
+	Record zone.Record
+	// Was are the records of the same host that a replacement removes.
+	Was []zone.Record
+}
+
 // PlanPublish plans adding rec under name in a zone whose current records
-// at that name are current. A record for the same host with other
-// port, TTL, priority or weight is replaced in the same message.
+// at that name are current: PlanPublishAll with one name and one record.
 func PlanPublish(zoneName, server, name string, rec Record, current []zone.Record) *ZonePlan {
 	zoneName = dns.CanonicalName(zoneName)
-	rec.Host = dns.CanonicalName(rec.Host)
-	own := owner(zoneName, name)
-	p := &ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{own: current}}
-	want := zone.Record{Zone: zoneName, Name: own, TTL: rec.TTL, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: rec.Host}
-	var same []zone.Record
-	for _, c := range current {
-		if c.Target == rec.Host {
-			same = append(same, c)
+	return PlanPublishAll(zoneName, server, []string{name}, []Record{rec}, map[string][]zone.Record{owner(zoneName, name): current})
+}
+
+// PlanPublishAll plans adding every record of recs under every name (""
+// or "@" is the apex) in one message. current holds the KMS records read
+// from the primary, by owner name. A record for the same host with
+// another port, TTL, priority or weight is replaced in the same message.
+//
+// An RRset has one TTL (RFC 2181 section 5.2), and servers give the whole
+// set the TTL of a record added to it. A record with TTL 0 therefore takes
+// the TTL of the RRset it joins (DefaultTTL for a new RRset); a TTL that
+// differs from the set's changes the TTL of the set's other records too,
+// and the plan's Note says so.
+func PlanPublishAll(zoneName, server string, names []string, recs []Record, current map[string][]zone.Record) *ZonePlan {
+	zoneName = dns.CanonicalName(zoneName)
+	p := &ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{}}
+	var notes []string
+	for _, own := range owners(zoneName, names) {
+		cur := current[own]
+		if cur == nil {
+			cur = []zone.Record{}
+		}
+		p.Current[own] = cur
+		ttl := uint32(DefaultTTL)
+		if len(cur) > 0 {
+			ttl = cur[0].TTL
+		}
+		for _, r := range recs {
+			if r.TTL != 0 {
+				ttl = r.TTL
+				break
+			}
+		}
+		var added, deleted []zone.Record
+		for _, rec := range recs {
+			host := dns.CanonicalName(rec.Host)
+			want := zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}
+			if slices.ContainsFunc(added, func(a zone.Record) bool { return a.Target == host }) {
+				continue // the same host given twice
+			}
+			var same []zone.Record
+			for _, c := range cur {
+				if c.Target == host {
+					same = append(same, c)
+				}
+			}
+			switch {
+			case len(same) == 1 && sameRR(same[0], want) && same[0].TTL == want.TTL:
+				p.Changes = append(p.Changes, Change{Action: ActionAlreadyPresent, Record: want})
+			case len(same) == 0:
+				p.Changes = append(p.Changes, Change{Action: ActionAdded, Record: want})
+				added = append(added, want)
+			default:
+				p.Changes = append(p.Changes, Change{Action: ActionReplaced, Record: want, Was: same})
+				added = append(added, want)
+				deleted = append(deleted, same...)
+				var was []string
+				for _, s := range same {
+					was = append(was, fmt.Sprintf("%d %d %d ttl %d", s.Priority, s.Weight, s.Port, s.TTL))
+				}
+				notes = append(notes, fmt.Sprintf("replaces %s (%s) in the same message", strings.TrimSuffix(host, "."), strings.Join(was, "; ")))
+			}
+		}
+		p.Add = append(p.Add, added...)
+		p.Delete = append(p.Delete, deleted...)
+		if len(added) > 0 {
+			var others []zone.Record
+			for _, c := range cur {
+				if c.TTL != ttl && !slices.ContainsFunc(deleted, func(d zone.Record) bool { return sameRR(d, c) }) {
+					others = append(others, c)
+				}
+			}
+			if len(others) > 0 {
+				notes = append(notes, fmt.Sprintf("changes the TTL of %d other record(s) of %s from %d to %d (an RRset has one TTL, RFC 2181 5.2)", len(others), own, others[0].TTL, ttl))
+			}
 		}
 	}
-	if len(same) == 1 && sameRR(same[0], want) && same[0].TTL == want.TTL {
-		p.Action, p.Note = ActionAlreadyPresent, "the record exists as asked: nothing to send"
-		return p
+	p.Action = summary(p.Changes, ActionAlreadyPresent)
+	if p.Action == ActionAlreadyPresent {
+		notes = append(notes, "the records exist as asked: nothing to send")
 	}
-	p.Add = []zone.Record{want}
-	if len(same) == 0 {
-		p.Action = ActionAdded
-		return p
-	}
-	p.Delete = same
-	p.Action = ActionReplaced
-	var was []string
-	for _, s := range same {
-		was = append(was, fmt.Sprintf("%d %d %d ttl %d", s.Priority, s.Weight, s.Port, s.TTL))
-	}
-	p.Note = fmt.Sprintf("replaces %s (%s) in the same message", strings.TrimSuffix(rec.Host, "."), strings.Join(was, "; "))
+	p.Note = strings.Join(notes, "; ")
 	return p
 }
 
-// PlanUnpublish plans removing every record under name whose target is
-// host. Other hosts' records are never touched. Removing the last record
-// of the name is blocked unless force is set.
-func PlanUnpublish(zoneName, server, name, host string, current []zone.Record, force bool) *ZonePlan {
-	zoneName = dns.CanonicalName(zoneName)
-	host = dns.CanonicalName(host)
-	own := owner(zoneName, name)
-	p := &ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{own: current}}
-	for _, c := range current {
-		if c.Target == host {
-			p.Delete = append(p.Delete, c)
+// summary is the action of a zone from its changes: the strongest one.
+func summary(changes []Change, none Action) Action {
+	best := none
+	for _, c := range changes {
+		switch {
+		case c.Action == ActionReplaced:
+			best = ActionReplaced
+		case c.Action == ActionAdded && best != ActionReplaced:
+			best = ActionAdded
+		case c.Action == ActionRemoved:
+			best = ActionRemoved
 		}
 	}
-	if len(p.Delete) == 0 {
-		p.Action, p.Note = ActionNotPresent, fmt.Sprintf("no record for %s under %s: nothing to send", strings.TrimSuffix(host, "."), own)
-		return p
+	return best
+}
+
+// owners returns the distinct owner names of names in zoneName, in order;
+// no names is the apex.
+func owners(zoneName string, names []string) []string {
+	if len(names) == 0 {
+		names = []string{""}
 	}
-	p.Action = ActionRemoved
-	guardLastRecord(p, force)
+	var out []string
+	for _, n := range names {
+		if o := owner(zoneName, n); !slices.Contains(out, o) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+// PlanUnpublish plans removing every record under name whose target is
+// host: PlanUnpublishAll with one name and one host.
+func PlanUnpublish(zoneName, server, name, host string, current []zone.Record, force bool) *ZonePlan {
+	zoneName = dns.CanonicalName(zoneName)
+	return PlanUnpublishAll(zoneName, server, []string{name}, []string{host}, map[string][]zone.Record{owner(zoneName, name): current}, force)
+}
+
+// PlanUnpublishAll plans removing, in one message, every record under
+// every name whose target is one of hosts. Other hosts' records are never
+// touched. Removing the last record of a name is blocked unless force is
+// set.
+func PlanUnpublishAll(zoneName, server string, names, hosts []string, current map[string][]zone.Record, force bool) *ZonePlan {
+	zoneName = dns.CanonicalName(zoneName)
+	p := &ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{}}
+	var absent []string
+	for _, own := range owners(zoneName, names) {
+		cur := current[own]
+		if cur == nil {
+			cur = []zone.Record{}
+		}
+		p.Current[own] = cur
+		var seen []string
+		for _, h := range hosts {
+			host := dns.CanonicalName(h)
+			if slices.Contains(seen, host) {
+				continue
+			}
+			seen = append(seen, host)
+			found := false
+			for _, c := range cur {
+				if c.Target == host {
+					found = true
+					p.Delete = append(p.Delete, c)
+					p.Changes = append(p.Changes, Change{Action: ActionRemoved, Record: c})
+				}
+			}
+			if !found {
+				p.Changes = append(p.Changes, Change{Action: ActionNotPresent, Record: zone.Record{Zone: zoneName, Name: own, Target: host}})
+				absent = append(absent, fmt.Sprintf("no record for %s under %s", strings.TrimSuffix(host, "."), own))
+			}
+		}
+	}
+	p.Action = summary(p.Changes, ActionNotPresent)
+	if p.Action == ActionNotPresent {
+		absent[len(absent)-1] += ": nothing to send"
+	}
+	p.Note = strings.Join(absent, "; ")
+	if p.Action == ActionRemoved {
+		guardLastRecord(p, force)
+	}
 	return p
 }
 
@@ -284,12 +462,12 @@ func guardLastRecord(p *ZonePlan, force bool) {
 	for name, recs := range p.Expected() {
 		if len(recs) == 0 && len(p.Current[name]) > 0 {
 			if force {
-				p.Note = fmt.Sprintf("removes the last KMS record of %s (--force): clients there will fail with 0x8007232B", name)
+				p.Note = join(p.Note, fmt.Sprintf("removes the last KMS record of %s (--force): clients there will fail with 0x8007232B", name))
 				continue
 			}
 			p.Blocked, p.Action = true, ActionSkipped
-			p.Note = fmt.Sprintf("would remove the last KMS record of %s: clients whose DNS suffix is %s would then fail with 0x8007232B (DNS name does not exist); publish another host first, or give --force",
-				name, strings.TrimSuffix(strings.TrimPrefix(name, zone.KMSService), "."))
+			p.Note = join(p.Note, fmt.Sprintf("would remove the last KMS record of %s: clients whose DNS suffix is %s would then fail with 0x8007232B (DNS name does not exist); publish another host first, or give --force",
+				name, strings.TrimSuffix(strings.TrimPrefix(name, zone.KMSService), ".")))
 			return
 		}
 	}

@@ -137,15 +137,27 @@ type UpdateError struct {
 	TSIGError int
 	Server    string
 	Zone      string
+	// Credentials says how the update was signed and where the key came
+	// from (Credentials, Unsigned); it starts the explanation of every
+	// refusal that may come from the credentials.
+	Credentials string
 }
 
 func (e *UpdateError) Error() string {
+	msg := e.explain()
+	if e.Credentials != "" && (e.TSIGError != 0 || e.Rcode == dns.RcodeRefused || e.Rcode == dns.RcodeNotAuth) {
+		return e.Credentials + ": " + msg
+	}
+	return msg
+}
+
+func (e *UpdateError) explain() string {
 	z := strings.TrimSuffix(e.Zone, ".")
 	switch {
 	case e.TSIGError == dns.RcodeBadSig:
 		return fmt.Sprintf("%s refused the update of %s: TSIG BADSIG, the key's secret or algorithm differs from the server's", e.Server, z)
 	case e.TSIGError == dns.RcodeBadKey:
-		return fmt.Sprintf("%s refused the update of %s: TSIG BADKEY, the server does not know this key name/algorithm", e.Server, z)
+		return fmt.Sprintf("%s refused the update of %s: TSIG BADKEY, the server does not know this key name/algorithm (Knot also answers BADKEY to a key that no update acl of the zone names)", e.Server, z)
 	case e.TSIGError == dns.RcodeBadTime:
 		return fmt.Sprintf("%s refused the update of %s: TSIG BADTIME, our clock and the server's differ by more than the 300 s fudge; check NTP on both", e.Server, z)
 	case e.TSIGError != 0:
@@ -155,7 +167,7 @@ func (e *UpdateError) Error() string {
 	case dns.RcodeRefused:
 		return fmt.Sprintf("%s REFUSED the update of %s: it does not allow updates from this key or address; check allow-update / update-policy (BIND), the zone's acl with action update (Knot), allow-dnsupdate-from and TSIG-ALLOW-DNSUPDATE (PowerDNS), or the zone's dynamic-update setting and the record's permissions (Windows: in secure-only zones only the host that registered a record may change it)", e.Server, z)
 	case dns.RcodeNotAuth:
-		return fmt.Sprintf("%s answered NOTAUTH for %s: it is not authoritative (not the primary?) or did not accept the signature", e.Server, z)
+		return fmt.Sprintf("%s answered NOTAUTH for %s: it is not authoritative (not the primary?) or did not accept the credentials (Knot answers NOTAUTH to an update no acl of the zone allows)", e.Server, z)
 	case dns.RcodeNotZone:
 		return fmt.Sprintf("%s answered NOTZONE: a name in the update is not inside zone %s", e.Server, z)
 	case dns.RcodeNXRrset, dns.RcodeYXRrset, dns.RcodeNameError, dns.RcodeYXDomain:

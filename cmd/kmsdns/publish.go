@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
+	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,8 +21,8 @@ type updateArgs struct {
 	configFile string
 	flags      config.UpdateFlags
 	zones      cli.StringSlice
-	name       string
-	host       string
+	names      cli.StringSlice
+	hosts      cli.StringSlice
 	port       int
 	ttl        int
 	priority   int
@@ -30,6 +32,11 @@ type updateArgs struct {
 	output     string
 	fromFile   string
 	verbose    bool
+	statePath  string
+	// requireLive and noProbe: what to do about a host that does not
+	// answer as a KMS host (publish only).
+	requireLive bool
+	noProbe     bool
 }
 
 // updateFlags are the flags publish and unpublish share.
@@ -37,8 +44,8 @@ func updateFlags(a *updateArgs) []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, update servers and credentials)", Destination: &a.configFile},
 		&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to change (repeatable; default: every zone of --config)", Destination: &a.zones},
-		&cli.StringFlag{Name: "name", Aliases: []string{"n"}, Usage: "publish under _vlmcs._tcp.`SUB`.<zone> instead of the apex", Destination: &a.name},
-		&cli.StringFlag{Name: "host", Usage: "the KMS host's `FQDN` (the SRV target)", Destination: &a.host},
+		&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "under _vlmcs._tcp.`SUB`.<zone> instead of the apex (repeatable; @ is the apex)", Destination: &a.names},
+		&cli.StringSliceFlag{Name: "host", Usage: "the KMS host's `FQDN`, the SRV target (repeatable)", Destination: &a.hosts},
 		&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "primary `HOST[:PORT]` to update (default: the zone's SOA MNAME)", Destination: &a.flags.Update.Server},
 		&cli.StringFlag{Name: "server-name", Usage: "the primary's DNS host `NAME`, for GSS-TSIG when --server is an address", Destination: &a.flags.Update.ServerName},
 		&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen", Destination: &a.flags.Update.KeyFile},
@@ -53,8 +60,9 @@ func updateFlags(a *updateArgs) []cli.Flag {
 		&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find primaries (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
 		&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each answer", DefaultText: "10s", Destination: &a.flags.Timeout},
 		&cli.BoolFlag{Name: "dry-run", Usage: "print the UPDATE message for each zone and send nothing", Destination: &a.dryRun},
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json", Destination: &a.output},
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json (one JSON document on stdout, dry runs included)", Destination: &a.output},
 		&cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: &a.verbose},
+		&cli.StringFlag{Name: "state", Usage: "kmsdns cleanup's state `FILE` (publish forgets the records it puts back, unpublish remembers what it removes)", DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
 	}
 }
 
@@ -62,21 +70,29 @@ func publishCommand(e env) *cli.Command {
 	var a updateArgs
 	flags := append(updateFlags(&a),
 		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", Destination: &a.port},
-		&cli.IntFlag{Name: "ttl", Value: publish.DefaultTTL, Usage: "record `TTL` in seconds", Destination: &a.ttl},
+		&cli.IntFlag{Name: "ttl", Usage: "record `TTL` in seconds; an RRset has one TTL, so this sets it for the name's other records too", DefaultText: "the TTL of the records already there, 3600 for a new name", Destination: &a.ttl},
 		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", Destination: &a.priority},
 		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", Destination: &a.weight},
+		&cli.BoolFlag{Name: "require-live", Usage: "refuse to publish a host that does not resolve or does not answer as a KMS host (default: warn)", Destination: &a.requireLive},
+		&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to the host to check that it answers as a KMS host (still resolve it)", Destination: &a.noProbe},
 		&cli.StringFlag{Name: "from-file", Usage: "restore the records of a kmsdns cleanup `BACKUP` file (zones and servers from the file; --server overrides)", Destination: &a.fromFile},
 	)
 	return &cli.Command{
 		Name:      "publish",
 		Usage:     "add a KMS host's _vlmcs._tcp SRV record to zones (RFC 2136, TSIG or GSS-TSIG)",
-		UsageText: "kmsdns publish --zone ZONE [--zone ZONE]... --host FQDN [options]",
+		UsageText: "kmsdns publish --zone ZONE [--zone ZONE]... --host FQDN [--host FQDN]... [--name SUB]... [options]",
 		Description: `Adds _vlmcs._tcp.<zone> SRV <priority> <weight> <port> <host> to every zone
-given, as DnsDomainPublishList does on a KMS host. A record that already
-exists as asked is left alone; one for the same host with another port, TTL,
-priority or weight is replaced in the same UPDATE message. The primary is
---server, the config, or the zone's SOA MNAME. After each update the records
-are read back from the primary. Exit 0 only if every zone succeeded.
+given, as DnsDomainPublishList does on a KMS host: every --host under every
+--name (the apex without --name), in one UPDATE message per zone. A record
+that already exists as asked is left alone; one for the same host with
+another port, TTL, priority or weight is replaced in the same message.
+An RRset has one TTL (RFC 2181 5.2): without --ttl the record takes the TTL
+of the records already there; a --ttl that differs changes theirs too, and
+the plan says so. Each host is resolved and probed on its KMS port first; a
+host that does not answer is a warning (--require-live: a refusal,
+--no-probe: not probed). The primary is --server, the config, or the zone's
+SOA MNAME. After each update the records are read back from the primary.
+Exit 0 only if every zone succeeded (warnings do not change it).
 
 Credentials never go on the command line: TSIG keys come from a key file,
 or from --key-secret-file / $KMSDNS_TSIG_SECRET; GSS-TSIG uses your Kerberos
@@ -85,7 +101,7 @@ ticket cache (kinit), a keytab, or a password file.
 Examples:
    kmsdns publish --zone contoso.com --zone fabrikam.com --host kms1.contoso.com --key-file /etc/kmsdns/update.key
    kmsdns publish --zone corp.contoso.com --host kms1.corp.contoso.com --gss --server dc1.corp.contoso.com
-   kmsdns publish --zone contoso.com --name emea --host kms-emea.contoso.com --dry-run
+   kmsdns publish --zone contoso.com --name emea --name apac --host kms-emea.contoso.com --host kms2.contoso.com --dry-run
    kmsdns publish --from-file kmsdns-backup-20261122-090000.zone --key-file /etc/kmsdns/update.key
    KMSDNS_TSIG_SECRET=... kmsdns publish --zone contoso.com --host kms1.contoso.com --key-name upd --key-algorithm hmac-sha256`,
 		Flags: flags,
@@ -112,9 +128,10 @@ func unpublishCommand(e env) *cli.Command {
 	return &cli.Command{
 		Name:      "unpublish",
 		Usage:     "remove a KMS host's _vlmcs._tcp SRV records from zones",
-		UsageText: "kmsdns unpublish --zone ZONE [--zone ZONE]... --host FQDN [options]",
-		Description: `Removes only the SRV records whose target is --host; other hosts' records are
-never touched. Each deletion carries an RFC 2136 prerequisite that the records
+		UsageText: "kmsdns unpublish --zone ZONE [--zone ZONE]... --host FQDN [--host FQDN]... [--name SUB]... [options]",
+		Description: `Removes only the SRV records whose target is a --host (repeatable), under
+every --name (the apex without --name), in one UPDATE message per zone;
+other hosts' records are never touched. Each deletion carries an RFC 2136 prerequisite that the records
 are still as read, so a record that changed meanwhile is left alone. Removing
 the last KMS record of a name needs --force.
 
@@ -162,31 +179,48 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	if remove {
 		cmd = "unpublish"
 	}
-	if a.host == "" {
+	if len(a.hosts.Value()) == 0 {
 		return usageError("%s: --host is required (the KMS host's FQDN)", cmd)
 	}
-	host, err := publish.CheckHost(a.host)
-	if err != nil {
-		return usageError("%s: %v", cmd, err)
+	var hosts []string
+	for _, h := range a.hosts.Value() {
+		host, err := publish.CheckHost(h)
+		if err != nil {
+			return usageError("%s: %v", cmd, err)
+		}
+		hosts = append(hosts, host)
 	}
-	rec := publish.Record{Host: host}
+	var recs []publish.Record
 	if !remove {
+		ttl := a.ttl
+		if !c.IsSet("ttl") {
+			ttl = -1 // the RRset's
+		}
 		for _, v := range []struct {
 			flag     string
 			val, max int
 			min      int
-		}{{"--port", a.port, 65535, 1}, {"--ttl", a.ttl, 2147483647, 1}, {"--priority", a.priority, 65535, 0}, {"--weight", a.weight, 65535, 0}} {
-			if v.val < v.min || v.val > v.max {
+		}{{"--port", a.port, 65535, 1}, {"--ttl", ttl, 2147483647, 1}, {"--priority", a.priority, 65535, 0}, {"--weight", a.weight, 65535, 0}} {
+			if (v.val < v.min || v.val > v.max) && !(v.flag == "--ttl" && v.val == -1) {
 				return usageError("%s: %s %d is not between %d and %d", cmd, v.flag, v.val, v.min, v.max)
 			}
 		}
-		rec = publish.Record{Host: host, Port: uint16(a.port), TTL: uint32(a.ttl), Priority: uint16(a.priority), Weight: uint16(a.weight)}
-		if rec, err = rec.Check(); err != nil {
-			return usageError("%s: %v", cmd, err)
+		for _, h := range hosts {
+			rec := publish.Record{Host: h, Port: uint16(a.port), TTL: uint32(max(ttl, 0)), Priority: uint16(a.priority), Weight: uint16(a.weight)}
+			rec, err := rec.Check()
+			if err != nil {
+				return usageError("%s: %v", cmd, err)
+			}
+			recs = append(recs, rec)
 		}
 	}
-	if a.name != "" {
-		if err := config.CheckHost(a.name); err != nil {
+	names := a.names.Value()
+	for i, n := range names {
+		if n == "@" {
+			names[i] = ""
+			continue
+		}
+		if err := config.CheckHost(n); err != nil {
 			return usageError("%s: --name: %v", cmd, err)
 		}
 	}
@@ -201,41 +235,87 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	defer done()
 	var plans []*publish.ZonePlan
 	if remove {
-		plans = cl.PlanUnpublish(c.Context, targets, a.name, rec.Host, a.force)
+		plans = cl.PlanUnpublishAll(c.Context, targets, names, hosts, a.force)
 	} else {
-		plans = cl.PlanPublish(c.Context, targets, a.name, rec)
+		plans = cl.PlanPublishAll(c.Context, targets, names, recs)
+		var prober publish.Prober
+		if !a.noProbe {
+			prober = probe.Prober{}
+		}
+		checks := publish.CheckHosts(c.Context, targets, recs, &zone.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
+		publish.Heed(plans, checks, a.requireLive)
 	}
 	if a.dryRun {
-		renderPlans(e.stdout, a.output, plans)
+		if err := renderPlans(e.stdout, a.output, plans); err != nil {
+			return &codeError{code: exitErrors, err: err}
+		}
 		return planCode(plans)
 	}
 	results := cl.Apply(c.Context, plans)
-	if !remove {
-		forgetRepublished(e, plans, results)
+	if remove {
+		rememberRemoved(e, a.statePath, plans, results)
+	} else {
+		forgetRepublished(e, a.statePath, plans, results)
 	}
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
-	if !remove && a.output == "table" {
-		fmt.Fprintf(e.stdout, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Host), rec.TTL)
+	if a.output == "table" {
+		recordLines(e.stdout, recs, results)
 	}
 	return resultCode(results)
 }
 
+// recordLines says, per host published, the record as sent: the TTL is
+// the one the plan chose (the RRset's when --ttl was not given).
+func recordLines(w io.Writer, recs []publish.Record, results []publish.Result) {
+	for _, rec := range recs {
+		ttl := rec.TTL
+	find:
+		for _, r := range results {
+			for _, c := range r.Changes {
+				if c.Record.Target == rec.Host {
+					ttl = c.Record.TTL
+					break find
+				}
+			}
+		}
+		fmt.Fprintf(w, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Host), ttl)
+	}
+}
+
+// statePath is path, or the default state file when it exists (a run
+// that was not given --state does not create one).
+func statePath(path string) string {
+	if path != "" {
+		return path
+	}
+	path = audit.DefaultStatePath()
+	if _, err := os.Stat(path); err != nil {
+		return ""
+	}
+	return path
+}
+
 // forgetRepublished drops from cleanup's state the records published again
 // on purpose, so that audit does not report them as reappeared.
-func forgetRepublished(e env, plans []*publish.ZonePlan, results []publish.Result) {
-	path := audit.DefaultStatePath()
-	if _, err := os.Stat(path); err != nil {
+func forgetRepublished(e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
+	if path = statePath(path); path == "" {
 		return
 	}
 	state, err := audit.LoadState(path)
 	if err != nil {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
 		return
 	}
 	n := len(state.Removed)
 	for i, r := range results {
-		if r.Err == nil {
+		if r.Err == nil && !plans[i].Blocked {
+			for _, c := range plans[i].Changes {
+				if c.Action != publish.ActionRemoved && c.Action != publish.ActionNotPresent {
+					state.Forget(c.Record)
+				}
+			}
 			state.Forget(plans[i].Add...)
 		}
 	}
@@ -243,6 +323,35 @@ func forgetRepublished(e env, plans []*publish.ZonePlan, results []publish.Resul
 		if err := state.Save(path); err != nil {
 			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
 		}
+	}
+}
+
+// rememberRemoved adds the records unpublish removed to the state file,
+// so that audit reports them if their host registers them again.
+func rememberRemoved(e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
+	if path = statePath(path); path == "" {
+		return
+	}
+	var removed []audit.Removed
+	for i, r := range results {
+		if r.Err != nil || plans[i].Empty() {
+			continue
+		}
+		for _, d := range plans[i].Delete {
+			removed = append(removed, audit.Removed{Zone: d.Zone, Name: d.Name, TTL: d.TTL, Priority: d.Priority, Weight: d.Weight,
+				Port: d.Port, Target: d.Target, Server: r.Server, RemovedAt: e.now().UTC()})
+		}
+	}
+	if len(removed) == 0 {
+		return
+	}
+	state, err := audit.LoadState(path)
+	if err == nil {
+		state.Remember(removed...)
+		err = state.Save(path)
+	}
+	if err != nil {
+		fmt.Fprintln(e.stderr, "kmsdns: warning: removed records not remembered:", err)
 	}
 }
 
@@ -283,17 +392,47 @@ func resultCode(results []publish.Result) error {
 	return nil
 }
 
-type jsonPlan struct {
-	Zone    string `json:"zone"`
-	Server  string `json:"server"`
-	Action  string `json:"action"`
-	Note    string `json:"note,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Blocked bool   `json:"blocked,omitempty"`
-	Update  string `json:"update,omitempty"`
+// jsonChange is one record of a plan or result.
+type jsonChange struct {
+	Action   string `json:"action"`
+	Planned  string `json:"planned,omitempty"`
+	Name     string `json:"name"`
+	Target   string `json:"target"`
+	Port     uint16 `json:"port"`
+	Priority uint16 `json:"priority"`
+	Weight   uint16 `json:"weight"`
+	TTL      uint32 `json:"ttl"`
 }
 
-func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) {
+func jsonChanges(cs []publish.Change, dryRun bool) []jsonChange {
+	out := []jsonChange{}
+	for _, c := range cs {
+		jc := jsonChange{Action: string(c.Action), Name: c.Record.Name, Target: c.Record.Target, Port: c.Record.Port,
+			Priority: c.Record.Priority, Weight: c.Record.Weight, TTL: c.Record.TTL}
+		if dryRun {
+			jc.Planned = c.Action.Planned()
+		}
+		out = append(out, jc)
+	}
+	return out
+}
+
+type jsonPlan struct {
+	Zone        string       `json:"zone"`
+	Server      string       `json:"server"`
+	Action      string       `json:"action"`
+	Note        string       `json:"note,omitempty"`
+	Error       string       `json:"error,omitempty"`
+	Blocked     bool         `json:"blocked,omitempty"`
+	Update      string       `json:"update,omitempty"`
+	Changes     []jsonChange `json:"changes"`
+	Warnings    []string     `json:"warnings,omitempty"`
+	Credentials string       `json:"credentials,omitempty"`
+}
+
+// renderPlans prints what a dry run would do: per record, and the exact
+// UPDATE message per zone (ZonePlan.Text renders the message Apply sends).
+func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) error {
 	if format == "json" {
 		out := struct {
 			Version int        `json:"version"`
@@ -301,7 +440,8 @@ func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) {
 			Plans   []jsonPlan `json:"plans"`
 		}{Version: 1, DryRun: true, Plans: []jsonPlan{}}
 		for _, p := range plans {
-			jp := jsonPlan{Zone: p.Zone, Server: p.Server, Action: string(p.Action), Note: p.Note, Blocked: p.Blocked}
+			jp := jsonPlan{Zone: p.Zone, Server: p.Server, Action: string(p.Action), Note: p.Note, Blocked: p.Blocked,
+				Changes: jsonChanges(p.Changes, true), Warnings: p.Warnings, Credentials: p.Credentials}
 			if p.Err != nil {
 				jp.Error = p.Err.Error()
 			} else if !p.Empty() {
@@ -311,11 +451,27 @@ func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) {
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		enc.Encode(out)
-		return
+		return enc.Encode(out)
+	}
+	t := newTable(w)
+	t.Header("ZONE", "NAME", "TARGET", "PORT", "PRIORITY", "WEIGHT", "TTL", "ACTION")
+	for _, p := range plans {
+		if len(p.Changes) == 0 {
+			t.Append([]string{short(p.Zone), "-", "-", "-", "-", "-", "-", p.Action.Planned()})
+		}
+		for _, c := range p.Changes {
+			action := c.Action.Planned()
+			if p.Blocked {
+				action = publish.ActionSkipped.Planned() + " (" + string(c.Action) + ")"
+			}
+			t.Append(changeRow(p.Zone, c, action))
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
 	}
 	for _, p := range plans {
-		fmt.Fprintf(w, "zone %s on %s: %s", short(p.Zone), p.Server, p.Action)
+		fmt.Fprintf(w, "zone %s on %s: %s", short(p.Zone), p.Server, p.Action.Planned())
 		if p.Err != nil {
 			fmt.Fprintf(w, ": %v", p.Err)
 		}
@@ -323,11 +479,23 @@ func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) {
 		if p.Note != "" {
 			fmt.Fprintf(w, "  %s\n", p.Note)
 		}
+		for _, warn := range p.Warnings {
+			fmt.Fprintf(w, "  warning: %s\n", warn)
+		}
 		if !p.Empty() {
 			fmt.Fprint(w, indent(p.Text(), "  "))
 		}
 	}
-	fmt.Fprintln(w, "dry run: nothing was sent")
+	_, err := fmt.Fprintln(w, "dry run: nothing was sent")
+	return err
+}
+
+func changeRow(zoneName string, c publish.Change, action string) []string {
+	r := c.Record
+	if c.Action == publish.ActionNotPresent {
+		return []string{short(zoneName), short(r.Name), short(r.Target), "-", "-", "-", "-", action}
+	}
+	return []string{short(zoneName), short(r.Name), short(r.Target), fmt.Sprint(r.Port), fmt.Sprint(r.Priority), fmt.Sprint(r.Weight), fmt.Sprint(r.TTL), action}
 }
 
 func indent(s, pre string) string {
@@ -341,13 +509,17 @@ func indent(s, pre string) string {
 }
 
 type jsonResult struct {
-	Zone     string `json:"zone"`
-	Server   string `json:"server"`
-	Action   string `json:"action"`
-	Answer   string `json:"answer,omitempty"`
-	Verified bool   `json:"verified"`
-	Note     string `json:"note,omitempty"`
-	Error    string `json:"error,omitempty"`
+	Zone         string       `json:"zone"`
+	Server       string       `json:"server"`
+	Action       string       `json:"action"`
+	Answer       string       `json:"answer,omitempty"`
+	Verified     bool         `json:"verified"`
+	Note         string       `json:"note,omitempty"`
+	Error        string       `json:"error,omitempty"`
+	AnswerSigned bool         `json:"answer_signed"`
+	Changes      []jsonChange `json:"changes"`
+	Warnings     []string     `json:"warnings,omitempty"`
+	Credentials  string       `json:"credentials,omitempty"`
 	// AnswerSignature is "unverifiable" when the server's answer
 	// signature did not verify and the read-back confirmed the change.
 	AnswerSignature string `json:"answer_signature,omitempty"`
@@ -355,6 +527,9 @@ type jsonResult struct {
 	AnswerSignatureError string `json:"answer_signature_error,omitempty"`
 }
 
+// renderResults prints what was done: per record (zone-level for plans
+// without record changes), then errors, notes and warnings per zone;
+// verbose adds why an answer's signature did not verify.
 func renderResults(w io.Writer, format string, results []publish.Result, verbose bool) error {
 	if format == "json" {
 		out := struct {
@@ -362,7 +537,8 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 			Results []jsonResult `json:"results"`
 		}{Version: 1, Results: []jsonResult{}}
 		for _, r := range results {
-			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, Verified: r.Verified, Note: r.Note}
+			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, Verified: r.Verified, Note: r.Note,
+				AnswerSigned: r.AnswerSigned, Changes: jsonChanges(r.Changes, false), Warnings: r.Warnings, Credentials: r.Credentials}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
 			}
@@ -376,13 +552,22 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 		return enc.Encode(out)
 	}
 	t := newTable(w)
-	t.Header("ZONE", "SERVER", "ACTION", "ANSWER", "VERIFIED")
+	t.Header("ZONE", "NAME", "TARGET", "PORT", "PRIORITY", "WEIGHT", "TTL", "ACTION", "ANSWER", "VERIFIED")
 	for _, r := range results {
 		verified := "-"
 		if r.Verified {
 			verified = "yes"
 		}
-		t.Append([]string{short(r.Zone), r.Server, string(r.Action), r.Answer, verified})
+		if len(r.Changes) == 0 {
+			t.Append([]string{short(r.Zone), "-", "-", "-", "-", "-", "-", string(r.Action), r.Answer, verified})
+		}
+		for _, c := range r.Changes {
+			action := string(c.Action)
+			if r.Action == publish.ActionFailed || r.Action == publish.ActionSkipped {
+				action = string(r.Action) + " (" + action + ")"
+			}
+			t.Append(append(changeRow(r.Zone, c, action), r.Answer, verified))
+		}
 	}
 	if err := t.Render(); err != nil {
 		return err
@@ -396,6 +581,9 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 		}
 		if verbose && r.Unverifiable != nil {
 			fmt.Fprintf(w, "%s: %v\n", short(r.Zone), r.Unverifiable)
+		}
+		for _, warn := range r.Warnings {
+			fmt.Fprintf(w, "%s: warning: %s\n", short(r.Zone), warn)
 		}
 	}
 	renderUnverifiable(w, results)
@@ -417,7 +605,7 @@ func renderUnverifiable(w io.Writer, results []publish.Result) {
 
 // runRestore puts back the records of a cleanup backup.
 func runRestore(c *cli.Context, e env, a updateArgs) error {
-	if a.host != "" || a.name != "" {
+	if len(a.hosts.Value()) > 0 || len(a.names.Value()) > 0 {
 		return usageError("publish: --from-file restores the records in the file; it takes no --host or --name")
 	}
 	f, err := os.Open(a.fromFile)
@@ -451,11 +639,13 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	defer done()
 	plans := cl.PlanRestoreFrom(c.Context, b, targets)
 	if a.dryRun {
-		renderPlans(e.stdout, a.output, plans)
+		if err := renderPlans(e.stdout, a.output, plans); err != nil {
+			return &codeError{code: exitErrors, err: err}
+		}
 		return planCode(plans)
 	}
 	results := cl.Apply(c.Context, plans)
-	forgetRepublished(e, plans, results)
+	forgetRepublished(e, a.statePath, plans, results)
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}

@@ -95,7 +95,12 @@ type UpdateTarget struct {
 	Server     string
 	ServerName string
 	Key        zone.Key
-	GSS        *publish.GSS
+	// KeyOrigin says where Key came from: the file and the flag or
+	// config setting that named it ("/etc/k.key (--key-file)", "/etc/k.key
+	// (kmsdns.yaml zones[1].update.key-file)"), for error messages.
+	// Never the secret.
+	KeyOrigin string
+	GSS       *publish.GSS
 }
 
 // UpdatePlan is what publish, unpublish and cleanup work on.
@@ -207,7 +212,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			if err != nil {
 				return nil, err
 			}
-			t.Key = k
+			t.Key, t.KeyOrigin = k, u.KeyFile+" ("+from("key-file")+")"
 		case u.KeyName != "":
 			secret, err := readSecret(fl.SecretFile)
 			if err != nil {
@@ -223,7 +228,10 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			if err != nil {
 				return nil, err
 			}
-			t.Key = k
+			t.Key, t.KeyOrigin = k, "$"+SecretEnv
+			if fl.SecretFile != "" {
+				t.KeyOrigin = fl.SecretFile + " (--key-secret-file)"
+			}
 		}
 		p.Targets = append(p.Targets, t)
 	}
@@ -336,7 +344,7 @@ func (p *UpdatePlan) PublishTargets(ctx context.Context) (targets []publish.Targ
 			}
 			targets[i].Signer = g
 		case !t.Key.IsZero():
-			targets[i].Signer = publish.TSIG{Key: t.Key}
+			targets[i].Signer = publish.TSIG{Key: t.Key, Origin: t.KeyOrigin}
 		}
 	}
 	close = func() error {

@@ -1,0 +1,126 @@
+package publish
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+// Resolver looks up a host's addresses; *zone.TargetResolver is one.
+// Names inside a zone are asked at the zone's primary (r.Server), others
+// through the resolver, as the audit does.
+type Resolver interface {
+	Resolve(ctx context.Context, r *zone.Result, target string) zone.Resolution
+}
+
+// Prober checks whether a KMS service answers at an address;
+// probe.Prober is one.
+type Prober interface {
+	Probe(ctx context.Context, addr netip.AddrPort) probe.Result
+}
+
+var (
+	_ Resolver = (*zone.TargetResolver)(nil)
+	_ Prober   = probe.Prober{}
+)
+
+// HostCheck is what was found about a host before publishing it.
+type HostCheck struct {
+	Host string
+	Port uint16
+	// Resolution is what DNS says about the host.
+	Resolution zone.Resolution
+	// Probe is the last probe made (zero when the host did not resolve
+	// or probing was off).
+	Probe probe.Result
+	// Probed: the host was probed.
+	Probed bool
+}
+
+// Live reports whether the host resolved and, when probed, answered as a
+// KMS host.
+func (h HostCheck) Live() bool {
+	return h.Resolution.Status == zone.Resolved && (!h.Probed || h.Probe.Status == probe.StatusKMS)
+}
+
+// Warning says why clients given this host would fail, or "" when Live.
+func (h HostCheck) Warning() string {
+	host := strings.TrimSuffix(h.Host, ".")
+	res := h.Resolution
+	switch res.Status {
+	case zone.Resolved:
+	case zone.NotVerified:
+		return fmt.Sprintf("could not check that %s resolves: %v", host, res.Err)
+	default:
+		return fmt.Sprintf("%s does not resolve (%s, asked %s): clients that pick this record fail with 0xC004F074 (no KMS could be contacted)", host, res.Status, res.Via)
+	}
+	if !h.Probed || h.Probe.Status == probe.StatusKMS {
+		return ""
+	}
+	return fmt.Sprintf("%s (%s) does not answer as a KMS host on port %d: %s (%s); clients that pick this record fail with 0x800706BA or 0xC004F074",
+		host, h.Probe.Addr.Addr(), h.Port, h.Probe.Status, h.Probe.Detail)
+}
+
+// CheckHosts resolves every record's host and, with a prober, probes it
+// on the record's port, each address in turn until one answers as a KMS
+// host. A host inside a target zone is resolved at that zone's primary.
+// prober may be nil (--no-probe).
+func CheckHosts(ctx context.Context, targets []Target, recs []Record, res Resolver, prober Prober) []HostCheck {
+	var out []HostCheck
+	for _, rec := range recs {
+		if ctx.Err() != nil {
+			break
+		}
+		host := dns.CanonicalName(rec.Host)
+		r := &zone.Result{Zone: ".", Source: zone.SourceResolver}
+		for _, t := range targets {
+			if z := dns.CanonicalName(t.Zone); dns.IsSubDomain(z, host) && t.Server != "" {
+				r = &zone.Result{Zone: z, Source: zone.SourceQuery, Server: t.Server}
+				break
+			}
+		}
+		hc := HostCheck{Host: host, Port: rec.Port, Resolution: res.Resolve(ctx, r, host)}
+		if prober != nil && hc.Resolution.Status == zone.Resolved {
+			hc.Probed = true
+			for _, a := range hc.Resolution.Addrs {
+				hc.Probe = prober.Probe(ctx, netip.AddrPortFrom(a, rec.Port))
+				if hc.Probe.Status == probe.StatusKMS {
+					break
+				}
+			}
+		}
+		out = append(out, hc)
+	}
+	return out
+}
+
+// Heed adds the warnings of checks to every plan that publishes a host
+// that is not live; with refuse (--require-live), such a plan is blocked
+// and sends nothing.
+func Heed(plans []*ZonePlan, checks []HostCheck, refuse bool) {
+	for _, p := range plans {
+		var bad []string
+		for _, hc := range checks {
+			w := hc.Warning()
+			if w == "" {
+				continue
+			}
+			for _, c := range p.Changes {
+				if c.Record.Target == hc.Host && c.Action != ActionRemoved && c.Action != ActionNotPresent {
+					p.Warnings = append(p.Warnings, w)
+					bad = append(bad, strings.TrimSuffix(hc.Host, "."))
+					break
+				}
+			}
+		}
+		if refuse && len(bad) > 0 && p.Err == nil {
+			p.Blocked, p.Action = true, ActionSkipped
+			p.Note = join(p.Note, fmt.Sprintf("--require-live: %s not live, nothing sent", strings.Join(bad, ", ")))
+		}
+	}
+}
