@@ -34,6 +34,8 @@ type fakePrimary struct {
 	badSig   bool
 	unsigned bool
 	timeSkew time.Duration
+	// ttlPerRecord keeps each record's own TTL, against RFC 2181 5.2.
+	ttlPerRecord bool
 }
 
 // rdataEqual compares two RRs' owner, type and RDATA (not TTL or class).
@@ -103,7 +105,7 @@ func (f *fakePrimary) update(r *dns.Msg) {
 			f.records = slices.DeleteFunc(f.records, func(have dns.RR) bool { return rdataEqual(have, rr) })
 		case dns.ClassINET:
 			for _, have := range f.records {
-				if strings.EqualFold(have.Header().Name, rr.Header().Name) && have.Header().Rrtype == rr.Header().Rrtype {
+				if strings.EqualFold(have.Header().Name, rr.Header().Name) && have.Header().Rrtype == rr.Header().Rrtype && !f.ttlPerRecord {
 					have.Header().Ttl = rr.Header().Ttl
 				}
 			}
@@ -178,6 +180,10 @@ func TestUpdateFaults(t *testing.T) {
 		{"unsigned answer, change in place", &fakePrimary{apply: true, unsigned: true}, ActionAdded, true, "unverifiable: the answer is not signed"},
 		{"unsigned answer, change not in place", &fakePrimary{unsigned: true}, ActionFailed, false, "the answer is not signed, and the records read back are not as asked"},
 		{"signed answer", &fakePrimary{apply: true}, ActionAdded, true, ""},
+		{"the set keeps its TTL", &fakePrimary{apply: true, ttlPerRecord: true, records: []dns.RR{mustSRV("_vlmcs._tcp.f.example. 600 IN SRV 0 0 1688 kms0.f.example.")}},
+			ActionFailed, false, "TTL 600 instead of 3600: _vlmcs._tcp.f.example.\t3600\tIN\tSRV\t0 0 1688 kms0.f.example."},
+		{"the set takes the new TTL", &fakePrimary{apply: true, records: []dns.RR{mustSRV("_vlmcs._tcp.f.example. 600 IN SRV 0 0 1688 kms0.f.example.")}},
+			ActionAdded, true, "changes the TTL of 1 other record(s) of _vlmcs._tcp.f.example. from 600 to 3600"},
 		{"unverifiable answer, change not in place", &fakePrimary{badSig: true}, ActionFailed, false, "the change is not in place"},
 		{"accepted but not applied", &fakePrimary{}, ActionFailed, false, "the records read back are not as asked"},
 		{"BADTIME", &fakePrimary{rcode: dns.RcodeNotAuth, tsigErr: dns.RcodeBadTime}, ActionFailed, false, "300 s fudge"},
@@ -342,4 +348,12 @@ func TestFakePrimaryPrerequisites(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustSRV(s string) dns.RR {
+	rr, err := dns.NewRR(s)
+	if err != nil {
+		panic(err)
+	}
+	return rr
 }

@@ -285,24 +285,27 @@ func TestCredentialsInRefusals(t *testing.T) {
 }
 
 // TestLocateBySOA: without a server, the primary is the zone's SOA MNAME,
-// found through the resolver; the update lands there.
+// found through the resolver (another server here), on port 53 as nsupdate
+// does; the update lands there.
 func TestLocateBySOA(t *testing.T) {
 	ip := fmt.Sprintf("127.0.%d.53", 100+time.Now().Nanosecond()%100)
 	content := strings.Replace(baseZone("soa.example"), "ns1 IN A 127.0.0.1", "ns1 IN A "+ip, 1)
-	// Knot, unlike BIND, listens on any 127.0.0.0/8 address; the primary
-	// found by SOA MNAME is asked on port 53, as nsupdate does.
-	bind := testserver.StartKnot(t, testserver.KnotConfig{IP: ip, Port: 53, Keys: []testserver.Key{updKey},
+	// Knot, unlike BIND, listens on any 127.0.0.0/8 address.
+	primary := testserver.StartKnot(t, testserver.KnotConfig{IP: ip, Port: 53, Keys: []testserver.Key{updKey},
 		Zones: []testserver.Zone{{Name: "soa.example", Content: content, Transfer: "any", Update: "upd"}}})
+	// The resolver answers from a copy of the zone; it takes no updates.
+	resolver := testserver.StartKnot(t, testserver.KnotConfig{Zones: []testserver.Zone{{Name: "soa.example", Content: content, Transfer: "any"}}})
 	targets := []publish.Target{{Zone: "soa.example"}}
-	names, err := publish.Locate(t.Context(), targets, bind.Addr, 5*time.Second)
-	if err != nil || targets[0].Server != bind.Addr || names[bind.Addr] != "ns1.soa.example." {
-		t.Fatalf("located %q (%v), err %v; want %s", targets[0].Server, names, err, bind.Addr)
+	names, err := publish.Locate(t.Context(), targets, resolver.Addr, 5*time.Second)
+	if err != nil || targets[0].Server != primary.Addr || names[primary.Addr] != "ns1.soa.example." {
+		t.Fatalf("located %q (%v), err %v; want %s", targets[0].Server, names, err, primary.Addr)
 	}
-	before := testserver.Records(t, bind.Addr, "soa.example")
+	before := testserver.Records(t, primary.Addr, "soa.example")
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
 	if rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Host: "kms1.soa.example", Port: 1688})); rs[0].Err != nil || !rs[0].Verified {
 		t.Fatal(results(t, rs))
 	}
-	assertZone(t, bind.Addr, "soa.example", with(before, srvText("_vlmcs._tcp.soa.example.", 3600, 1688, "kms1.soa.example.")))
+	assertZone(t, primary.Addr, "soa.example", with(before, srvText("_vlmcs._tcp.soa.example.", 3600, 1688, "kms1.soa.example.")))
+	assertZone(t, resolver.Addr, "soa.example", before)
 }

@@ -13,7 +13,6 @@ import (
 
 	"github.com/kmsdns/kmsdns/internal/kmstest"
 	"github.com/kmsdns/kmsdns/internal/testserver"
-	"github.com/miekg/dns"
 )
 
 // pubLab: zones on one BIND with a KMS RRset of TTL 600 at the apex, a
@@ -344,12 +343,14 @@ func TestPublishCLICredentials(t *testing.T) {
 // TestPublishCLIFindsPrimaryBySOA: without --server, publish updates the
 // zone's SOA MNAME, found through --resolver (port 53, as nsupdate).
 func TestPublishCLIFindsPrimaryBySOA(t *testing.T) {
-	ip := fmt.Sprintf("127.0.%d.53", 100+time.Now().Nanosecond()%100)
+	ip := fmt.Sprintf("127.0.%d.54", 100+time.Now().Nanosecond()%100)
+	content := "$ORIGIN mname.example.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A " + ip + "\n"
 	knot := testserver.StartKnot(t, testserver.KnotConfig{IP: ip, Port: 53, Keys: []testserver.Key{cliUpdKey},
-		Zones: []testserver.Zone{{Name: "mname.example", Transfer: "any", Update: "upd",
-			Content: "$ORIGIN mname.example.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A " + ip + "\n"}}})
+		Zones: []testserver.Zone{{Name: "mname.example", Transfer: "any", Update: "upd", Content: content}}})
+	// The resolver is another server with a copy of the zone.
+	resolver := testserver.StartKnot(t, testserver.KnotConfig{Zones: []testserver.Zone{{Name: "mname.example", Transfer: "any", Content: content}}})
 	before := testserver.Records(t, knot.Addr, "mname.example")
-	out, errOut, code := run(t, "publish", "--zone", "mname.example", "--host", "kms1.mname.example", "--resolver", knot.Addr,
+	out, errOut, code := run(t, "publish", "--zone", "mname.example", "--host", "kms1.mname.example", "--resolver", resolver.Addr,
 		"--key-file", cliUpdKey.WriteKeyFile(t, t.TempDir()), "--no-probe", "--ttl", "300")
 	if code != exitClean || !strings.Contains(out, knot.Addr) {
 		t.Fatalf("exit %d\n%s%s", code, out, errOut)
@@ -358,5 +359,7 @@ func TestPublishCLIFindsPrimaryBySOA(t *testing.T) {
 	if got := testserver.Records(t, knot.Addr, "mname.example"); !slices.Equal(got, want) {
 		t.Errorf("zone holds %v, want %v", got, want)
 	}
-	_ = dns.Fqdn
+	if got := testserver.Records(t, resolver.Addr, "mname.example"); !slices.Equal(got, before) {
+		t.Errorf("the resolver's copy changed: %v", got)
+	}
 }
