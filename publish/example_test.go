@@ -8,7 +8,9 @@ import (
 )
 
 // A host already published on another port is replaced in one message;
-// the prerequisite guards the RRset as read.
+// the prerequisite guards the RRset as read. Text renders the message Msg
+// builds and Apply sends; TestPrintedIsWhatTheServerApplies proves on BIND
+// that the server then holds exactly what the text says.
 func ExamplePlanPublish() {
 	current := []zone.Record{
 		{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 3600, Port: 1689, Target: "kms1.contoso.com."},

@@ -73,7 +73,7 @@ func publishCommand(e env) *cli.Command {
 		&cli.IntFlag{Name: "ttl", Usage: "record `TTL` in seconds; an RRset has one TTL, so this sets it for the name's other records too", DefaultText: "the TTL of the records already there, 3600 for a new name", Destination: &a.ttl},
 		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", Destination: &a.priority},
 		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", Destination: &a.weight},
-		&cli.BoolFlag{Name: "require-live", Usage: "refuse to publish a host that does not resolve or does not answer as a KMS host (default: warn)", Destination: &a.requireLive},
+		&cli.BoolFlag{Name: "require-live", Usage: "refuse to publish a host that does not resolve or does not answer as a KMS host, instead of warning", Destination: &a.requireLive},
 		&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to the host to check that it answers as a KMS host (still resolve it)", Destination: &a.noProbe},
 		&cli.StringFlag{Name: "from-file", Usage: "restore the records of a kmsdns cleanup `BACKUP` file (zones and servers from the file; --server overrides)", Destination: &a.fromFile},
 	)

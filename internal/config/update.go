@@ -343,6 +343,7 @@ func (p *UpdatePlan) PublishTargets(ctx context.Context) (targets []publish.Targ
 				g.ServerNames[server] = name
 			}
 			targets[i].Signer = g
+			targets[i].Credentials = gssCredentials(t.GSS)
 		case !t.Key.IsZero():
 			targets[i].Signer = publish.TSIG{Key: t.Key, Origin: t.KeyOrigin}
 		}
@@ -363,4 +364,20 @@ func portOf(hostport string) string {
 		return ""
 	}
 	return p
+}
+
+// gssCredentials describes GSS-TSIG credentials for error messages, never
+// the password.
+func gssCredentials(g *publish.GSS) string {
+	who := "the user of the credential cache"
+	if g.Principal != "" {
+		who = g.Principal
+	}
+	switch {
+	case g.Keytab != "":
+		return fmt.Sprintf("signed with GSS-TSIG as %s (keytab %s)", who, g.Keytab)
+	case g.Password != "":
+		return fmt.Sprintf("signed with GSS-TSIG as %s (password file)", who)
+	}
+	return fmt.Sprintf("signed with GSS-TSIG as %s (credential cache)", who)
 }
