@@ -357,3 +357,18 @@ func mustSRV(s string) dns.RR {
 	}
 	return rr
 }
+
+// TestPlanPublishAllDuplicates: a host or name given twice is planned
+// once.
+func TestPlanPublishAllDuplicates(t *testing.T) {
+	cur := map[string][]zone.Record{"_vlmcs._tcp.d.example.": {{Zone: "d.example.", Name: "_vlmcs._tcp.d.example.", TTL: 600, Port: 1688, Target: "kms1.d.example."}}}
+	for _, recs := range [][]Record{
+		{{Host: "kms1.d.example", Port: 1688}, {Host: "KMS1.d.example.", Port: 1688}},
+		{{Host: "kms2.d.example", Port: 1688}, {Host: "kms2.d.example.", Port: 1688}},
+	} {
+		p := PlanPublishAll("d.example", "127.0.0.1:9", []string{"", "@"}, recs, cur)
+		if len(p.Changes) != 1 || len(p.Add) > 1 {
+			t.Errorf("%v: %d changes, %d additions", recs, len(p.Changes), len(p.Add))
+		}
+	}
+}

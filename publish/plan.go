@@ -321,12 +321,14 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 			}
 		}
 		var added, deleted []zone.Record
+		var seen []string
 		for _, rec := range recs {
 			host := dns.CanonicalName(rec.Host)
-			want := zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}
-			if slices.ContainsFunc(added, func(a zone.Record) bool { return a.Target == host }) {
+			if slices.Contains(seen, host) {
 				continue // the same host given twice
 			}
+			seen = append(seen, host)
+			want := zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}
 			var same []zone.Record
 			for _, c := range cur {
 				if c.Target == host {
