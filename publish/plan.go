@@ -170,6 +170,22 @@ func (p *ZonePlan) Text() string {
 	return b.String()
 }
 
+// RecordChanges returns Changes or, for a plan made without them (a
+// restore, a cleanup), one change per deleted and per added record.
+func (p *ZonePlan) RecordChanges() []Change {
+	if p.Changes != nil {
+		return p.Changes
+	}
+	out := []Change{}
+	for _, d := range p.Delete {
+		out = append(out, Change{Action: ActionRemoved, Record: d})
+	}
+	for _, a := range p.Add {
+		out = append(out, Change{Action: ActionAdded, Record: a})
+	}
+	return out
+}
+
 // Expected returns the records each touched name should hold after the
 // plan is applied.
 func (p *ZonePlan) Expected() map[string][]zone.Record {

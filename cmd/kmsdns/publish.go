@@ -638,6 +638,9 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	}
 	defer done()
 	plans := cl.PlanRestoreFrom(c.Context, b, targets)
+	for _, p := range plans {
+		p.Changes = p.RecordChanges() // the result table shows each record
+	}
 	if a.dryRun {
 		if err := renderPlans(e.stdout, a.output, plans); err != nil {
 			return &codeError{code: exitErrors, err: err}

@@ -279,6 +279,15 @@ func TestPublishCLIState(t *testing.T) {
 	if !strings.Contains(string(b), `"target": "kms-dead.s.example."`) {
 		t.Errorf("unpublish did not remember the removal in %s:\n%s", state, b)
 	}
+	// Restoring cleanup's backup with --state X forgets it too, and the
+	// result shows the record.
+	out, errOut, code = run(t, "publish", "--from-file", filepath.Join(l.dir, "b.zone"), "--key-file", l.keyFile, "--state", state)
+	if code != exitClean || !strings.Contains(out, "| s.example | _vlmcs._tcp.s.example | kms-dead.s.example | "+fmt.Sprint(l.port)+" | 0        | 0      | 600 | added  | NOERROR |") {
+		t.Fatalf("restore: exit %d\n%s%s", code, out, errOut)
+	}
+	if reappeared() {
+		t.Error("restored with --state X, still reported reappeared")
+	}
 }
 
 // TestPublishCLICredentials: refusals start with the credentials used and
