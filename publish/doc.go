@@ -3,12 +3,23 @@
 // GSS-TSIG (RFC 3645: Windows DNS "secure only" zones, BIND with
 // tkey-gssapi-keytab).
 //
-// Changes are planned before they are sent: Plan reads each zone's current
-// records from its primary and returns a ZonePlan per zone, which says what
-// will happen (added, already present, replaced, removed, not present)
-// and renders the exact UPDATE message for --dry-run. Apply sends the
-// plans, one signed message per zone, one connection per server, and then
-// reads the records back to verify them.
+// Changes are planned before they are sent: Client.PlanPublishAll and
+// Client.PlanUnpublishAll read each zone's current records at every name
+// from its primary and return one ZonePlan per zone, carrying every host
+// under every name. A plan says, record by record (Change), what will
+// happen (added, already present, replaced, removed, not present), and
+// ZonePlan.Text renders the very message Msg builds and Apply sends, for
+// --dry-run. Apply sends the plans, one signed message per zone, one
+// connection per server, and then reads the records back to verify them,
+// TTL included.
+//
+// An RRset has one TTL (RFC 2181 section 5.2): a record published without
+// a TTL takes the TTL of the set it joins, and a TTL that differs changes
+// the set's, which the plan's Note says. CheckHosts resolves and probes the
+// hosts to publish, and Heed turns what it found into warnings or, for
+// --require-live, blocked plans. Every refusal an UpdateError explains
+// starts with the credentials used (Credentials, Unsigned), never the
+// secret.
 //
 // An UPDATE message is built as RFC 2136 section 2 lays it out:
 //
