@@ -13,7 +13,7 @@ import (
 type TSIG struct {
 	Key zone.Key
 	// Origin says where the key came from, for error messages: a file
-	// and the flag or config field that named it. Never the secret.
+	// and the flag or config setting that named it. Never the secret.
 	Origin string
 }
 

@@ -253,8 +253,8 @@ func TestCredentialsInRefusals(t *testing.T) {
 			}{
 				{"key without rights", publish.TSIG{Key: zkey(t, noRights), Origin: "/etc/kmsdns/reader.key (--key-file)"}, publish.Target{},
 					"signed with key `reader` (hmac-sha256) from /etc/kmsdns/reader.key (--key-file): "},
-				{"wrong secret", publish.TSIG{Key: zkey(t, wrongKey), Origin: "/etc/kmsdns/upd.key (config field zones[0].update.key-file)"}, publish.Target{},
-					"signed with key `upd` (hmac-sha256) from /etc/kmsdns/upd.key (config field zones[0].update.key-file): "},
+				{"wrong secret", publish.TSIG{Key: zkey(t, wrongKey), Origin: "/etc/kmsdns/upd.key (/etc/kmsdns/kmsdns.yaml zones[0].update.key-file)"}, publish.Target{},
+					"signed with key `upd` (hmac-sha256) from /etc/kmsdns/upd.key (/etc/kmsdns/kmsdns.yaml zones[0].update.key-file): "},
 				{"unsigned", nil, publish.Target{}, publish.Unsigned + ": "},
 				{"described by the target", publish.TSIG{Key: zkey(t, noRights)}, publish.Target{Credentials: publish.Credentials("reader", "hmac-sha256.", "$KMSDNS_TSIG_SECRET")},
 					"signed with key `reader` (hmac-sha256) from $KMSDNS_TSIG_SECRET: "},

@@ -32,10 +32,10 @@ muts=[
  ("M16 one message per name","cmd/kmsdns/publish.go","\t\tplans = cl.PlanPublishAll(c.Context, targets, names, recs)\n","\t\tfor _, n := range names {\n\t\t\tplans = append(plans, cl.PlanPublishAll(c.Context, targets, []string{n}, recs)...)\n\t\t}\n","./cmd/kmsdns","TestPublishCLIRepeated"),
  ("M17 unpublish only first host","publish/plan.go","\t\tfor _, h := range hosts {\n\t\t\thost := dns.CanonicalName(h)","\t\tfor _, h := range hosts[:1] {\n\t\t\thost := dns.CanonicalName(h)","./publish","TestManyNames"),
  ("M18 dry-run says added","cmd/kmsdns/publish.go","\t\t\taction := c.Action.Planned()","\t\t\taction := string(c.Action)","./cmd/kmsdns","TestPublishCLIRepeated"),
- ("M19 config origin wrong","internal/config/update.go",'fmt.Sprintf("config field zones[%d].update.key-file", zi)','fmt.Sprintf("config field zones[%d].update.key-file", zi+1)',"./cmd/kmsdns","TestPublishCLICredentials"),
+ ("M19 config origin wrong","internal/config/update.go",'t.Key, t.KeyOrigin = k, u.KeyFile+" ("+from("key-file")+")"','t.Key, t.KeyOrigin = k, u.KeyFile',"./cmd/kmsdns","TestPublishCLICredentials"),
  ("M20 TTL note missing","publish/plan.go","\t\t\tif len(others) > 0 {","\t\t\tif false {","./publish","TestManyNames"),
  ("M21 new conn per update","publish/apply.go","\tcl.conns[server] = c\n","","./publish","TestManySigned"),
- ("M22 zone read key origin","internal/config/update.go",'field = fmt.Sprintf("config field zones[%d].key-file", zi)','field = "config field defaults.key-file"',"./internal/config","TestKeyOrigin"),
+ ("M22 zone read key origin","internal/config/update.go",'from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }','from = func(field string) string { return f.setting(z, field, "", "") }',"./internal/config","TestKeyOrigin"),
  ("M23 env origin","internal/config/update.go",'t.Key, t.KeyOrigin = k, "$"+SecretEnv','t.Key, t.KeyOrigin = k, ""',"./internal/config","TestKeyOrigin"),
  ("M24 gss creds","internal/config/update.go",'targets[i].Credentials = gssCredentials(t.GSS)','',"./internal/config","TestKeyOrigin"),
 ]

@@ -306,7 +306,7 @@ func TestPublishCLICredentials(t *testing.T) {
 		prefix string
 	}{
 		{"key file flag", []string{"--key-file", readerFile}, "k.example: signed with key `reader` (hmac-sha256) from " + readerFile + " (--key-file): " + l.bind.Addr + " REFUSED"},
-		{"config", []string{"--config", cfg}, "k.example: signed with key `reader` (hmac-sha256) from " + readerFile + " (config field zones[1].update.key-file): " + l.bind.Addr + " REFUSED"},
+		{"config", []string{"--config", cfg}, "k.example: signed with key `reader` (hmac-sha256) from " + readerFile + " (" + cfg + " zones[1].update.key-file): " + l.bind.Addr + " REFUSED"},
 		{"unsigned", nil, "k.example: sent unsigned: no key was given for this zone (add --key-file, or an update section in the config): " + l.bind.Addr + " REFUSED"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

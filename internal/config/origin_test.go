@@ -41,7 +41,7 @@ zones:
 		env  string
 		want []string
 	}{
-		{"config", UpdateFlags{}, "", []string{def + " (config field defaults.key-file)", upd + " (config field zones[1].update.key-file)", xfr + " (config field zones[2].key-file)"}},
+		{"config", UpdateFlags{}, "", []string{def + " (kmsdns.yaml defaults.key-file)", upd + " (kmsdns.yaml zones[1].update.key-file)", xfr + " (kmsdns.yaml zones[2].key-file)"}},
 		{"flag", UpdateFlags{Zones: []string{"b.example"}, Update: Update{KeyFile: upd}}, "", []string{upd + " (--key-file)"}},
 		{"secret file", UpdateFlags{Zones: []string{"b.example"}, Update: Update{KeyName: "upd"}, KeyAlgorithm: "hmac-sha256", SecretFile: secretFile}, "", []string{secretFile + " (--key-secret-file)"}},
 		{"environment", UpdateFlags{Zones: []string{"b.example"}, Update: Update{KeyName: "upd"}, KeyAlgorithm: "hmac-sha256"}, secret, []string{"$KMSDNS_TSIG_SECRET"}},
