@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Mutation pass over publish / unpublish (issue 12).
+"""Mutation pass over publish / unpublish (issue 12): the multi-line
+mutations tools/mutate cannot express (testdata/mutations.txt holds the
+single-line ones, update-* / cli-publish-* / config-*).
 
 Each entry plants one small bug (file, exact text, replacement), builds,
 runs the tests that should catch it, and restores the file. Run from the
