@@ -7,9 +7,10 @@ import (
 	"os"
 	"strings"
 
-	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
+	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
 )
 
@@ -211,7 +212,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	}
 	results := cl.Apply(c.Context, plans)
 	if !remove {
-		forgetRepublished(e, plans, results)
+		forgetRepublished(c, e, plans, results)
 	}
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
@@ -224,25 +225,15 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 
 // forgetRepublished drops from cleanup's state the records published again
 // on purpose, so that audit does not report them as reappeared.
-func forgetRepublished(e env, plans []*publish.ZonePlan, results []publish.Result) {
-	path := audit.DefaultStatePath()
-	if _, err := os.Stat(path); err != nil {
-		return
-	}
-	state, err := audit.LoadState(path)
-	if err != nil {
-		return
-	}
-	n := len(state.Removed)
+func forgetRepublished(c *cli.Context, e env, plans []*publish.ZonePlan, results []publish.Result) {
+	var recs []zone.Record
 	for i, r := range results {
 		if r.Err == nil {
-			state.Forget(plans[i].Add...)
+			recs = append(recs, plans[i].Add...)
 		}
 	}
-	if len(state.Removed) != n {
-		if err := state.Save(path); err != nil {
-			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		}
+	if _, err := cleanup.Forget(c.Context, statePath("", nil), recs); err != nil {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
 	}
 }
 
@@ -455,7 +446,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 		return planCode(plans)
 	}
 	results := cl.Apply(c.Context, plans)
-	forgetRepublished(e, plans, results)
+	forgetRepublished(c, e, plans, results)
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
