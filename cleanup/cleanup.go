@@ -153,8 +153,10 @@ func closest(s string, names []string, n int) []string {
 	return out
 }
 
-// editDistance is the Levenshtein distance; names are at most 255 octets.
+// editDistance is the optimal-string-alignment distance (Levenshtein
+// with transpositions, the commonest typo); names are at most 255 octets.
 func editDistance(a, b string) int {
+	pp := make([]int, len(b)+1)
 	prev := make([]int, len(b)+1)
 	cur := make([]int, len(b)+1)
 	for j := range prev {
@@ -168,8 +170,11 @@ func editDistance(a, b string) int {
 				c = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+c)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				cur[j] = min(cur[j], pp[j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
+		pp, prev, cur = prev, cur, pp
 	}
 	return prev[len(b)]
 }

@@ -1,6 +1,7 @@
 package cleanup
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -56,7 +57,17 @@ func LoadState(path string) (*State, error) {
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxStateSize+1))
+	if fi, err := f.Stat(); err == nil && fi.Size() > MaxStateSize {
+		return nil, fmt.Errorf("state file %s: %w: larger than %d MiB", path, ErrCorruptState, MaxStateSize>>20)
+	}
+	// A state file is a JSON object: anything else (a binary file,
+	// /dev/zero) is refused from its first bytes, without reading on.
+	br := bufio.NewReader(io.LimitReader(f, MaxStateSize+1))
+	head, _ := br.Peek(512)
+	if t := bytes.TrimLeft(head, " \t\r\n"); len(t) > 0 && t[0] != '{' {
+		return nil, fmt.Errorf("state file %s: %w: not a JSON object", path, ErrCorruptState)
+	}
+	b, err := io.ReadAll(br)
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", path, err)
 	}
