@@ -540,7 +540,7 @@ func renderCleanupResults(w io.Writer, out *cleanup.Outcome, _ bool) {
 		case z.Err != nil:
 			fmt.Fprintf(w, "%s: %s: %v\n", short(z.Zone), z.Status, z.Err)
 		case z.Note != "":
-			fmt.Fprintf(w, "%s: %s: %s\n", short(z.Zone), z.Status, z.Note)
+			fmt.Fprintf(w, "%s: %s\n", short(z.Zone), z.Note)
 		}
 	}
 }
