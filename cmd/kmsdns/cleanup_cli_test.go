@@ -46,7 +46,7 @@ func TestCleanupCLI(t *testing.T) {
 	zones := map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\n",
-		"st1.example": pair, "x1.example": pair,
+		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n",
 	}
 	var kill, conc []string
 	for i := range 6 {
@@ -68,6 +68,23 @@ func TestCleanupCLI(t *testing.T) {
 		_, errOut, code := run(t, l.args(zoneArgs("u1.example")...)...)
 		if code != exitUsage || !strings.Contains(errOut, "--host") || !strings.Contains(errOut, "--stale") {
 			t.Errorf("exit %d: %s", code, errOut)
+		}
+	})
+
+	t.Run("--host removes only that host", func(t *testing.T) {
+		before := testserver.Records(t, l.bind.Addr, "o1.example")
+		out, errOut, code := run(t, l.args(append(zoneArgs("o1.example"), "--host", oldOf("o1.example"), "--yes", "--state", state(t))...)...)
+		if code != exitClean {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		var want []string
+		for _, r := range before {
+			if !strings.Contains(r, "srv\t0 0 "+fmt.Sprint(l.port)+" kms-old") {
+				want = append(want, r)
+			}
+		}
+		if got := testserver.Records(t, l.bind.Addr, "o1.example"); len(want) != len(before)-1 || !slices.Equal(got, want) {
+			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 		}
 	})
 
