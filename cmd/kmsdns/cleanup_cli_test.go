@@ -43,15 +43,18 @@ func zoneArgs(zones ...string) []string {
 
 // TestCleanupCLI runs cleanup against one BIND, one zone set per case.
 func TestCleanupCLI(t *testing.T) {
-	zones := map[string]string{
+	zones := cleanupZones()
+	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\n",
 		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n",
+	} {
+		zones[z] = body
 	}
 	var kill, conc []string
 	for i := range 6 {
 		kill = append(kill, fmt.Sprintf("k%d.example", i))
-		conc = append(conc, fmt.Sprintf("c%d.example", i))
+		conc = append(conc, fmt.Sprintf("cc%d.example", i))
 	}
 	for _, z := range append(slices.Clone(kill), conc...) {
 		zones[z] = pair
@@ -63,6 +66,11 @@ func TestCleanupCLI(t *testing.T) {
 		return slices.ContainsFunc(testserver.Records(t, l.bind.Addr, z), func(r string) bool { return strings.Contains(r, "kms-old") && strings.Contains(r, "\tsrv\t") })
 	}
 	state := func(t *testing.T) string { return filepath.Join(t.TempDir(), "removed.json") }
+
+	t.Run("failed host everywhere", func(t *testing.T) { testCleanupFailedHostEverywhere(t, l) })
+	t.Run("replace with, one message", func(t *testing.T) { testCleanupReplaceWithOneMessage(t, l) })
+	t.Run("guards and opt-ins", func(t *testing.T) { testCleanupGuardsAndOptIns(t, l) })
+	t.Run("partial failure then rerun", func(t *testing.T) { testCleanupPartialFailureThenRerun(t, l) })
 
 	t.Run("neither --host nor --stale", func(t *testing.T) {
 		_, errOut, code := run(t, l.args(zoneArgs("u1.example")...)...)
