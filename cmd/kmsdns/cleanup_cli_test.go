@@ -228,9 +228,11 @@ func TestCleanupCLI(t *testing.T) {
 	})
 
 	t.Run("state file from the config", func(t *testing.T) {
-		st := state(t)
-		cfg := filepath.Join(t.TempDir(), "kmsdns.yaml")
-		os.WriteFile(cfg, []byte(fmt.Sprintf("defaults:\n  server: %s\n  key-file: %s\n  state: %s\nzones:\n  - name: st1.example\n", l.bind.Addr, l.keyFile, st)), 0o600)
+		// A relative state path is relative to the config file.
+		cfgDir := t.TempDir()
+		st := filepath.Join(cfgDir, "state", "removed.json")
+		cfg := filepath.Join(cfgDir, "kmsdns.yaml")
+		os.WriteFile(cfg, []byte(fmt.Sprintf("defaults:\n  server: %s\n  key-file: %s\n  state: state/removed.json\nzones:\n  - name: st1.example\n", l.bind.Addr, l.keyFile)), 0o600)
 		out, errOut, code := run(t, "cleanup", "--config", cfg, "--host", oldOf("st1.example"), "--yes", "--expected-port", fmt.Sprint(l.port), "--backup", filepath.Join(t.TempDir(), "b.zone"))
 		if code != exitClean {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)

@@ -165,6 +165,7 @@ func Load(path string) (*File, error) {
 	for i := range f.Defaults.IncludeDirs {
 		f.Defaults.IncludeDirs[i] = rel(f.Defaults.IncludeDirs[i])
 	}
+	f.Defaults.State = rel(f.Defaults.State)
 	f.Defaults.Update.relative(rel)
 	for i := range f.Zones {
 		f.Zones[i].KeyFile = rel(f.Zones[i].KeyFile)
