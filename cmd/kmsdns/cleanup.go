@@ -411,8 +411,12 @@ func cleanupCode(plan *cleanup.Plan, out *cleanup.Outcome, unreadable []string) 
 	if out == nil {
 		return nil
 	}
+	if out.StateErr != nil {
+		return &codeError{code: exitErrors}
+	}
 	for _, z := range out.Zones {
-		if z.Err != nil || z.Status == cleanup.StatusUnknown || z.Status == cleanup.StatusNotChanged {
+		if z.Err != nil || z.Status == cleanup.StatusUnknown || z.Status == cleanup.StatusNotChanged ||
+			z.Status == cleanup.StatusNotSent && !z.Plan.Empty() {
 			return &codeError{code: exitErrors}
 		}
 	}

@@ -47,7 +47,7 @@ func TestCleanupCLI(t *testing.T) {
 	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\n",
-		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n",
+		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair,
 	} {
 		zones[z] = body
 	}
@@ -259,6 +259,28 @@ func TestCleanupCLI(t *testing.T) {
 		}
 		if s, err := cleanup.LoadState(st); err != nil || len(s.Removed) != 1 {
 			t.Errorf("new state: %v %+v", err, s)
+		}
+	})
+
+	t.Run("state file locked by another run", func(t *testing.T) {
+		st := state(t)
+		os.MkdirAll(filepath.Dir(st), 0o700)
+		f, err := os.OpenFile(st+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+			t.Fatal(err)
+		}
+		released := time.Now().Add(700 * time.Millisecond)
+		time.AfterFunc(700*time.Millisecond, func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) })
+		out, errOut, code := run(t, l.args(append(zoneArgs("w1.example"), "--host", oldOf("w1.example"), "--yes", "--state", st)...)...)
+		if code != exitClean || time.Now().Before(released) {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
+		}
+		if s, err := cleanup.LoadState(st); err != nil || len(s.Removed) != 1 || s.Removed[0].Pending {
+			t.Errorf("state: %v %+v", err, s)
 		}
 	})
 
