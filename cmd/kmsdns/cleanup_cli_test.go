@@ -51,12 +51,13 @@ func TestCleanupCLI(t *testing.T) {
 	} {
 		zones[z] = body
 	}
-	var kill, conc []string
+	var kill, conc, term []string
 	for i := range 6 {
+		term = append(term, fmt.Sprintf("sg%d.example", i))
 		kill = append(kill, fmt.Sprintf("k%d.example", i))
 		conc = append(conc, fmt.Sprintf("cc%d.example", i))
 	}
-	for _, z := range append(slices.Clone(kill), conc...) {
+	for _, z := range slices.Concat(kill, conc, term) {
 		zones[z] = pair
 	}
 	l := startCleanupLab(t, zones)
@@ -281,6 +282,58 @@ func TestCleanupCLI(t *testing.T) {
 		}
 		if s, err := cleanup.LoadState(st); err != nil || len(s.Removed) != 1 || s.Removed[0].Pending {
 			t.Errorf("state: %v %+v", err, s)
+		}
+	})
+
+	t.Run("SIGTERM mid-cleanup", func(t *testing.T) {
+		st := state(t)
+		args := l.args(append(zoneArgs(term...), "--yes", "--state", st)...)
+		for _, z := range term {
+			args = append(args, "--host", oldOf(z))
+		}
+		cmd := exec.Command(bin, args...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(30 * time.Second)
+		for time.Now().Before(deadline) {
+			if s, err := cleanup.LoadState(st); err == nil && len(s.Removed) >= 2 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != exitErrors || !strings.Contains(stderr.String(), "interrupted") {
+			t.Fatalf("exit %d\n%s%s", code, stdout.String(), stderr.String())
+		}
+		s, err := cleanup.LoadState(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changed := 0
+		for _, z := range term {
+			// The account says what the zone holds, and so does the state.
+			row := regexp.MustCompile(regexp.QuoteMeta(z) + `\s*[│|][^\n]*kms-old\.` + regexp.QuoteMeta(z) + `\s*[│|][^\n]*[│|]\s*(removed|not sent|unknown|not changed)\s*[│|]`).FindStringSubmatch(stdout.String())
+			inState := slices.ContainsFunc(s.Removed, func(r auditRemoved) bool { return r.Target == oldOf(z)+"." && !r.Pending })
+			gone := !hasOld(z)
+			if gone {
+				changed++
+			}
+			switch {
+			case row == nil:
+				t.Errorf("%s: no row in the account", z)
+			case gone && (row[1] != "removed" || !inState):
+				t.Errorf("%s changed, account %q, in state %v", z, row[1], inState)
+			case !gone && (row[1] != "not sent" && row[1] != "not changed" || inState):
+				t.Errorf("%s not changed, account %q, in state %v", z, row[1], inState)
+			}
+		}
+		t.Logf("SIGTERM after %d of %d zones", changed, len(term))
+		if changed == 0 || changed == len(term) {
+			t.Errorf("not interrupted mid-run: %d of %d zones changed\n%s", changed, len(term), stdout.String())
 		}
 	})
 
