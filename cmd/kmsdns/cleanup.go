@@ -449,9 +449,9 @@ func recordCells(r zone.Record) []string {
 var recordHeader = []string{"ZONE", "OWNER", "TARGET", "PORT", "PRIORITY", "WEIGHT", "TTL"}
 
 func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable []string) {
-	remove, add := "remove", "add"
+	remove, replace, add := "remove", "replace", "add"
 	if dryRun {
-		remove, add = "would remove", "would add"
+		remove, replace, add = "would remove", "would replace", "would add"
 	}
 	fmt.Fprintln(w, "Cleanup plan")
 	t := newTable(w)
@@ -459,7 +459,11 @@ func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable 
 	var alive []string
 	for _, p := range plan.Zones {
 		for _, r := range p.Removals {
-			t.Append(append(append([]string{short(p.Zone)}, recordCells(r.Record)...), remove, cleanupReason(r)))
+			action := remove
+			if slices.ContainsFunc(p.Add, func(a zone.Record) bool { return a.Name == r.Record.Name }) {
+				action = replace
+			}
+			t.Append(append(append([]string{short(p.Zone)}, recordCells(r.Record)...), action, cleanupReason(r)))
 			if r.Alive {
 				alive = append(alive, short(r.Record.Target))
 			}

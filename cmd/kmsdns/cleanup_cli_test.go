@@ -110,13 +110,22 @@ func TestCleanupCLI(t *testing.T) {
 
 	t.Run("dry run wording and records", func(t *testing.T) {
 		out, errOut, code := run(t, l.args(append(zoneArgs("u1.example"), "--host", oldOf("u1.example"), "--replace-with", "kms-new.u1.example", "--dry-run")...)...)
-		if code != exitClean || !strings.Contains(out, "would remove") || !strings.Contains(out, "would add") {
+		if code != exitClean || !strings.Contains(out, "would replace") || !strings.Contains(out, "would add") {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 		// The record itself: owner, target, port, priority, weight, TTL.
-		row := fmt.Sprintf(`_vlmcs._tcp\.u1\.example\s*[│|]\s*kms-old\.u1\.example\s*[│|]\s*%d\s*[│|]\s*0\s*[│|]\s*0\s*[│|]\s*300\s*[│|]\s*would remove`, l.port)
+		row := fmt.Sprintf(`_vlmcs._tcp\.u1\.example\s*[│|]\s*kms-old\.u1\.example\s*[│|]\s*%d\s*[│|]\s*0\s*[│|]\s*0\s*[│|]\s*300\s*[│|]\s*would replace`, l.port)
 		if !regexpMatch(row, out) {
 			t.Errorf("no full record row %q in\n%s", row, out)
+		}
+		// A --ttl that differs from the RRset's is said to change the others.
+		out, errOut, code = run(t, l.args(append(zoneArgs("u1.example"), "--host", oldOf("u1.example"), "--replace-with", "kms-new.u1.example", "--ttl", "60", "--dry-run")...)...)
+		if code != exitClean || !strings.Contains(out, "changes the TTL of 1 other records from 300 to 60") {
+			t.Fatalf("ttl: exit %d\n%s%s", code, out, errOut)
+		}
+		out, errOut, code = run(t, l.args(append(zoneArgs("u1.example"), "--host", oldOf("u1.example"), "--dry-run")...)...)
+		if code != exitClean || !strings.Contains(out, "would remove") || strings.Contains(out, "would replace") {
+			t.Fatalf("exit %d\n%s%s", code, out, errOut)
 		}
 	})
 
