@@ -17,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/publish"
@@ -401,6 +400,3 @@ func (l *lab) testReplacementTTL(t *testing.T) {
 		})
 	}
 }
-
-// keep audit imported for Removed in other tests of this file.
-var _ = audit.Removed{}

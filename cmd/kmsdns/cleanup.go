@@ -332,7 +332,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	fmt.Fprintf(e.stderr, "kmsdns: backup of the records to remove: %s (restore: %s)\n", out.Backup, doc.Restore)
 	if out.StateErr != nil {
 		doc.StateError = out.StateErr.Error()
-		fmt.Fprintln(e.stderr, "kmsdns: warning: removed records not remembered:", out.StateErr)
+		fmt.Fprintf(e.stderr, "kmsdns: %v: no further update was sent (the table says what became of each zone)\n", out.StateErr)
 	}
 	fmt.Fprintln(human)
 	renderCleanupResults(human, out, false)

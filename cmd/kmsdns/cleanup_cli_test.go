@@ -283,8 +283,15 @@ func TestCleanupCLI(t *testing.T) {
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
 			t.Fatal(err)
 		}
+		fd := int(f.Fd())
 		released := time.Now().Add(700 * time.Millisecond)
-		time.AfterFunc(700*time.Millisecond, func() { syscall.Flock(int(f.Fd()), syscall.LOCK_UN) })
+		unlocked := make(chan struct{})
+		go func() {
+			defer close(unlocked)
+			time.Sleep(700 * time.Millisecond)
+			syscall.Flock(fd, syscall.LOCK_UN)
+		}()
+		defer func() { <-unlocked }()
 		out, errOut, code := run(t, l.args(append(zoneArgs("w1.example"), "--host", oldOf("w1.example"), "--yes", "--state", st)...)...)
 		if code != exitClean || time.Now().Before(released) {
 			t.Fatalf("exit %d\n%s%s", code, out, errOut)
