@@ -308,7 +308,17 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 			return emit(&codeError{code: exitUsage, err: fmt.Errorf("cleanup: no terminal to confirm on (stdin and stderr must be terminals): nothing was changed; run again with --yes to apply this plan, or with --dry-run to see the UPDATE messages")})
 		}
 		fmt.Fprintf(e.stderr, "Remove these records from %d zone(s)? [y/N] ", toSend)
-		answer, _ := bufio.NewReader(io.LimitReader(e.stdin, 64)).ReadString('\n')
+		answers := make(chan string, 1)
+		go func() {
+			answer, _ := bufio.NewReader(io.LimitReader(e.stdin, 64)).ReadString('\n')
+			answers <- answer
+		}()
+		var answer string
+		select {
+		case answer = <-answers:
+		case <-c.Context.Done():
+			fmt.Fprintln(e.stderr)
+		}
 		if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
 			fmt.Fprintln(e.stderr, "kmsdns: nothing was changed")
 			return emit(&codeError{code: exitErrors})
