@@ -67,8 +67,8 @@ type ApplyOptions struct {
 	// Now stamps the backup and the state entries; time.Now when nil.
 	Now func() time.Time
 	// BeforeZone, when set, is called before each zone's update is sent,
-	// after the context was last checked but one: tests interrupt runs
-	// here.
+	// just before the context is checked for the last time: tests
+	// interrupt runs here.
 	BeforeZone func(zone string)
 	// ReadBackTimeout bounds reading back an update whose answer never
 	// came; 5s when zero.
@@ -82,7 +82,8 @@ var ErrBackup = errors.New("backup not written: nothing was changed")
 // Apply writes the backup of every record the plan removes, synced to
 // disk, then sends each zone's update in turn. The context is checked
 // before every send; once it is cancelled the remaining zones are not
-// sent. The state file records each zone's removals as pending before its
+// sent (an update already sent is waited for, within the client's
+// timeout). The state file records each zone's removals as pending before its
 // update and settles them after (kept for an applied update, dropped for
 // one not applied, left pending when nobody can tell), so a run killed at
 // any point leaves every changed zone in it.
@@ -151,7 +152,10 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 // applyZone sends one zone's update and decides its status, reading the
 // records back when no clear answer came.
 func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneResult, readBack time.Duration) ZoneResult {
-	zr.Result = cl.Apply(ctx, []*publish.ZonePlan{zp.ZonePlan})[0]
+	// Once sent, an update is waited for (each exchange is bounded by the
+	// client's timeout) even if the run is interrupted meanwhile: an
+	// abandoned answer would leave the zone's fate to guesswork.
+	zr.Result = cl.Apply(context.WithoutCancel(ctx), []*publish.ZonePlan{zp.ZonePlan})[0]
 	var ue *publish.UpdateError
 	switch {
 	case zr.Err == nil && zr.Verified:
@@ -174,7 +178,17 @@ func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneRes
 	}
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBack)
 	defer cancel()
-	switch readBackState(rctx, cl, zp) {
+	state := readBackState(rctx, cl, zp)
+	if state == notApplied {
+		// A server may still be applying a message whose answer was
+		// lost: look again once before saying it was not applied.
+		select {
+		case <-time.After(readBackSettle):
+		case <-rctx.Done():
+		}
+		state = readBackState(rctx, cl, zp)
+	}
+	switch state {
 	case applied:
 		zr.Status, zr.ReadBack, zr.Err = StatusChanged, "applied", nil
 		zr.Action, zr.Verified = zp.Action, true
@@ -198,6 +212,10 @@ func joinNote(a, b string) string {
 	}
 	return a + "; " + b
 }
+
+// readBackSettle is how long an update without an answer is given to
+// show up before it is declared not applied.
+const readBackSettle = 500 * time.Millisecond
 
 type readBackResult int
 
