@@ -345,7 +345,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		fmt.Fprintf(e.stderr, "kmsdns: %v: no further update was sent (the table says what became of each zone)\n", out.StateErr)
 	}
 	fmt.Fprintln(human)
-	renderCleanupResults(human, out, false)
+	renderCleanupResults(human, out, a.update.verbose)
 	if out.Interrupted {
 		return emit(&codeError{code: exitErrors, err: errors.New("cleanup: interrupted: the table above says what became of each zone")})
 	}
@@ -537,7 +537,7 @@ func statusWords(s cleanup.Status, add bool) string {
 	return "not sent"
 }
 
-func renderCleanupResults(w io.Writer, out *cleanup.Outcome, _ bool) {
+func renderCleanupResults(w io.Writer, out *cleanup.Outcome, verbose bool) {
 	t := newTable(w)
 	t.Header(slices.Concat(recordHeader, []string{"RESULT", "ANSWER", "VERIFIED"})...)
 	for _, z := range out.Zones {
@@ -560,7 +560,15 @@ func renderCleanupResults(w io.Writer, out *cleanup.Outcome, _ bool) {
 		case z.Note != "":
 			fmt.Fprintf(w, "%s: %s\n", short(z.Zone), z.Note)
 		}
+		if verbose && z.Unverifiable != nil {
+			fmt.Fprintf(w, "%s: %v\n", short(z.Zone), z.Unverifiable)
+		}
 	}
+	var results []publish.Result
+	for _, z := range out.Zones {
+		results = append(results, z.Result)
+	}
+	renderUnverifiable(w, results)
 }
 
 // cleanupDoc is cleanup's one JSON document (schema version 1).
@@ -635,17 +643,21 @@ func cleanupJSONPlan(plan *cleanup.Plan) []jsonCleanupZone {
 }
 
 type jsonCleanupResult struct {
-	Zone     string       `json:"zone"`
-	Server   string       `json:"server"`
-	Status   string       `json:"status"`
-	Action   string       `json:"action"`
-	Answer   string       `json:"answer,omitempty"`
-	Verified bool         `json:"verified"`
-	ReadBack string       `json:"read_back,omitempty"`
-	Note     string       `json:"note,omitempty"`
-	Error    string       `json:"error,omitempty"`
-	Removed  []jsonRecord `json:"removed"`
-	Added    []jsonRecord `json:"added"`
+	Zone     string `json:"zone"`
+	Server   string `json:"server"`
+	Status   string `json:"status"`
+	Action   string `json:"action"`
+	Answer   string `json:"answer,omitempty"`
+	Verified bool   `json:"verified"`
+	// AnswerSignature is "unverifiable" when the server's signature on
+	// its answer could not be verified (the read-back decided instead).
+	AnswerSignature      string       `json:"answer_signature,omitempty"`
+	AnswerSignatureError string       `json:"answer_signature_error,omitempty"`
+	ReadBack             string       `json:"read_back,omitempty"`
+	Note                 string       `json:"note,omitempty"`
+	Error                string       `json:"error,omitempty"`
+	Removed              []jsonRecord `json:"removed"`
+	Added                []jsonRecord `json:"added"`
 }
 
 func jsonResults(out *cleanup.Outcome) []jsonCleanupResult {
@@ -655,6 +667,9 @@ func jsonResults(out *cleanup.Outcome) []jsonCleanupResult {
 			Verified: z.Verified, ReadBack: z.ReadBack, Note: z.Note, Removed: []jsonRecord{}, Added: []jsonRecord{}}
 		if z.Err != nil {
 			j.Error = z.Err.Error()
+		}
+		if z.Unverifiable != nil {
+			j.AnswerSignature, j.AnswerSignatureError = "unverifiable", z.Unverifiable.Error()
 		}
 		if z.Status == cleanup.StatusChanged {
 			for _, r := range z.Plan.Delete {
