@@ -66,20 +66,29 @@ func reappeared(r *zone.Result, removed []Removed) []Finding {
 }
 
 // linkRecords sets Record on the findings of zone r that are about one of
-// its records and do not refer to it yet. Checks that know their record
-// set it themselves.
+// its records and do not refer to it yet, in linear time. Checks that know
+// their record set it themselves.
 func linkRecords(r *zone.Result, fs []Finding) {
+	type key struct {
+		name, target string
+		port         uint16
+	}
+	var byKey map[key]*zone.Record
 	for i := range fs {
 		f := &fs[i]
 		if f.Record != nil || f.Name == "" || f.Target == "" {
 			continue
 		}
-		for j := range r.Records {
-			rec := &r.Records[j]
-			if rec.Name == f.Name && rec.Target == f.Target && rec.Port == f.Port {
-				f.Record = rec
-				break
+		if byKey == nil {
+			byKey = make(map[key]*zone.Record, len(r.Records))
+			for j := range r.Records {
+				rec := &r.Records[j]
+				k := key{rec.Name, rec.Target, rec.Port}
+				if byKey[k] == nil {
+					byKey[k] = rec
+				}
 			}
 		}
+		f.Record = byKey[key{f.Name, f.Target, f.Port}]
 	}
 }
