@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
 
@@ -56,6 +57,10 @@ type Finding struct {
 	// Change is "new" or "persisting" against a baseline report; empty
 	// without one.
 	Change string `json:"change,omitempty"`
+	// Record is the record the finding is about, as read (nil for
+	// findings about a zone or a name). Not in the JSON report, which
+	// carries Name, Target and Port.
+	Record *zone.Record `json:"-"`
 }
 
 // ZoneReport says how one zone was read.

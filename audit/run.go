@@ -123,8 +123,9 @@ func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
 	a.resolveAll(ctx, results)
 	a.probeAll(ctx)
 	for _, r := range results {
-		rep.Findings = append(rep.Findings, a.zoneFindings(r)...)
-		rep.Findings = append(rep.Findings, reappeared(r, opts.Removed)...)
+		fs := append(a.zoneFindings(r), reappeared(r, opts.Removed)...)
+		linkRecords(r, fs)
+		rep.Findings = append(rep.Findings, fs...)
 	}
 	rep.Findings = append(rep.Findings, a.partialPublish(results, opts.Policy.PublishGroups)...)
 	rep.Targets = a.targets()

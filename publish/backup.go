@@ -5,8 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -29,18 +27,6 @@ type BackupZone struct {
 	Records []zone.Record
 }
 
-// NewBackup holds the records that plans delete, per zone: what to write
-// before sending them.
-func NewBackup(plans []*ZonePlan, created time.Time) *Backup {
-	b := &Backup{Created: created}
-	for _, p := range plans {
-		if !p.Empty() && len(p.Delete) > 0 {
-			b.Zones = append(b.Zones, BackupZone{Zone: p.Zone, Server: p.Server, Records: p.Delete})
-		}
-	}
-	return b
-}
-
 // Write renders the backup in zone-file format: each zone's records under
 // a comment naming the zone and server, names fully qualified.
 func (b *Backup) Write(w io.Writer) error {
@@ -54,33 +40,6 @@ func (b *Backup) Write(w io.Writer) error {
 		}
 	}
 	return bw.Flush()
-}
-
-// WriteFile writes the backup to path, creating it (it must not exist),
-// and syncs it to disk before returning, so no update is sent before the
-// backup is safe.
-func (b *Backup) WriteFile(path string) error {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	if err := b.Write(f); err != nil {
-		f.Close()
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("backup %s: %w", path, err)
-	}
-	// Sync the directory too, so the new file's entry survives a crash.
-	if d, err := os.Open(filepath.Dir(path)); err == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }
 
 // ReadBackup parses a backup file written by Write.

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
 )
 
@@ -32,6 +33,9 @@ type env struct {
 	stderrTTY bool
 	// stdinTTY says whether stdin is a terminal (cleanup asks then).
 	stdinTTY bool
+	// beforeZone, when set, is called before cleanup sends each zone's
+	// update (tests interrupt runs there).
+	beforeZone func(zone string)
 	// warned holds the warnings already printed in this run, so that one
 	// said by two merges (cleanup reads, then updates) is printed once.
 	warned map[string]bool
@@ -48,9 +52,10 @@ func (e env) warn(msg string) {
 	fmt.Fprintln(e.stderr, "kmsdns: warning:", msg)
 }
 
+// isTerminal is a real isatty check: /dev/null is a character device but
+// not a terminal.
 func isTerminal(f *os.File) bool {
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return isatty.IsTerminal(f.Fd())
 }
 
 func defaultEnv() env {

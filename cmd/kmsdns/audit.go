@@ -10,6 +10,7 @@ import (
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/audit/report"
+	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
@@ -157,7 +158,10 @@ func runAudit(c *cli.Context, e env, a auditArgs) (err error) {
 type audited struct {
 	file   *config.File
 	report *audit.Report
-	state  *audit.State
+	// results are the zones as read; findings refer to their records.
+	results []*zone.Result
+	// removed are the records the state file says cleanup removed.
+	removed []audit.Removed
 	// statePath is where state lives.
 	statePath string
 }
@@ -182,11 +186,12 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 			return nil, err
 		}
 	}
-	if res.statePath == "" {
-		res.statePath = audit.DefaultStatePath()
-	}
-	if res.state, err = audit.LoadState(res.statePath); err != nil {
-		return nil, &codeError{code: exitUsage, err: err}
+	res.statePath = statePath(res.statePath, res.file)
+	state, err := cleanup.LoadState(res.statePath)
+	if err != nil {
+		// Monitoring must keep working: say so and audit without it.
+		fmt.Fprintf(e.stderr, "kmsdns: warning: %v: removed records that are back are not reported this time\n", err)
+		state = &cleanup.State{}
 	}
 	for _, w := range plan.Warnings {
 		e.warn(w)
@@ -201,10 +206,24 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 		return nil, &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
 	}
 	aopts := auditOptions(plan, e, prog)
-	aopts.Removed = res.state.Removed
+	aopts.Removed = state.Removed
+	res.removed = state.Removed
+	res.results = results
 	res.report = audit.Run(c.Context, results, aopts)
 	prog.finish()
 	return res, nil
+}
+
+// statePath is the state file: the --state flag, else the config's
+// defaults.state, else cleanup.DefaultStatePath.
+func statePath(flag string, file *config.File) string {
+	switch {
+	case flag != "":
+		return flag
+	case file != nil && file.Defaults.State != "":
+		return file.Defaults.State
+	}
+	return cleanup.DefaultStatePath()
 }
 
 // reportCode maps a report to the exit code.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/kmsdns/kmsdns/zone"
@@ -164,6 +165,7 @@ func loadUpdatePlan(e env, a *updateArgs) (*config.UpdatePlan, error) {
 		}
 	}
 	a.flags.Zones = a.zones.Value()
+	a.statePath = writeStatePath(a.statePath, file)
 	plan, err := config.MergeUpdate(file, a.flags)
 	if err != nil {
 		return nil, &codeError{code: exitUsage, err: err}
@@ -253,9 +255,9 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	}
 	results := cl.Apply(c.Context, plans)
 	if remove {
-		rememberRemoved(e, a.statePath, plans, results)
+		rememberRemoved(c, e, a.statePath, plans, results)
 	} else {
-		forgetRepublished(e, a.statePath, plans, results)
+		forgetRepublished(c, e, a.statePath, plans, results)
 	}
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
@@ -284,13 +286,14 @@ func recordLines(w io.Writer, recs []publish.Record, results []publish.Result) {
 	}
 }
 
-// statePath is path, or the default state file when it exists (a run
-// that was not given --state does not create one).
-func statePath(path string) string {
-	if path != "" {
-		return path
+// writeStatePath is the state file publish and unpublish keep: --state,
+// else the config's defaults.state, else the default file when it exists
+// (a run that was not told of a state file does not create one).
+func writeStatePath(flag string, file *config.File) string {
+	if flag != "" || (file != nil && file.Defaults.State != "") {
+		return statePath(flag, file)
 	}
-	path = audit.DefaultStatePath()
+	path := cleanup.DefaultStatePath()
 	if _, err := os.Stat(path); err != nil {
 		return ""
 	}
@@ -299,37 +302,31 @@ func statePath(path string) string {
 
 // forgetRepublished drops from cleanup's state the records published again
 // on purpose, so that audit does not report them as reappeared.
-func forgetRepublished(e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
-	if path = statePath(path); path == "" {
+func forgetRepublished(c *cli.Context, e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
+	if path == "" {
 		return
 	}
-	state, err := audit.LoadState(path)
-	if err != nil {
-		fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		return
-	}
-	n := len(state.Removed)
+	var recs []zone.Record
 	for i, r := range results {
-		if r.Err == nil && !plans[i].Blocked {
-			for _, c := range plans[i].Changes {
-				if c.Action != publish.ActionRemoved && c.Action != publish.ActionNotPresent {
-					state.Forget(c.Record)
-				}
+		if r.Err != nil || plans[i].Blocked {
+			continue
+		}
+		for _, ch := range plans[i].Changes {
+			if ch.Action != publish.ActionRemoved && ch.Action != publish.ActionNotPresent {
+				recs = append(recs, ch.Record)
 			}
-			state.Forget(plans[i].Add...)
 		}
+		recs = append(recs, plans[i].Add...)
 	}
-	if len(state.Removed) != n {
-		if err := state.Save(path); err != nil {
-			fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
-		}
+	if _, err := cleanup.Forget(c.Context, path, recs); err != nil {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", err)
 	}
 }
 
-// rememberRemoved adds the records unpublish removed to the state file,
-// so that audit reports them if their host registers them again.
-func rememberRemoved(e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
-	if path = statePath(path); path == "" {
+// rememberRemoved records in cleanup's state what unpublish removed, so a
+// later audit reports the records if they come back.
+func rememberRemoved(c *cli.Context, e env, path string, plans []*publish.ZonePlan, results []publish.Result) {
+	if path == "" {
 		return
 	}
 	var removed []audit.Removed
@@ -345,12 +342,8 @@ func rememberRemoved(e env, path string, plans []*publish.ZonePlan, results []pu
 	if len(removed) == 0 {
 		return
 	}
-	state, err := audit.LoadState(path)
-	if err == nil {
-		state.Remember(removed...)
-		err = state.Save(path)
-	}
-	if err != nil {
+	st := &cleanup.StateStore{Path: path, Now: e.now, Notice: func(msg string) { fmt.Fprintln(e.stderr, "kmsdns: warning:", msg) }}
+	if err := st.Update(c.Context, func(s *cleanup.State) { s.Remember(removed...) }); err != nil {
 		fmt.Fprintln(e.stderr, "kmsdns: warning: removed records not remembered:", err)
 	}
 }
@@ -648,7 +641,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 		return planCode(plans)
 	}
 	results := cl.Apply(c.Context, plans)
-	forgetRepublished(e, a.statePath, plans, results)
+	forgetRepublished(c, e, a.statePath, plans, results)
 	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}

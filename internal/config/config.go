@@ -77,6 +77,9 @@ type Defaults struct {
 	NoProbe bool `yaml:"no-probe"`
 	// Update is how updates are sent (publish, unpublish, cleanup).
 	Update Update `yaml:"update"`
+	// State is kmsdns cleanup's state file (records it removed), read by
+	// audit and written by cleanup and publish; --state overrides it.
+	State string `yaml:"state"`
 }
 
 // Zone is one zone to audit.
@@ -162,6 +165,7 @@ func Load(path string) (*File, error) {
 	for i := range f.Defaults.IncludeDirs {
 		f.Defaults.IncludeDirs[i] = rel(f.Defaults.IncludeDirs[i])
 	}
+	f.Defaults.State = rel(f.Defaults.State)
 	f.Defaults.Update.relative(rel)
 	for i := range f.Zones {
 		f.Zones[i].KeyFile = rel(f.Zones[i].KeyFile)

@@ -1,0 +1,402 @@
+//go:build !windows
+
+package cleanup_test
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kmsdns/kmsdns/cleanup"
+	"github.com/kmsdns/kmsdns/internal/testserver"
+	"github.com/kmsdns/kmsdns/publish"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+var updKey = testserver.Key{Name: "upd", Algorithm: "hmac-sha256", Secret: "2z1o3F1bIYb8cQ4uXkM0m9b4o6Q2QeQfW1yq0m9oVrQ="}
+
+func zoneText(origin string) string {
+	return fmt.Sprintf(`$ORIGIN %s.
+$TTL 600
+@ IN SOA ns1 hostmaster 1 3600 900 1209600 300
+  IN NS ns1
+ns1 IN A 127.0.0.1
+www IN A 127.0.0.80
+_vlmcs._tcp IN SRV 0 0 1688 kms-ok
+_vlmcs._tcp IN SRV 0 0 1688 kms-old
+`, origin)
+}
+
+// lab is one BIND for the whole package; each test has zones of its own.
+type lab struct {
+	bind *testserver.Server
+}
+
+var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example"}
+
+func startLab(t *testing.T) *lab {
+	var zs []testserver.Zone
+	for _, z := range labZones {
+		zs = append(zs, testserver.Zone{Name: z, Content: zoneText(z), Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };"})
+	}
+	return &lab{bind: testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{updKey}, Zones: zs})}
+}
+
+func signer(t *testing.T) publish.Signer {
+	t.Helper()
+	key, err := zone.NewKey(updKey.Name, updKey.Algorithm, updKey.Secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return publish.TSIG{Key: key}
+}
+
+func oldRecord(z string) zone.Record {
+	z = dns.Fqdn(z)
+	return zone.Record{Zone: z, Name: "_vlmcs._tcp." + z, TTL: 600, Port: 1688, Target: "kms-old." + z}
+}
+
+func srvLines(recs []string) []string {
+	var out []string
+	for _, r := range recs {
+		if strings.Contains(r, "\tsrv\t") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+func hasOld(t *testing.T, server, z string) bool {
+	return slices.ContainsFunc(testserver.Records(t, server, z), func(r string) bool { return strings.Contains(r, "kms-old") && strings.Contains(r, "\tsrv\t") })
+}
+
+// planFor plans removing kms-old from zones, through server.
+func planFor(t *testing.T, ctx context.Context, cl *publish.Client, server string, replace *publish.Record, zones ...string) *cleanup.Plan {
+	t.Helper()
+	var targets []publish.Target
+	var rms []cleanup.Removal
+	for _, z := range zones {
+		targets = append(targets, publish.Target{Zone: z, Server: server})
+		rms = append(rms, cleanup.Removal{Record: oldRecord(z)})
+	}
+	p := cleanup.NewPlan(ctx, cl, targets, rms, replace, false)
+	if p.Sends() != len(zones) {
+		t.Fatalf("plan sends %d of %d zones: %+v", p.Sends(), len(zones), p.Zones)
+	}
+	return p
+}
+
+func TestAgainstBIND(t *testing.T) {
+	l := startLab(t)
+	t.Run("interrupted between zones", l.testInterrupted)
+	t.Run("backup on disk before the first update", l.testBackupFirst)
+	t.Run("timed-out update read back", l.testTimeoutReadBack)
+	t.Run("record edited meanwhile", l.testEditedMeanwhile)
+	t.Run("replacement TTL", l.testReplacementTTL)
+}
+
+// testInterrupted: the context is cancelled after the first zone's update
+// (as SIGTERM does): the second and third zones are not sent, the account
+// says so, and the state file holds exactly the first zone's record.
+func (l *lab) testInterrupted(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	cl := publish.NewClient(publish.Options{Signer: signer(t)})
+	defer cl.Close()
+	plan := planFor(t, ctx, cl, l.bind.Addr, nil, "i1.example", "i2.example", "i3.example")
+	dir := t.TempDir()
+	state := filepath.Join(dir, "state.json")
+	calls := 0
+	out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{
+		BackupPath: filepath.Join(dir, "backup.zone"),
+		State:      &cleanup.StateStore{Path: state},
+		BeforeZone: func(z string) {
+			calls++
+			if calls == 2 {
+				cancel()
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, z := range out.Zones {
+		got = append(got, fmt.Sprintf("%s %s", z.Zone, z.Status))
+	}
+	want := []string{"i1.example. changed", "i2.example. not sent", "i3.example. not sent"}
+	if !out.Interrupted || !slices.Equal(got, want) {
+		t.Errorf("account: interrupted %v %v, want %v", out.Interrupted, got, want)
+	}
+	if hasOld(t, l.bind.Addr, "i1.example") || !hasOld(t, l.bind.Addr, "i2.example") || !hasOld(t, l.bind.Addr, "i3.example") {
+		t.Errorf("zones: i1 %v i2 %v i3 %v", hasOld(t, l.bind.Addr, "i1.example"), hasOld(t, l.bind.Addr, "i2.example"), hasOld(t, l.bind.Addr, "i3.example"))
+	}
+	s, err := cleanup.LoadState(state)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Removed) != 1 || !s.Removed[0].Same(oldRecord("i1.example")) || s.Removed[0].Pending {
+		t.Errorf("state: %+v", s.Removed)
+	}
+}
+
+// testBackupFirst: when the first update is about to be sent, the backup
+// is on disk with every record to remove.
+func (l *lab) testBackupFirst(t *testing.T) {
+	ctx := t.Context()
+	cl := publish.NewClient(publish.Options{Signer: signer(t)})
+	defer cl.Close()
+	plan := planFor(t, ctx, cl, l.bind.Addr, nil, "b1.example")
+	dir := t.TempDir()
+	path := filepath.Join(dir, "backup.zone")
+	var atFirstSend []byte
+	out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: path, BeforeZone: func(string) {
+		if atFirstSend == nil {
+			atFirstSend, _ = os.ReadFile(path)
+			if atFirstSend == nil {
+				atFirstSend = []byte{}
+			}
+		}
+	}})
+	if err != nil || out.Zones[0].Status != cleanup.StatusChanged {
+		t.Fatalf("apply: %v %+v", err, out)
+	}
+	b, err := publish.ReadBackup(strings.NewReader(string(atFirstSend)), path)
+	if err != nil || len(b.Zones) != 1 || len(b.Zones[0].Records) != 1 || b.Zones[0].Records[0] != oldRecord("b1.example") {
+		t.Fatalf("backup when the first update went: %v\n%s", err, atFirstSend)
+	}
+	// An existing backup file is never overwritten: nothing is sent.
+	before := testserver.Records(t, l.bind.Addr, "i2.example")
+	plan = planFor(t, ctx, cl, l.bind.Addr, nil, "i2.example")
+	if _, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: path}); !errors.Is(err, cleanup.ErrBackup) {
+		t.Errorf("existing backup: %v", err)
+	}
+	if got := testserver.Records(t, l.bind.Addr, "i2.example"); !slices.Equal(got, before) {
+		t.Errorf("sent without a backup: %v", got)
+	}
+}
+
+// proxy forwards DNS between the client and BIND, over UDP and TCP. For
+// UPDATE messages it either forwards and swallows the answer (the server
+// applied it, the client never hears) or drops the message.
+type proxy struct {
+	Addr    string
+	forward bool
+}
+
+func startProxy(t *testing.T, upstream string, forwardUpdates bool) *proxy {
+	t.Helper()
+	uc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tl, err := net.Listen("tcp", uc.LocalAddr().String())
+	if err != nil {
+		uc.Close()
+		t.Skipf("no tcp port beside udp: %v", err)
+	}
+	p := &proxy{Addr: uc.LocalAddr().String(), forward: forwardUpdates}
+	var wg sync.WaitGroup
+	t.Cleanup(func() { uc.Close(); tl.Close(); wg.Wait() })
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		buf := make([]byte, 65535)
+		for {
+			n, from, err := uc.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			c, err := net.Dial("udp", upstream)
+			if err != nil {
+				continue
+			}
+			c.SetDeadline(time.Now().Add(2 * time.Second))
+			c.Write(buf[:n])
+			m := make([]byte, 65535)
+			if k, err := c.Read(m); err == nil {
+				uc.WriteTo(m[:k], from)
+			}
+			c.Close()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for {
+			cc, err := tl.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer cc.Close()
+				up, err := net.Dial("tcp", upstream)
+				if err != nil {
+					return
+				}
+				defer up.Close()
+				for {
+					cc.SetDeadline(time.Now().Add(5 * time.Second))
+					var l [2]byte
+					if _, err := io.ReadFull(cc, l[:]); err != nil {
+						return
+					}
+					msg := make([]byte, binary.BigEndian.Uint16(l[:]))
+					if _, err := io.ReadFull(cc, msg); err != nil {
+						return
+					}
+					update := len(msg) > 3 && (msg[2]>>3)&0xf == dns.OpcodeUpdate
+					if update && !p.forward {
+						continue // dropped: never reaches the server
+					}
+					up.SetDeadline(time.Now().Add(2 * time.Second))
+					up.Write(append(l[:], msg...))
+					var rl [2]byte
+					if _, err := io.ReadFull(up, rl[:]); err != nil {
+						return
+					}
+					ans := make([]byte, binary.BigEndian.Uint16(rl[:]))
+					if _, err := io.ReadFull(up, ans); err != nil {
+						return
+					}
+					if update {
+						continue // applied, but the answer is lost
+					}
+					cc.Write(append(rl[:], ans...))
+				}
+			}()
+		}
+	}()
+	return p
+}
+
+// testTimeoutReadBack: an UPDATE whose answer never comes is read back:
+// applied (t1, the server got it) or not applied (t2, it never arrived),
+// and the result says which.
+func (l *lab) testTimeoutReadBack(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		zone     string
+		forward  bool
+		status   cleanup.Status
+		readBack string
+		oldLeft  bool
+	}{
+		{"t1.example", true, cleanup.StatusChanged, "applied", false},
+		{"t2.example", false, cleanup.StatusNotChanged, "not applied", true},
+	} {
+		t.Run(c.zone, func(t *testing.T) {
+			p := startProxy(t, l.bind.Addr, c.forward)
+			cl := publish.NewClient(publish.Options{Signer: signer(t), Timeout: 500 * time.Millisecond})
+			defer cl.Close()
+			plan := planFor(t, ctx, cl, p.Addr, nil, c.zone)
+			dir := t.TempDir()
+			state := filepath.Join(dir, "state.json")
+			out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: filepath.Join(dir, "b.zone"), State: &cleanup.StateStore{Path: state}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			z := out.Zones[0]
+			if z.Status != c.status || z.ReadBack != c.readBack || !strings.Contains(z.Note, "read back: it was "+c.readBack) {
+				t.Errorf("status %q read-back %q note %q err %v", z.Status, z.ReadBack, z.Note, z.Err)
+			}
+			if got := hasOld(t, l.bind.Addr, c.zone); got != c.oldLeft {
+				t.Errorf("kms-old still there: %v", got)
+			}
+			s, _ := cleanup.LoadState(state)
+			if remembered := len(s.Removed) == 1 && !s.Removed[0].Pending; remembered == c.oldLeft || (c.oldLeft && len(s.Removed) != 0) {
+				t.Errorf("state: %+v", s.Removed)
+			}
+		})
+	}
+}
+
+// testEditedMeanwhile: a record edited between the plan and the update
+// is not clobbered: the zone is not changed and the state forgets it.
+func (l *lab) testEditedMeanwhile(t *testing.T) {
+	ctx := t.Context()
+	cl := publish.NewClient(publish.Options{Signer: signer(t)})
+	defer cl.Close()
+	plan := planFor(t, ctx, cl, l.bind.Addr, nil, "e1.example")
+	// Someone moves kms-old to another port meanwhile.
+	m := new(dns.Msg)
+	m.SetUpdate("e1.example.")
+	old, _ := dns.NewRR("_vlmcs._tcp.e1.example. 600 IN SRV 0 0 1688 kms-old.e1.example.")
+	moved, _ := dns.NewRR("_vlmcs._tcp.e1.example. 600 IN SRV 0 0 1700 kms-old.e1.example.")
+	m.Remove([]dns.RR{old})
+	m.Insert([]dns.RR{moved})
+	m.SetTsig("upd.", dns.HmacSHA256, 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", TsigSecret: map[string]string{"upd.": updKey.Secret}}
+	if r, _, err := c.Exchange(m, l.bind.Addr); err != nil || r.Rcode != dns.RcodeSuccess {
+		t.Fatalf("edit: %v %v", r, err)
+	}
+	before := testserver.Records(t, l.bind.Addr, "e1.example")
+	dir := t.TempDir()
+	state := filepath.Join(dir, "s.json")
+	out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: filepath.Join(dir, "b.zone"), State: &cleanup.StateStore{Path: state}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := out.Zones[0]; z.Status != cleanup.StatusNotChanged || !errors.Is(z.Err, publish.ErrChanged) {
+		t.Errorf("%s: %v", z.Status, z.Err)
+	}
+	if got := testserver.Records(t, l.bind.Addr, "e1.example"); !slices.Equal(got, before) {
+		t.Errorf("changed: %v", got)
+	}
+	if s, _ := cleanup.LoadState(state); len(s.Removed) != 0 {
+		t.Errorf("state remembers a record not removed: %+v", s.Removed)
+	}
+}
+
+// testReplacementTTL: without a TTL the replacement takes the RRset's
+// (600); with another TTL the plan says it changes the TTL of the others,
+// and the server holds one TTL for the set.
+func (l *lab) testReplacementTTL(t *testing.T) {
+	ctx := t.Context()
+	cl := publish.NewClient(publish.Options{Signer: signer(t)})
+	defer cl.Close()
+	for _, c := range []struct {
+		zone    string
+		ttl     uint32
+		wantTTL int
+		note    string
+	}{
+		{"l1.example", 0, 600, ""},
+		{"l2.example", 60, 60, "changes the TTL of 1 other records from 600 to 60"},
+	} {
+		t.Run(c.zone, func(t *testing.T) {
+			rep := &publish.Record{Host: "kms-new." + c.zone + ".", Port: 1688, TTL: c.ttl, Priority: 5, Weight: 10}
+			plan := planFor(t, ctx, cl, l.bind.Addr, rep, c.zone)
+			notes := strings.Join(plan.Zones[0].TTLNotes, "; ")
+			if c.note == "" && notes != "" || !strings.Contains(notes, c.note) {
+				t.Errorf("TTL notes %q, want %q", notes, c.note)
+			}
+			dir := t.TempDir()
+			out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: filepath.Join(dir, "b.zone")})
+			if err != nil || out.Zones[0].Status != cleanup.StatusChanged {
+				t.Fatalf("%v %+v", err, out.Zones)
+			}
+			z := c.zone + "."
+			want := []string{
+				fmt.Sprintf("_vlmcs._tcp.%s\t%d\tin\tsrv\t0 0 1688 kms-ok.%s", z, c.wantTTL, z),
+				fmt.Sprintf("_vlmcs._tcp.%s\t%d\tin\tsrv\t5 10 1688 kms-new.%s", z, c.wantTTL, z),
+			}
+			slices.Sort(want)
+			if got := srvLines(testserver.Records(t, l.bind.Addr, c.zone)); !slices.Equal(got, want) {
+				t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
+}

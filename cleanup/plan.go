@@ -1,0 +1,165 @@
+package cleanup
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kmsdns/kmsdns/publish"
+	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
+)
+
+// ZonePlan is what cleanup does in one zone: one UPDATE message.
+type ZonePlan struct {
+	*publish.ZonePlan
+	// Removals are the records this plan removes.
+	Removals []Removal
+	// Withheld would have removed the last KMS record of their name with
+	// nothing to replace them: kept unless force.
+	Withheld []Removal
+	// Gone are no longer on the primary: nothing to do for them.
+	Gone []Removal
+	// TTLNotes say, per name, when the replacement's TTL changes the TTL
+	// of the records that stay ("changes the TTL of N other records from
+	// X to Y"): an RRset has one TTL (RFC 2181 §5.2).
+	TTLNotes []string
+}
+
+// Plan is a whole cleanup: one ZonePlan per zone with something to remove.
+type Plan struct {
+	Zones []*ZonePlan
+	// Replace is the host published wherever a removed host was; nil for
+	// none.
+	Replace *publish.Record
+}
+
+// Sends counts the zones whose plan sends an UPDATE.
+func (p *Plan) Sends() int {
+	n := 0
+	for _, z := range p.Zones {
+		if !z.Empty() {
+			n++
+		}
+	}
+	return n
+}
+
+// NewPlan plans, per target zone, the removal of the given records in one
+// message, with the replacement (replace, when not nil) added in the same
+// message under every name that loses a record, so no name is ever left
+// empty. The current records are read from each zone's primary and every
+// deletion is guarded by them. A replace.TTL of 0 takes the TTL of the
+// RRset the replacement joins.
+func NewPlan(ctx context.Context, cl *publish.Client, targets []publish.Target, removals []Removal, replace *publish.Record, force bool) *Plan {
+	plan := &Plan{Replace: replace}
+	for _, t := range targets {
+		z := dns.CanonicalName(t.Zone)
+		var mine []Removal
+		for _, r := range removals {
+			if r.Record.Zone == z {
+				mine = append(mine, r)
+			}
+		}
+		if len(mine) == 0 {
+			continue
+		}
+		cp := &ZonePlan{ZonePlan: &publish.ZonePlan{Zone: z, Server: t.Server, Signer: t.Signer, Current: map[string][]zone.Record{}}}
+		plan.Zones = append(plan.Zones, cp)
+		for _, r := range mine {
+			if _, ok := cp.Current[r.Record.Name]; ok {
+				continue
+			}
+			cur, err := cl.Current(ctx, t.Server, z, r.Record.Name)
+			if err != nil {
+				cp.Err, cp.Action = err, publish.ActionFailed
+				break
+			}
+			cp.Current[r.Record.Name] = cur
+		}
+		if cp.Err != nil {
+			cp.Removals = mine
+			continue
+		}
+		planZone(cp, mine, replace, force)
+	}
+	return plan
+}
+
+// sameRR compares records as RFC 2136 prerequisites do: name and RDATA.
+func sameRR(a, b zone.Record) bool {
+	return a.Name == b.Name && a.Target == b.Target && a.Port == b.Port && a.Priority == b.Priority && a.Weight == b.Weight
+}
+
+func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool) {
+	byOwner := map[string][]Removal{}
+	var owners []string
+	for _, r := range mine {
+		if !slices.ContainsFunc(cp.Current[r.Record.Name], func(c zone.Record) bool { return sameRR(c, r.Record) }) {
+			cp.Gone = append(cp.Gone, r)
+			continue
+		}
+		if _, ok := byOwner[r.Record.Name]; !ok {
+			owners = append(owners, r.Record.Name)
+		}
+		byOwner[r.Record.Name] = append(byOwner[r.Record.Name], r)
+	}
+	for _, owner := range owners {
+		rs := byOwner[owner]
+		current := cp.Current[owner]
+		var add []zone.Record
+		if replace != nil && !slices.ContainsFunc(current, func(c zone.Record) bool { return c.Target == replace.Host }) {
+			ttl := replace.TTL
+			if ttl == 0 {
+				ttl = current[0].TTL
+			}
+			add = append(add, zone.Record{Zone: cp.Zone, Name: owner, TTL: ttl, Priority: replace.Priority,
+				Weight: replace.Weight, Port: replace.Port, Target: replace.Host})
+			stay, from := 0, uint32(0)
+			for _, c := range current {
+				if !slices.ContainsFunc(rs, func(r Removal) bool { return sameRR(r.Record, c) }) && c.TTL != ttl {
+					stay, from = stay+1, c.TTL
+				}
+			}
+			if stay > 0 {
+				cp.TTLNotes = append(cp.TTLNotes, fmt.Sprintf("%s: adding %s with TTL %d changes the TTL of %d other records from %d to %d (an RRset has one TTL, RFC 2181 §5.2)",
+					strings.TrimSuffix(owner, "."), strings.TrimSuffix(replace.Host, "."), ttl, stay, from, ttl))
+			}
+		}
+		remaining := len(current) - len(rs) + len(add)
+		if remaining == 0 && !force {
+			cp.Withheld = append(cp.Withheld, rs...)
+			continue
+		}
+		for _, r := range rs {
+			cp.Delete = append(cp.Delete, r.Record)
+			cp.Removals = append(cp.Removals, r)
+		}
+		cp.Add = append(cp.Add, add...)
+	}
+	switch {
+	case len(cp.Delete) > 0 && len(cp.Add) > 0:
+		cp.Action = publish.ActionReplaced
+		cp.Note = fmt.Sprintf("removes %d record(s) and adds %s in the same message", len(cp.Delete), strings.TrimSuffix(replace.Host, "."))
+	case len(cp.Delete) > 0:
+		cp.Action = publish.ActionRemoved
+		cp.Note = fmt.Sprintf("removes %d record(s)", len(cp.Delete))
+	case len(cp.Withheld) > 0:
+		cp.Action, cp.Blocked = publish.ActionSkipped, true
+	default:
+		cp.Action, cp.Note = publish.ActionNotPresent, "the records are already gone: nothing to send"
+	}
+	for _, n := range cp.TTLNotes {
+		cp.Note += "; " + n
+	}
+	if len(cp.Withheld) > 0 {
+		var names []string
+		for _, w := range cp.Withheld {
+			if !slices.Contains(names, w.Record.Name) {
+				names = append(names, w.Record.Name)
+			}
+		}
+		cp.Note = strings.TrimPrefix(cp.Note+"; ", "; ") + fmt.Sprintf("kept the last KMS record of %s: removing it with no replacement turns every client's 0xC004F074 into 0x8007232B; give --replace-with HOST or --force", strings.Join(names, ", "))
+	}
+}
