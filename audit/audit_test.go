@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/internal/kmstest"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/zone"
@@ -119,7 +120,8 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		{Zone: "stale.example", Server: primary.Addr},
 		{Zone: "unserved.example", Server: primary.Addr, Timeout: time.Second},
 	}
-	results := zone.ReadAll(t.Context(), specs, zone.ReadOptions{ViewServers: true, Resolver: primary.Addr})
+	results := zone.ReadAll(t.Context(), specs, zone.ReadOptions{Resolver: primary.Addr})
+	resolve.ViewAll(t.Context(), results, resolve.ViewOptions{Resolver: primary.Addr})
 	rep := audit.Run(t.Context(), results, audit.Options{
 		Policy: audit.Policy{
 			ExpectedPort:   uint16(P),
@@ -128,7 +130,7 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 				"garbage.bad.example", "closed.bad.example", "silent.bad.example", "kms.healthy.example"},
 			PublishGroups: [][]string{{"pub1.example", "pub2.example"}},
 		},
-		Resolver: &zone.TargetResolver{Resolver: primary.Addr, Timeout: 2 * time.Second},
+		Resolver: &resolve.TargetResolver{Resolver: primary.Addr, Timeout: 2 * time.Second},
 		Prober:   probe.Prober{Timeout: 500 * time.Millisecond},
 	})
 

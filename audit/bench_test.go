@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
 // everyName resolves every target to one address, or to none.
-type everyName struct{ status zone.ResolveStatus }
+type everyName struct{ status resolve.ResolveStatus }
 
-func (e everyName) Resolve(_ context.Context, _ *zone.Result, target string) zone.Resolution {
-	r := zone.Resolution{Target: target, Status: e.status, Via: "test"}
-	if e.status == zone.Resolved {
+func (e everyName) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
+	r := resolve.Resolution{Target: target, Status: e.status, Via: "test"}
+	if e.status == resolve.Resolved {
 		r.Addrs = []netip.Addr{netip.MustParseAddr("127.0.0.1")}
 	}
 	return r
@@ -37,7 +38,7 @@ func generated(n int) *zone.Result {
 // resolving and all unresolvable (every record then gets a fix command).
 func BenchmarkTargets65535(b *testing.B) {
 	r := generated(65535)
-	for _, st := range []zone.ResolveStatus{zone.Resolved, zone.NXDomain} {
+	for _, st := range []resolve.ResolveStatus{resolve.Resolved, resolve.NXDomain} {
 		b.Run(string(st), func(b *testing.B) {
 			for i := 0; i < b.N; i++ {
 				rep := audit.Run(context.Background(), []*zone.Result{r}, audit.Options{Resolver: everyName{st}})
@@ -57,7 +58,7 @@ func TestTargetsLinear(t *testing.T) {
 		best := time.Duration(1 << 62)
 		for range 2 {
 			start := time.Now()
-			audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: everyName{zone.NXDomain}})
+			audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: everyName{resolve.NXDomain}})
 			best = min(best, time.Since(start))
 		}
 		return best

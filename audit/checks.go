@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -70,10 +71,10 @@ type recordCtx struct {
 	// perTarget counts the records under the same owner name by target.
 	perTarget map[string]int
 	// res is the target's resolution for this zone, nil when not resolved.
-	res *zone.Resolution
+	res *resolve.Resolution
 	// cached is the resolvers' view of a target the zone's own server has
 	// no address for; nil when not asked.
-	cached *zone.Resolution
+	cached *resolve.Resolution
 	// probe is the probe of target:port, nil when not probed.
 	probe *probe.Result
 	// found are the findings of the checks run so far on this record.
@@ -94,7 +95,7 @@ func (c *recordCtx) has(check string) bool {
 // unresolvable: the zone's own data (or the resolver, for targets outside
 // it) has no address for the target.
 func (c *recordCtx) unresolvable() bool {
-	return c.res != nil && (c.res.Status == zone.NXDomain || c.res.Status == zone.NoAddress)
+	return c.res != nil && (c.res.Status == resolve.NXDomain || c.res.Status == resolve.NoAddress)
 }
 
 // unpublish is the command that removes this record's host under its owner.
@@ -172,7 +173,7 @@ func checkTargetUnresolvable(c *recordCtx) []Finding {
 	}
 	res := c.res
 	why := "the name does not exist"
-	if res.Status == zone.NoAddress {
+	if res.Status == resolve.NoAddress {
 		why = "the name has no A or AAAA record"
 	}
 	if res.CNAME != "" {
@@ -180,7 +181,7 @@ func checkTargetUnresolvable(c *recordCtx) []Finding {
 	}
 	msg := fmt.Sprintf("%s does not resolve: %s (%s): a stale record for a host that is gone", c.host(), why, res.Via)
 	codes := []string{CodeRPCUnavail, CodeNoKMS}
-	if cv := c.cached; cv != nil && cv.Status == zone.Resolved {
+	if cv := c.cached; cv != nil && cv.Status == resolve.Resolved {
 		msg = fmt.Sprintf("%s does not resolve in the zone's own data: %s (%s); resolvers still hand out %s (%s)",
 			c.host(), why, res.Via, joinAddrs(cv), cv.Via)
 		if cv.TTL > 0 {
@@ -194,7 +195,7 @@ func checkTargetUnresolvable(c *recordCtx) []Finding {
 				msg += fmt.Sprintf(" and fail (%s)", p.Status)
 			}
 		}
-		msg += "; after that they get " + map[bool]string{true: "NXDOMAIN", false: "no address"}[res.Status == zone.NXDomain]
+		msg += "; after that they get " + map[bool]string{true: "NXDOMAIN", false: "no address"}[res.Status == resolve.NXDomain]
 	}
 	cmd := c.unpublish()
 	return []Finding{c.finding(CheckTargetUnresolv, SeverityError, msg,
@@ -203,7 +204,7 @@ func checkTargetUnresolvable(c *recordCtx) []Finding {
 		cmd, codes...)}
 }
 
-func joinAddrs(r *zone.Resolution) string {
+func joinAddrs(r *resolve.Resolution) string {
 	s := make([]string, len(r.Addrs))
 	for i, a := range r.Addrs {
 		s[i] = a.String()
@@ -212,7 +213,7 @@ func joinAddrs(r *zone.Resolution) string {
 }
 
 func checkTargetNotVerified(c *recordCtx) []Finding {
-	if c.res == nil || c.res.Status != zone.NotVerified {
+	if c.res == nil || c.res.Status != resolve.NotVerified {
 		return nil
 	}
 	return []Finding{c.finding(CheckTargetNotVerified, SeverityInfo, fmt.Sprintf("%s was not verified: %v", c.host(), c.res.Err),

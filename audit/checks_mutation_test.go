@@ -9,19 +9,20 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
 // statusResolver answers each target with a fixed status (no network).
-type statusResolver map[string]zone.ResolveStatus
+type statusResolver map[string]resolve.ResolveStatus
 
-func (s statusResolver) Resolve(_ context.Context, _ *zone.Result, target string) zone.Resolution {
+func (s statusResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
 	st, ok := s[target]
 	if !ok {
-		st = zone.NXDomain
+		st = resolve.NXDomain
 	}
-	r := zone.Resolution{Target: target, Status: st, Via: "test"}
-	if st == zone.NotVerified {
+	r := resolve.Resolution{Target: target, Status: st, Via: "test"}
+	if st == resolve.NotVerified {
 		r.Err = errors.New("offline")
 	}
 	return r
@@ -57,13 +58,13 @@ func TestChecksWithoutNetwork(t *testing.T) {
 		{
 			name:    "no address",
 			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "kms2.c.example.", 1688)}}},
-			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": zone.NoAddress, "kms2.c.example.": zone.Resolved}},
+			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": resolve.NoAddress, "kms2.c.example.": resolve.Resolved}},
 			want:    []string{"target-unresolvable error kms1.c.example."},
 		},
 		{
 			name:    "not verified",
 			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)}}},
-			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": zone.NotVerified}},
+			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": resolve.NotVerified}},
 			want:    []string{"target-not-verified info kms1.c.example."},
 		},
 		{

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -19,10 +20,10 @@ import (
 // and from cache (what a client's resolver hands out) for Source
 // resolver lookups. Unknown names are NXDOMAIN.
 type fakeResolver struct {
-	auth, cache map[string]zone.Resolution
+	auth, cache map[string]resolve.Resolution
 }
 
-func (f fakeResolver) Resolve(_ context.Context, r *zone.Result, target string) zone.Resolution {
+func (f fakeResolver) Resolve(_ context.Context, r *zone.Result, target string) resolve.Resolution {
 	m := f.auth
 	if r.Source == zone.SourceResolver && f.cache != nil {
 		m = f.cache
@@ -31,7 +32,7 @@ func (f fakeResolver) Resolve(_ context.Context, r *zone.Result, target string) 
 		res.Target = target
 		return res
 	}
-	return zone.Resolution{Target: target, Status: zone.NXDomain, Via: "server 127.0.0.1:53"}
+	return resolve.Resolution{Target: target, Status: resolve.NXDomain, Via: "server 127.0.0.1:53"}
 }
 
 // fakeProber answers from a table by address:port; anything else is
@@ -48,8 +49,8 @@ func (f fakeProber) Probe(_ context.Context, ap netip.AddrPort) probe.Result {
 
 const tz = "t.example."
 
-func at(ip string) zone.Resolution {
-	return zone.Resolution{Status: zone.Resolved, Addrs: []netip.Addr{netip.MustParseAddr(ip)}, Via: "server 127.0.0.1:53", TTL: 3600}
+func at(ip string) resolve.Resolution {
+	return resolve.Resolution{Status: resolve.Resolved, Addrs: []netip.Addr{netip.MustParseAddr(ip)}, Via: "server 127.0.0.1:53", TTL: 3600}
 }
 
 // mustRec parses "owner ttl prio weight port target" relative to tz.
@@ -85,13 +86,13 @@ var (
 
 // fakeWorld is the default world of a case: up and up2 are KMS hosts, down
 // refuses, cname is an alias of up.
-func fakeWorld() (map[string]zone.Resolution, fakeProber) {
-	auth := map[string]zone.Resolution{
+func fakeWorld() (map[string]resolve.Resolution, fakeProber) {
+	auth := map[string]resolve.Resolution{
 		"up." + tz:     at("127.0.0.1"),
 		"up2." + tz:    at("127.0.0.2"),
 		"down." + tz:   at("127.0.0.3"),
-		"cname." + tz:  {Status: zone.Resolved, CNAME: "up." + tz, Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, Via: "server 127.0.0.1:53"},
-		"noaddr." + tz: {Status: zone.NoAddress, Via: "server 127.0.0.1:53"},
+		"cname." + tz:  {Status: resolve.Resolved, CNAME: "up." + tz, Addrs: []netip.Addr{netip.MustParseAddr("127.0.0.1")}, Via: "server 127.0.0.1:53"},
+		"noaddr." + tz: {Status: resolve.NoAddress, Via: "server 127.0.0.1:53"},
 	}
 	prober := fakeProber{
 		apUp:  {Status: probe.StatusKMS},
@@ -114,7 +115,7 @@ func TestChecks(t *testing.T) {
 		ages   map[int]uint32
 		policy audit.Policy
 		// edit changes the default world.
-		edit  func(auth, cache map[string]zone.Resolution, p fakeProber)
+		edit  func(auth, cache map[string]resolve.Resolution, p fakeProber)
 		names []string
 		// want are "check owner target" with owner and target relative.
 		want []string
@@ -136,7 +137,7 @@ func TestChecks(t *testing.T) {
 		{name: "target-unresolvable", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 gone", "@ 3600 0 0 1688 noaddr"},
 			want: []string{"target-unresolvable @ gone", "target-unresolvable @ noaddr"}},
 		{name: "unresolvable but cached: one story", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 gone"},
-			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
 				r := at("127.0.0.9")
 				r.Via, r.TTL = "resolver 127.0.0.53:53", 1234
 				cache["gone."+tz] = r
@@ -155,8 +156,8 @@ func TestChecks(t *testing.T) {
 				}
 			}},
 		{name: "target-not-verified", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 far.example."},
-			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
-				auth["far.example."] = zone.Resolution{Status: zone.NotVerified, Err: errors.New("offline")}
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				auth["far.example."] = resolve.Resolution{Status: resolve.NotVerified, Err: errors.New("offline")}
 			},
 			want: []string{"target-not-verified @ far.example."}},
 		{name: "target-cname", records: []string{"@ 3600 0 0 1688 up2", "@ 3600 0 0 1688 cname"}, want: []string{"target-cname @ cname"},
@@ -177,11 +178,11 @@ func TestChecks(t *testing.T) {
 				}
 			}},
 		{name: "host-ports", records: []string{"@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
-			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
 				p[netip.MustParseAddrPort("127.0.0.1:1689")] = probe.Result{Status: probe.StatusKMS}
 			}},
 		{name: "host-ports: the other hosts keep the expected port", records: []string{"@ 3600 0 0 1689 up2", "@ 3600 0 0 1688 up"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
-			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
 				p[netip.MustParseAddrPort("127.0.0.2:1689")] = probe.Result{Status: probe.StatusKMS}
 			},
 			want: []string{"port-mismatch @ up2", "port-mismatch @ up", "no-live-host @ "}},
@@ -204,7 +205,7 @@ func TestChecks(t *testing.T) {
 				}
 			}},
 		{name: "host-unreachable: timeout", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 down"},
-			edit: func(auth, cache map[string]zone.Resolution, p fakeProber) {
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
 				p[apDown] = probe.Result{Status: probe.StatusTimeout, Detail: "no answer to the TCP connection", Elapsed: 3 * time.Second}
 			},
 			want: []string{"host-unreachable @ down"},
@@ -267,7 +268,7 @@ func TestChecks(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			auth, prober := fakeWorld()
-			cache := map[string]zone.Resolution{}
+			cache := map[string]resolve.Resolution{}
 			if c.edit != nil {
 				c.edit(auth, cache, prober)
 			}

@@ -43,7 +43,7 @@
 // Command (an argument list) and the Fix text prints Command.String().
 //
 // Network access happens only through the Resolver and Prober handed to
-// Run: *zone.TargetResolver and probe.Prober, or test doubles.
+// Run: *resolve.TargetResolver and probe.Prober, or test doubles.
 //
 // The JSON form of a Report (Version 1) is documented in the README and is
 // stable: fields are added, never renamed or removed.

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -16,7 +17,7 @@ func TestOutOfZoneWarning(t *testing.T) {
 		Records:  []zone.Record{{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 60, Port: 1688, Target: "kms1.contoso.com."}},
 		Warnings: []zone.Warning{{Kind: zone.WarnOutOfZone, Record: evil, Message: "127.0.0.1:53: owner _vlmcs._tcp.evil.org. is outside zone contoso.com.: ignored"}},
 	}
-	rep := audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: &zone.TargetResolver{Offline: true}})
+	rep := audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: &resolve.TargetResolver{Offline: true}})
 	var got []audit.Finding
 	for _, f := range rep.Findings {
 		if f.Check == audit.CheckOutOfZone {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -58,11 +59,11 @@ func (p *countingProber) Probe(_ context.Context, ap netip.AddrPort) probe.Resul
 // multiResolver maps a target to several addresses.
 type multiResolver map[string][]netip.Addr
 
-func (m multiResolver) Resolve(_ context.Context, _ *zone.Result, target string) zone.Resolution {
+func (m multiResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
 	if a, ok := m[target]; ok {
-		return zone.Resolution{Target: target, Status: zone.Resolved, Addrs: a, Via: "test"}
+		return resolve.Resolution{Target: target, Status: resolve.Resolved, Addrs: a, Via: "test"}
 	}
-	return zone.Resolution{Target: target, Status: zone.NXDomain, Via: "test"}
+	return resolve.Resolution{Target: target, Status: resolve.NXDomain, Via: "test"}
 }
 
 // TestProbePoolSize: by default 64 probes run at once (the README's

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/internal/kmstest"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/zone"
@@ -17,11 +18,11 @@ import (
 // staticResolver maps targets to addresses without DNS.
 type staticResolver map[string]netip.Addr
 
-func (s staticResolver) Resolve(_ context.Context, _ *zone.Result, target string) zone.Resolution {
+func (s staticResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
 	if a, ok := s[target]; ok {
-		return zone.Resolution{Target: target, Status: zone.Resolved, Addrs: []netip.Addr{a}, Via: "test"}
+		return resolve.Resolution{Target: target, Status: resolve.Resolved, Addrs: []netip.Addr{a}, Via: "test"}
 	}
-	return zone.Resolution{Target: target, Status: zone.NXDomain, Via: "test"}
+	return resolve.Resolution{Target: target, Status: resolve.NXDomain, Via: "test"}
 }
 
 // deadHostsLab starts n simulated hosts on 127.0.1.x, the first dead of

@@ -109,7 +109,7 @@ const ReportVersion = 1
 type Target struct {
 	Target string `json:"target"`
 	Port   uint16 `json:"port"`
-	// Resolution is a zone.ResolveStatus: resolved, nxdomain, no-address,
+	// Resolution is a resolve.ResolveStatus: resolved, nxdomain, no-address,
 	// not-verified; empty for the null target ".".
 	Resolution string   `json:"resolution,omitempty"`
 	CNAME      string   `json:"cname,omitempty"`

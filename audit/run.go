@@ -10,25 +10,17 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
 
-// Resolver looks up SRV targets; *zone.TargetResolver is one.
-type Resolver interface {
-	Resolve(ctx context.Context, r *zone.Result, target string) zone.Resolution
-}
+// Resolver looks up SRV targets; *resolve.TargetResolver is one.
+type Resolver = resolve.Resolver
 
 // Prober checks whether a KMS service answers at an address; probe.Prober
 // is one.
-type Prober interface {
-	Probe(ctx context.Context, addr netip.AddrPort) probe.Result
-}
-
-var (
-	_ Resolver = (*zone.TargetResolver)(nil)
-	_ Prober   = probe.Prober{}
-)
+type Prober = resolve.Prober
 
 // Policy is what the admin expects of the records.
 type Policy struct {
@@ -145,12 +137,12 @@ type targetPort struct {
 type auditor struct {
 	opts     Options
 	policy   Policy
-	resolved map[zoneTarget]zone.Resolution
+	resolved map[zoneTarget]resolve.Resolution
 	// cached is the resolvers' view of targets the zone's own server has
 	// no address for (what clients may still be handed).
-	cached map[zoneTarget]zone.Resolution
+	cached map[zoneTarget]resolve.Resolution
 	// byTarget lists every resolution of a target, in record order.
-	byTarget map[string][]zone.Resolution
+	byTarget map[string][]resolve.Resolution
 	probes   map[targetPort]probe.Result
 	// addrs is the first resolution of each target that gave addresses.
 	addrs map[string][]netip.Addr
@@ -198,7 +190,7 @@ func newAuditor(opts Options) *auditor {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]zone.Resolution{}, cached: map[zoneTarget]zone.Resolution{}, byTarget: map[string][]zone.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]resolve.Resolution{}, cached: map[zoneTarget]resolve.Resolution{}, byTarget: map[string][]resolve.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
 }
 
 // pool runs f(i) for i in [0,n) with at most c at once.
@@ -245,7 +237,7 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 			jobs = append(jobs, job{r, k})
 		}
 	}
-	out := make([]zone.Resolution, len(jobs))
+	out := make([]resolve.Resolution, len(jobs))
 	pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
 		out[i] = a.opts.Resolver.Resolve(ctx, jobs[i].r, jobs[i].key.target)
 	})
@@ -253,17 +245,17 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 	// resolvers' caches: ask one, as a client would.
 	var again []int
 	for i, j := range jobs {
-		if (out[i].Status == zone.NXDomain || out[i].Status == zone.NoAddress) && j.r.Source != zone.SourceFile && j.r.Source != zone.SourceResolver {
+		if (out[i].Status == resolve.NXDomain || out[i].Status == resolve.NoAddress) && j.r.Source != zone.SourceFile && j.r.Source != zone.SourceResolver {
 			again = append(again, i)
 		}
 	}
-	cached := make([]zone.Resolution, len(again))
+	cached := make([]resolve.Resolution, len(again))
 	pool(ctx, len(again), a.opts.Concurrency, func(k int) {
 		j := jobs[again[k]]
 		cached[k] = a.opts.Resolver.Resolve(ctx, &zone.Result{Zone: j.r.Zone, Source: zone.SourceResolver}, j.key.target)
 	})
 	for k, i := range again {
-		if cached[k].Status == zone.Resolved {
+		if cached[k].Status == resolve.Resolved {
 			a.cached[jobs[i].key] = cached[k]
 			a.byTarget[jobs[i].key.target] = append(a.byTarget[jobs[i].key.target], cached[k])
 		}
@@ -354,9 +346,9 @@ func (a *auditor) targets() []Target {
 			for _, ip := range res.Addrs {
 				t.Addresses = append(t.Addresses, ip.String())
 			}
-			if res.Status != zone.Resolved {
+			if res.Status != resolve.Resolved {
 				for _, r := range a.byTarget[tp.target] {
-					if r.Status == zone.Resolved {
+					if r.Status == resolve.Resolved {
 						for _, ip := range r.Addrs {
 							t.CachedAddresses = append(t.CachedAddresses, ip.String())
 						}
@@ -380,18 +372,18 @@ func (a *auditor) targets() []Target {
 // mainResolution is the resolution that tells what a target is: the
 // first authoritative one (the zone's server or file) that is not
 // NotVerified, else the first resolved, else the first.
-func (a *auditor) mainResolution(target string) (zone.Resolution, bool) {
+func (a *auditor) mainResolution(target string) (resolve.Resolution, bool) {
 	rs := a.byTarget[target]
 	if len(rs) == 0 {
-		return zone.Resolution{}, false
+		return resolve.Resolution{}, false
 	}
 	for _, r := range rs {
-		if r.Status != zone.NotVerified && !strings.HasPrefix(r.Via, "resolver ") {
+		if r.Status != resolve.NotVerified && !strings.HasPrefix(r.Via, "resolver ") {
 			return r, true
 		}
 	}
 	for _, r := range rs {
-		if r.Status == zone.Resolved {
+		if r.Status == resolve.Resolved {
 			return r, true
 		}
 	}
@@ -408,7 +400,7 @@ func (a *auditor) hostOK(target string, port uint16) bool {
 		return false
 	}
 	for _, r := range a.byTarget[target] {
-		if r.CNAME != "" || r.Status == zone.NXDomain || r.Status == zone.NoAddress {
+		if r.CNAME != "" || r.Status == resolve.NXDomain || r.Status == resolve.NoAddress {
 			return false
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -51,7 +52,7 @@ type Result struct {
 type Options struct {
 	// Signer signs every update; nil sends them unsigned.
 	Signer Signer
-	// Timeout bounds each exchange; DefaultTimeout when zero.
+	// Timeout bounds each exchange; 10 s when zero.
 	Timeout time.Duration
 }
 
@@ -66,9 +67,7 @@ type Client struct {
 
 // NewClient returns a Client; Close it when done.
 func NewClient(opts Options) *Client {
-	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultTimeout
-	}
+	opts.Timeout = dnsx.Timeout(opts.Timeout)
 	return &Client{opts: opts, conns: map[string]*conn{}}
 }
 
@@ -240,12 +239,12 @@ func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Resu
 	if err != nil {
 		return fail(fmt.Errorf("zone %s: update at %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err))
 	}
-	r.Answer = rcodeName(a.msg.Rcode)
+	r.Answer = dnsx.RcodeName(a.msg.Rcode)
 	tsigErr := 0
 	if t := a.msg.IsTsig(); t != nil {
 		tsigErr = int(t.Error)
 		if tsigErr != 0 {
-			r.Answer += "/" + rcodeName(tsigErr)
+			r.Answer += "/" + dnsx.RcodeName(tsigErr)
 		}
 	}
 	if a.msg.Rcode != dns.RcodeSuccess || tsigErr != 0 {
@@ -328,18 +327,9 @@ func compare(exp, got map[string][]zone.Record) string {
 // when the answer is truncated or UDP gets no answer (updates go over TCP
 // anyway, and some primaries are reachable only that way).
 func queryOwner(ctx context.Context, server, zoneName, name string, timeout time.Duration) ([]zone.Record, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, dns.TypeSRV)
-	m.RecursionDesired = false
-	m.SetEdns0(1232, false)
-	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
-	a, _, err := c.ExchangeContext(ctx, m, server)
-	if (err != nil && ctx.Err() == nil) || (err == nil && a.Truncated) {
-		c.Net = "tcp"
-		a, _, err = c.ExchangeContext(ctx, m, server)
-	}
+	a, err := dnsx.Query{Server: server, Timeout: timeout, TCPOnNoAnswer: true}.Ask(ctx, name, dns.TypeSRV)
 	if err != nil {
-		return nil, ctxErr(ctx, err)
+		return nil, err
 	}
 	return srvAnswer(a, server, zoneName, name)
 }
@@ -349,15 +339,14 @@ func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error)
 	case a.Rcode == dns.RcodeNameError:
 		return []zone.Record{}, nil
 	case a.Rcode != dns.RcodeSuccess:
-		return nil, fmt.Errorf("%s SRV at %s: %s", name, server, rcodeName(a.Rcode))
+		return nil, fmt.Errorf("%s SRV at %s: %s", name, server, dnsx.RcodeName(a.Rcode))
 	case !a.Authoritative:
 		return nil, fmt.Errorf("%s SRV at %s: the answer is not authoritative (%s is not a server of zone %s)", name, server, server, zoneName)
 	}
 	out := []zone.Record{}
 	for _, rr := range a.Answer {
 		if srv, ok := rr.(*dns.SRV); ok && dns.CanonicalName(srv.Hdr.Name) == name {
-			out = append(out, zone.Record{Zone: zoneName, Name: name, TTL: srv.Hdr.Ttl, Priority: srv.Priority,
-				Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)})
+			out = append(out, zone.RecordFromSRV(zoneName, srv))
 		}
 	}
 	return out, nil

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -131,7 +132,7 @@ func (e *OwnershipError) Error() string {
 	var b strings.Builder
 	names := strings.Join(e.Names, ", ")
 	fmt.Fprintf(&b, "%s answered %s to the update of %s in zone %s, signed as %s: %s already exists, and in an Active Directory zone with secure-only updates a name is owned by the account that registered it first (often the first KMS host's computer account); only that account and administrators may change it. Every other KMS host will fail to register here too.",
-		e.Server, rcodeName(e.Rcode), names, strings.TrimSuffix(e.Zone, "."), e.Account, names)
+		e.Server, dnsx.RcodeName(e.Rcode), names, strings.TrimSuffix(e.Zone, "."), e.Account, names)
 	b.WriteString(" Fix: give a group of the KMS hosts' computer accounts Full Control on the name's dnsNode, or publish the record once as a domain admin with kmsdns (--principal administrator).")
 	b.WriteString("\n  Windows (PowerShell, ActiveDirectory module; add every KMS host's computer account to the group):")
 	for _, c := range e.WindowsCommands() {

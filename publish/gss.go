@@ -10,6 +10,7 @@ import (
 	"time"
 
 	krbconfig "github.com/jcmturner/gokrb5/v8/config"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -38,7 +39,7 @@ type GSS struct {
 	// name: the service principal is DNS/<host name>, so a server given by
 	// address must be mapped to its name.
 	ServerNames map[string]string
-	// Timeout bounds each exchange; DefaultTimeout when zero.
+	// Timeout bounds each exchange; 10 s when zero.
 	Timeout time.Duration
 
 	mu       sync.Mutex
@@ -99,10 +100,7 @@ func (g *GSS) Sign(ctx context.Context, server string) (string, string, dns.Tsig
 }
 
 func (g *GSS) timeout() time.Duration {
-	if g.Timeout <= 0 {
-		return DefaultTimeout
-	}
-	return g.Timeout
+	return dnsx.Timeout(g.Timeout)
 }
 
 // spnRealm renders host@REALM when the realm is known.

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/bodgit/tsig/gss"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -133,7 +134,7 @@ func (l *libContext) delete(ctx context.Context, server string, timeout time.Dur
 		return err
 	}
 	if a.msg.Rcode != dns.RcodeSuccess {
-		return fmt.Errorf("the server answered %s", rcodeName(a.msg.Rcode))
+		return fmt.Errorf("the server answered %s", dnsx.RcodeName(a.msg.Rcode))
 	}
 	return nil
 }

@@ -7,26 +7,9 @@ import (
 	"strings"
 
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
-)
-
-// Resolver looks up a host's addresses; *zone.TargetResolver is one.
-// Names inside a zone are asked at the zone's primary (r.Server), others
-// through the resolver, as the audit does.
-type Resolver interface {
-	Resolve(ctx context.Context, r *zone.Result, target string) zone.Resolution
-}
-
-// Prober checks whether a KMS service answers at an address;
-// probe.Prober is one.
-type Prober interface {
-	Probe(ctx context.Context, addr netip.AddrPort) probe.Result
-}
-
-var (
-	_ Resolver = (*zone.TargetResolver)(nil)
-	_ Prober   = probe.Prober{}
 )
 
 // HostCheck is what was found about a host before publishing it.
@@ -34,7 +17,7 @@ type HostCheck struct {
 	Host string
 	Port uint16
 	// Resolution is what DNS says about the host.
-	Resolution zone.Resolution
+	Resolution resolve.Resolution
 	// Probe is the last probe made (zero when the host did not resolve
 	// or probing was off).
 	Probe probe.Result
@@ -45,7 +28,7 @@ type HostCheck struct {
 // Live reports whether the host resolved and, when probed, answered as a
 // KMS host.
 func (h HostCheck) Live() bool {
-	return h.Resolution.Status == zone.Resolved && (!h.Probed || h.Probe.Status == probe.StatusKMS)
+	return h.Resolution.Status == resolve.Resolved && (!h.Probed || h.Probe.Status == probe.StatusKMS)
 }
 
 // Warning says why clients given this host would fail, or "" when Live.
@@ -53,8 +36,8 @@ func (h HostCheck) Warning() string {
 	host := strings.TrimSuffix(h.Host, ".")
 	res := h.Resolution
 	switch res.Status {
-	case zone.Resolved:
-	case zone.NotVerified:
+	case resolve.Resolved:
+	case resolve.NotVerified:
 		return fmt.Sprintf("could not check that %s resolves: %v", host, res.Err)
 	default:
 		return fmt.Sprintf("%s does not resolve (%s, asked %s): clients that pick this record fail with 0xC004F074 (no KMS could be contacted)", host, res.Status, res.Via)
@@ -68,9 +51,10 @@ func (h HostCheck) Warning() string {
 
 // CheckHosts resolves every record's host and, with a prober, probes it
 // on the record's port, each address in turn until one answers as a KMS
-// host. A host inside a target zone is resolved at that zone's primary.
-// prober may be nil (--no-probe).
-func CheckHosts(ctx context.Context, targets []Target, recs []Record, res Resolver, prober Prober) []HostCheck {
+// host. A host inside a target zone is resolved at that zone's primary,
+// others through the resolver, as the audit does (*resolve.TargetResolver
+// does both). prober may be nil (--no-probe).
+func CheckHosts(ctx context.Context, targets []Target, recs []Record, res resolve.Resolver, prober resolve.Prober) []HostCheck {
 	var out []HostCheck
 	for _, rec := range recs {
 		if ctx.Err() != nil {
@@ -85,7 +69,7 @@ func CheckHosts(ctx context.Context, targets []Target, recs []Record, res Resolv
 			}
 		}
 		hc := HostCheck{Host: host, Port: rec.Port, Resolution: res.Resolve(ctx, r, host)}
-		if prober != nil && hc.Resolution.Status == zone.Resolved {
+		if prober != nil && hc.Resolution.Status == resolve.Resolved {
 			hc.Probed = true
 			for _, a := range hc.Resolution.Addrs {
 				hc.Probe = prober.Probe(ctx, netip.AddrPortFrom(a, rec.Port))

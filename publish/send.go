@@ -11,11 +11,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
-
-// DefaultTimeout bounds each network exchange when a config leaves it zero.
-const DefaultTimeout = 10 * time.Second
 
 // Signer signs messages to one server. Both HMAC TSIG keys and GSS-TSIG
 // contexts are Signers.
@@ -120,14 +118,7 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 }
 
 func ctxErr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() {
-		return fmt.Errorf("timed out: %w", err)
-	}
-	return err
+	return dnsx.CtxOr(ctx, dnsx.NetError(err))
 }
 
 // UpdateError is a refused update: the server's rcode (and TSIG error)
@@ -153,15 +144,11 @@ func (e *UpdateError) Error() string {
 
 func (e *UpdateError) explain() string {
 	z := strings.TrimSuffix(e.Zone, ".")
-	switch {
-	case e.TSIGError == dns.RcodeBadSig:
-		return fmt.Sprintf("%s refused the update of %s: TSIG BADSIG, the key's secret or algorithm differs from the server's", e.Server, z)
-	case e.TSIGError == dns.RcodeBadKey:
-		return fmt.Sprintf("%s refused the update of %s: TSIG BADKEY, the server does not know this key name/algorithm (Knot also answers BADKEY to a key that no update acl of the zone names)", e.Server, z)
-	case e.TSIGError == dns.RcodeBadTime:
-		return fmt.Sprintf("%s refused the update of %s: TSIG BADTIME, our clock and the server's differ by more than the 300 s fudge; check NTP on both", e.Server, z)
-	case e.TSIGError != 0:
-		return fmt.Sprintf("%s refused the update of %s: TSIG error %s", e.Server, z, rcodeName(e.TSIGError))
+	if e.TSIGError != 0 {
+		if why := dnsx.TSIGProblem(e.TSIGError); why != "" {
+			return fmt.Sprintf("%s refused the update of %s: TSIG %s, %s", e.Server, z, dnsx.RcodeName(e.TSIGError), why)
+		}
+		return fmt.Sprintf("%s refused the update of %s: TSIG error %s", e.Server, z, dnsx.RcodeName(e.TSIGError))
 	}
 	switch e.Rcode {
 	case dns.RcodeRefused:
@@ -171,13 +158,13 @@ func (e *UpdateError) explain() string {
 	case dns.RcodeNotZone:
 		return fmt.Sprintf("%s answered NOTZONE: a name in the update is not inside zone %s", e.Server, z)
 	case dns.RcodeNXRrset, dns.RcodeYXRrset, dns.RcodeNameError, dns.RcodeYXDomain:
-		return fmt.Sprintf("%s answered %s for %s: the records changed since they were read, so nothing was changed; run again to re-read them", e.Server, rcodeName(e.Rcode), z)
+		return fmt.Sprintf("%s answered %s for %s: the records changed since they were read, so nothing was changed; run again to re-read them", e.Server, dnsx.RcodeName(e.Rcode), z)
 	case dns.RcodeNotImplemented:
 		return fmt.Sprintf("%s answered NOTIMP: it does not accept dynamic updates for %s", e.Server, z)
 	case dns.RcodeServerFailure:
 		return fmt.Sprintf("%s answered SERVFAIL for %s: see the server's log", e.Server, z)
 	}
-	return fmt.Sprintf("%s answered %s for %s", e.Server, rcodeName(e.Rcode), z)
+	return fmt.Sprintf("%s answered %s for %s", e.Server, dnsx.RcodeName(e.Rcode), z)
 }
 
 // ErrChanged is matched by an UpdateError whose prerequisite failed.
@@ -193,11 +180,4 @@ func (e *UpdateError) Is(target error) bool {
 		return e.TSIGError == 0
 	}
 	return false
-}
-
-func rcodeName(rc int) string {
-	if s, ok := dns.RcodeToString[rc]; ok {
-		return s
-	}
-	return fmt.Sprintf("RCODE%d", rc)
 }

@@ -25,17 +25,19 @@
 //
 // Transfers are streamed: each message is walked in place by owner name
 // and type, and only the SOA, the KMS SRV records and the TSIG record are
-// unpacked, so memory does not grow with the zone. When a key is given,
+// unpacked, so memory does not grow with the zone. This is a speed
+// choice, not a workaround: miekg/dns's dns.Transfer.In reads signed
+// multi-message transfers correctly, but unpacks every record. When a key is given,
 // every message of the answer must carry a TSIG that verifies (RFC 8945
 // 5.3.1), checked on the raw message.
 //
 // Every owner name _vlmcs._tcp.* counts, at any depth and in any case;
 // names are reported lower-cased and fully qualified.
 //
-// TargetResolver resolves SRV targets for the audit (in-zone names at the
-// zone's own server or files, others through a resolver), ViewServers asks
-// every NS server of a zone for its serial and KMS records, and ClientView
-// asks a resolver what a KMS client sees.
+// What the records point to (resolving SRV targets, comparing the NS
+// servers, a client's view through its resolver) is the audit's side:
+// package audit/resolve. Queries go through one small exchange layer
+// (UDP, then TCP when truncated) shared with package publish.
 //
 // Zone files are read as named reads them (ParseFileContext says how):
 // BIND's $GENERATE forms, the SOA minimum as default TTL without $TTL,

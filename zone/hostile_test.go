@@ -473,47 +473,6 @@ func TestDefaultTimeout(t *testing.T) {
 	}
 }
 
-// TestViewServersBoundsNSHosts: a server listing many name servers gets
-// at most MaxNSHosts of them asked.
-func TestViewServersBoundsNSHosts(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
-		m := new(dns.Msg)
-		m.SetReply(r)
-		m.Authoritative = true
-		switch q := r.Question[0]; q.Qtype {
-		case dns.TypeNS:
-			m.Compress = true
-			for i := 0; i < 2*MaxNSHosts; i++ {
-				h := fmt.Sprintf("ns%d.f.example.", i)
-				m.Answer = append(m.Answer, mustRR(t, "f.example. 60 IN NS "+h))
-				m.Extra = append(m.Extra, mustRR(t, h+" 60 IN A 127.0.0.1"))
-			}
-		case dns.TypeSOA:
-			m.Answer = []dns.RR{mustRR(t, faultZone[0])}
-		default:
-			m.Rcode = dns.RcodeNameError
-		}
-		w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	r := &Result{Zone: "f.example.", Server: pc.LocalAddr().String()}
-	views, err := ViewServers(t.Context(), r, "", "", time.Second)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(views) != MaxNSHosts {
-		t.Errorf("%d servers asked, want %d", len(views), MaxNSHosts)
-	}
-}
-
 // TestDiscoveryBoundsNSHosts: a zone listing many name servers gets at
 // most MaxNSHosts of them tried.
 func TestDiscoveryBoundsNSHosts(t *testing.T) {

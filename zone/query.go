@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -21,7 +22,7 @@ type QueryConfig struct {
 	// suffixes clients in sub-domains use. A name without a trailing dot
 	// is taken relative to the zone unless it already ends in the zone.
 	Names []string
-	// Timeout for each query; DefaultTimeout when zero.
+	// Timeout for each query; 10 s when zero.
 	Timeout time.Duration
 	// MaxRecords caps the distinct KMS records kept; DefaultMaxRecords
 	// when zero.
@@ -80,13 +81,9 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 	}
 	res := &Result{Zone: zone, Source: SourceQuery, Server: cfg.Server}
 	keep := newCollector(res, cfg.MaxRecords)
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	q := querier{server: cfg.Server, timeout: timeout}
+	q := dnsx.Query{Server: cfg.Server, Timeout: cfg.Timeout}
 
-	soa, err := q.ask(ctx, zone, dns.TypeSOA)
+	soa, err := q.Ask(ctx, zone, dns.TypeSOA)
 	if err != nil {
 		return nil, fmt.Errorf("query SOA at %s: %w", cfg.Server, err)
 	}
@@ -109,7 +106,7 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 			continue
 		}
 		seen[name] = true
-		m, err := q.ask(ctx, name, dns.TypeSRV)
+		m, err := q.Ask(ctx, name, dns.TypeSRV)
 		if err != nil {
 			return nil, fmt.Errorf("query %s SRV at %s: %w", name, cfg.Server, err)
 		}
@@ -131,102 +128,6 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 // ErrNotAuthoritative: the server does not answer authoritatively for the zone.
 var ErrNotAuthoritative = errors.New("server is not authoritative for the zone")
 
-// querier sends single queries over UDP, retrying over TCP when truncated.
-type querier struct {
-	server  string
-	timeout time.Duration
-}
-
-func (q querier) ask(ctx context.Context, name string, qtype uint16) (*dns.Msg, error) {
-	return exchange(ctx, q.server, name, qtype, false, q.timeout)
-}
-
-// exchange asks server one question over UDP, and again over TCP when the
-// answer is truncated. recursive sets RD.
-func exchange(ctx context.Context, server, name string, qtype uint16, recursive bool, timeout time.Duration) (*dns.Msg, error) {
-	m := new(dns.Msg)
-	m.SetQuestion(name, qtype)
-	m.RecursionDesired = recursive
-	m.SetEdns0(1232, false)
-	c := &dns.Client{Timeout: timeout, UDPSize: 1232}
-	r, _, err := c.ExchangeContext(ctx, m, server)
-	if err == nil && r.Truncated {
-		c.Net = "tcp"
-		r, _, err = c.ExchangeContext(ctx, m, server)
-	}
-	if err != nil {
-		return nil, ctxOr(ctx, netError(err))
-	}
-	return r, nil
-}
-
 // SourceResolver marks a Result read through a recursive resolver, as a
-// KMS client reads it (kmsdns check).
+// KMS client reads it (kmsdns check, resolve.ClientView).
 const SourceResolver Source = "resolver"
-
-// ClientView asks the resolver (host:port; /etc/resolv.conf when empty)
-// for _vlmcs._tcp.<domain> SRV exactly as a KMS client whose DNS suffix is
-// domain does. NXDOMAIN and an empty answer give a Result without records.
-func ClientView(ctx context.Context, resolver, domain string, timeout time.Duration) *Result {
-	domain = dns.CanonicalName(domain)
-	res := &Result{Zone: domain, Source: SourceResolver}
-	tr := &TargetResolver{Resolver: resolver}
-	addr, err := tr.resolverAddr()
-	if err != nil {
-		res.Err = fmt.Errorf("domain %s: %w", domain, err)
-		return res
-	}
-	res.Server = addr
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	name := KMSName(domain)
-	a, err := exchange(ctx, addr, name, dns.TypeSRV, true, timeout)
-	if err != nil {
-		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, err)
-		return res
-	}
-	switch a.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		res.Note = "NXDOMAIN: " + name + " does not exist"
-		return res
-	default:
-		res.Err = fmt.Errorf("domain %s: %s SRV at resolver %s: %w", domain, name, addr, &RcodeError{Rcode: a.Rcode})
-		return res
-	}
-	for _, rr := range a.Answer {
-		if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {
-			res.Records = append(res.Records, recordFromSRV(domain, srv))
-		}
-	}
-	if len(res.Records) == 0 {
-		res.Note = "no SRV records at " + name
-	}
-	return res
-}
-
-// ContainingZone asks the resolver (host:port; /etc/resolv.conf when
-// empty) which zone holds name: the owner of the SOA record in the answer
-// (name is an apex) or the authority section of a SOA query for name.
-func ContainingZone(ctx context.Context, resolver, name string, timeout time.Duration) (string, error) {
-	name = dns.CanonicalName(name)
-	tr := &TargetResolver{Resolver: resolver}
-	addr, err := tr.resolverAddr()
-	if err != nil {
-		return "", fmt.Errorf("zone of %s: %w", name, err)
-	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	a, err := exchange(ctx, addr, name, dns.TypeSOA, true, timeout)
-	if err != nil {
-		return "", fmt.Errorf("zone of %s: SOA at resolver %s: %w", name, addr, err)
-	}
-	for _, rr := range append(a.Answer, a.Ns...) {
-		if soa, ok := rr.(*dns.SOA); ok && dns.IsSubDomain(dns.CanonicalName(soa.Hdr.Name), name) {
-			return dns.CanonicalName(soa.Hdr.Name), nil
-		}
-	}
-	return "", fmt.Errorf("zone of %s: resolver %s gave no SOA (rcode %s)", name, addr, dns.RcodeToString[a.Rcode])
-}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -31,7 +32,7 @@ type Spec struct {
 	Names []string
 	// Files, when set, are zone files read instead of asking a server.
 	Files []string
-	// Timeout bounds each network wait; DefaultTimeout when zero.
+	// Timeout bounds each network wait; 10 s when zero.
 	Timeout time.Duration
 	// TransferTimeout bounds a whole transfer; DefaultTransferTimeout
 	// when zero.
@@ -58,9 +59,6 @@ type ReadOptions struct {
 	// transfers-out quota (10 by default), which would look like a refusal.
 	// DefaultTransfersPerServer when zero.
 	TransfersPerServer int
-	// ViewServers asks each server of a network zone's NS set for its
-	// serial and KMS records (Result.Servers), to find stale secondaries.
-	ViewServers bool
 	// IncludeDirs are directories, besides each zone file's own, from
 	// which $INCLUDE may read (FileOptions.IncludeDirs).
 	IncludeDirs []string
@@ -104,20 +102,9 @@ func (l *serverLimits) acquire(ctx context.Context, server string) (func(), erro
 // ErrOffline: a zone needs the network but Offline is set.
 var ErrOffline = errors.New("offline: only zone files can be read")
 
-// DefaultPort is the DNS port used when a server is given without one.
-const DefaultPort = "53"
-
-// HostPort adds the default DNS port to a server given without one.
+// HostPort adds port (53 when empty) to a server given without one.
 // IPv6 addresses may be given bare or in brackets.
-func HostPort(server, port string) string {
-	if port == "" {
-		port = DefaultPort
-	}
-	if _, _, err := net.SplitHostPort(server); err == nil {
-		return server
-	}
-	return net.JoinHostPort(strings.Trim(server, "[]"), port)
-}
+func HostPort(server, port string) string { return dnsx.HostPort(server, port) }
 
 // ReadAll reads every spec, at most opts.Concurrency at a time, and returns
 // one Result per spec in the same order. A zone that cannot be read has
@@ -169,9 +156,6 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	res := read(ctx, spec, opts)
 	res.Names = spec.Names
-	if opts.ViewServers && res.Err == nil && res.Server != "" {
-		res.Servers, res.ServersErr = ViewServers(ctx, res, opts.Port, opts.Resolver, spec.Timeout)
-	}
 	return res
 }
 
@@ -191,7 +175,7 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 		servers = []string{HostPort(spec.Server, opts.Port)}
 	} else {
 		var err error
-		if servers, err = discover(ctx, zone, opts, spec.Timeout); err != nil {
+		if servers, err = discover(ctx, zone, opts.Resolver, opts.Port, spec.Timeout); err != nil {
 			return fail("", err)
 		}
 	}
@@ -288,7 +272,7 @@ func shortReason(err error) string {
 	var rc *RcodeError
 	switch {
 	case errors.As(err, &rc):
-		return rcodeName(rc.Rcode)
+		return dnsx.RcodeName(rc.Rcode)
 	case errors.Is(err, ErrTimeout):
 		return "timed out"
 	case errors.Is(err, ErrTransferRefused):
@@ -338,59 +322,102 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 
 // discover finds the zone's servers through the resolver: the SOA MNAME
 // first, then the other NS hosts, each with every address it has.
-func discover(ctx context.Context, zone string, opts ReadOptions, timeout time.Duration) ([]string, error) {
-	resolver := opts.Resolver
-	if resolver == "" {
-		r, err := DefaultResolver()
-		if err != nil {
-			return nil, fmt.Errorf("zone %s: no server given, and %w", zone, err)
+func discover(ctx context.Context, zone, resolver, port string, timeout time.Duration) ([]string, error) {
+	hosts, err := nameServers(ctx, zone, resolver, port, timeout, true)
+	if err != nil {
+		return nil, err
+	}
+	var servers, names, lookupErrs []string
+	for _, h := range hosts {
+		servers = append(servers, h.addrs...)
+		names = append(names, h.name)
+		if h.err != nil {
+			lookupErrs = append(lookupErrs, h.err.Error())
 		}
-		resolver = r
-	} else {
-		resolver = HostPort(resolver, "")
 	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
+	if len(servers) == 0 {
+		return nil, fmt.Errorf("zone %s: none of its servers (%s) has an address: %s", zone, strings.Join(names, ", "), strings.Join(lookupErrs, "; "))
 	}
-	r := resolverClient{addr: resolver, timeout: timeout}
-	var hosts []string
+	return servers, nil
+}
+
+// FindPrimary returns the zone's primary as the SOA MNAME names it, and
+// its first address with port (53 when empty), found through the
+// resolver (host:port; /etc/resolv.conf when empty), as nsupdate does.
+func FindPrimary(ctx context.Context, zoneName, resolver, port string, timeout time.Duration) (name, addr string, err error) {
+	zoneName = dns.CanonicalName(zoneName)
+	hosts, err := nameServers(ctx, zoneName, resolver, port, timeout, false)
+	if err != nil {
+		return "", "", err
+	}
+	p := hosts[0]
+	if len(p.addrs) == 0 {
+		return p.name, "", fmt.Errorf("zone %s: its primary %s (SOA MNAME) has no address (%v)", zoneName, p.name, p.err)
+	}
+	return p.name, p.addrs[0], nil
+}
+
+// nsHost is a name server of a zone and its addresses (host:port), or
+// why it has none.
+type nsHost struct {
+	name  string
+	addrs []string
+	err   error
+}
+
+// nameServers asks the resolver (host:port; the default resolver when
+// empty) for the zone's primary, its SOA MNAME, and with all for its
+// other NS hosts (at most MaxNSHosts in all), and looks up the addresses
+// of each. The primary comes first.
+func nameServers(ctx context.Context, zone, resolver, port string, timeout time.Duration, all bool) ([]nsHost, error) {
+	ra, err := dnsx.ResolverAddr(resolver)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: no server given, and %w", zone, err)
+	}
+	r := resolverClient{dnsx.Query{Server: ra, Timeout: timeout, Recursive: true}}
+	var names []string
 	soa, err := r.lookup(ctx, zone, dns.TypeSOA)
 	if err != nil {
-		return nil, fmt.Errorf("zone %s: finding its primary through resolver %s: %w", zone, resolver, err)
+		return nil, fmt.Errorf("zone %s: finding its primary (SOA) through resolver %s: %w", zone, ra, err)
 	}
 	for _, rr := range soa {
-		if s, ok := rr.(*dns.SOA); ok {
-			hosts = append(hosts, dns.CanonicalName(s.Ns))
+		if s, ok := rr.(*dns.SOA); ok && dns.CanonicalName(s.Hdr.Name) == zone {
+			names = append(names, dns.CanonicalName(s.Ns))
 		}
 	}
-	ns, err := r.lookup(ctx, zone, dns.TypeNS)
-	if err != nil {
-		return nil, fmt.Errorf("zone %s: finding its name servers through resolver %s: %w", zone, resolver, err)
+	if !all && len(names) == 0 {
+		return nil, fmt.Errorf("zone %s: resolver %s knows no SOA for it", zone, ra)
 	}
-	for _, rr := range ns {
-		if n, ok := rr.(*dns.NS); ok {
-			hosts = append(hosts, dns.CanonicalName(n.Ns))
+	if all {
+		ns, err := r.lookup(ctx, zone, dns.TypeNS)
+		if err != nil {
+			return nil, fmt.Errorf("zone %s: finding its name servers through resolver %s: %w", zone, ra, err)
+		}
+		for _, rr := range ns {
+			if n, ok := rr.(*dns.NS); ok {
+				names = append(names, dns.CanonicalName(n.Ns))
+			}
+		}
+		if len(names) == 0 {
+			return nil, fmt.Errorf("zone %s: resolver %s knows no SOA or NS for it", zone, ra)
 		}
 	}
-	if len(hosts) == 0 {
-		return nil, fmt.Errorf("zone %s: resolver %s knows no SOA or NS for it", zone, resolver)
-	}
-	var servers []string
+	var hosts []nsHost
 	seen := map[string]bool{}
-	var lookupErrs []string
-	for _, h := range hosts {
-		if seen[h] {
+	for _, name := range names {
+		if seen[name] {
 			continue
 		}
-		if len(seen) == MaxNSHosts {
+		if len(seen) == MaxNSHosts || !all && len(seen) == 1 {
 			break
 		}
-		seen[h] = true
-		found := false
+		seen[name] = true
+		h := nsHost{name: name}
+		var errs []string
 		for _, t := range []uint16{dns.TypeA, dns.TypeAAAA} {
-			rrs, err := r.lookup(ctx, h, t)
+			rrs, err := r.lookup(ctx, name, t)
 			if err != nil {
-				lookupErrs = append(lookupErrs, err.Error())
+				errs = append(errs, err.Error())
 				continue
 			}
 			for _, rr := range rrs {
@@ -402,36 +429,24 @@ func discover(ctx context.Context, zone string, opts ReadOptions, timeout time.D
 					ip = a.AAAA
 				}
 				if ip != nil {
-					found = true
-					servers = append(servers, net.JoinHostPort(ip.String(), portOr(opts.Port)))
+					h.addrs = append(h.addrs, net.JoinHostPort(ip.String(), dnsx.Port(port)))
 				}
 			}
 		}
-		if !found {
-			lookupErrs = append(lookupErrs, h+" has no address")
+		if len(h.addrs) == 0 {
+			errs = append(errs, name+" has no address")
+			h.err = errors.New(strings.Join(errs, "; "))
 		}
+		hosts = append(hosts, h)
 	}
-	if len(servers) == 0 {
-		return nil, fmt.Errorf("zone %s: none of its servers (%s) has an address: %s", zone, strings.Join(hosts, ", "), strings.Join(lookupErrs, "; "))
-	}
-	return servers, nil
-}
-
-func portOr(p string) string {
-	if p == "" {
-		return DefaultPort
-	}
-	return p
+	return hosts, nil
 }
 
 // resolverClient asks a recursive resolver.
-type resolverClient struct {
-	addr    string
-	timeout time.Duration
-}
+type resolverClient struct{ q dnsx.Query }
 
 func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) ([]dns.RR, error) {
-	a, err := exchange(ctx, r.addr, name, qtype, true, r.timeout)
+	a, err := r.q.Ask(ctx, name, qtype)
 	if err != nil {
 		return nil, err
 	}
@@ -441,35 +456,14 @@ func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) (
 	return a.Answer, nil
 }
 
-// FindPrimary returns the zone's primary as the SOA MNAME names it, and
-// its first address with port (53 when empty), found through the
-// resolver (host:port; /etc/resolv.conf when empty), as nsupdate does.
-func FindPrimary(ctx context.Context, zoneName, resolver, port string, timeout time.Duration) (name, addr string, err error) {
-	zoneName = dns.CanonicalName(zoneName)
-	tr := &TargetResolver{Resolver: resolver, Timeout: timeout}
-	ra, err := tr.resolverAddr()
-	if err != nil {
-		return "", "", fmt.Errorf("zone %s: finding its primary: %w", zoneName, err)
-	}
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
-	rc := resolverClient{addr: ra, timeout: timeout}
-	soa, err := rc.lookup(ctx, zoneName, dns.TypeSOA)
-	if err != nil {
-		return "", "", fmt.Errorf("zone %s: SOA through resolver %s: %w", zoneName, ra, err)
-	}
-	for _, rr := range soa {
-		if s, ok := rr.(*dns.SOA); ok && dns.CanonicalName(s.Hdr.Name) == zoneName {
-			name = dns.CanonicalName(s.Ns)
+// WalkFiles reads the zone files r was read from again, as they were read
+// ($INCLUDE directories included), calling each for every record. The
+// audit's resolution uses it to look up the names SRV targets point to.
+func (r *Result) WalkFiles(ctx context.Context, each func(dns.RR)) error {
+	for _, f := range r.Files {
+		if err := walkFile(ctx, r, f, each); err != nil {
+			return err
 		}
 	}
-	if name == "" {
-		return "", "", fmt.Errorf("zone %s: resolver %s knows no SOA for it", zoneName, ra)
-	}
-	res := tr.resolveAt(ctx, ra, true, name)
-	if len(res.Addrs) == 0 {
-		return name, "", fmt.Errorf("zone %s: its primary %s (SOA MNAME) has no address (%s)", zoneName, name, res.Status)
-	}
-	return name, net.JoinHostPort(res.Addrs[0].String(), portOr(port)), nil
+	return nil
 }

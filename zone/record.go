@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
 
@@ -121,7 +122,10 @@ func KMSName(domain string) string {
 	return KMSService + dns.CanonicalName(domain)
 }
 
-// recordFromSRV turns an SRV RR into a Record of zone.
+// RecordFromSRV turns an SRV RR into a Record of zone, its names
+// lower-cased and fully qualified.
+func RecordFromSRV(zone string, srv *dns.SRV) Record { return recordFromSRV(zone, srv) }
+
 func recordFromSRV(zone string, srv *dns.SRV) Record {
 	return Record{
 		Zone:     zone,
@@ -140,7 +144,7 @@ var (
 	// NOTAUTH without a TSIG error, NOTIMP, or an empty answer).
 	ErrTransferRefused = errors.New("zone transfer refused")
 	// ErrTimeout: the server did not answer in time.
-	ErrTimeout = errors.New("timed out")
+	ErrTimeout = dnsx.ErrTimeout
 	// ErrTruncated: a transfer ended before its closing SOA.
 	ErrTruncated = errors.New("transfer ended before the closing SOA")
 	// ErrTSIG: a TSIG failure, reported by the server or found in its answer.
@@ -263,7 +267,7 @@ type RcodeError struct {
 }
 
 func (e *RcodeError) Error() string {
-	return "server answered " + rcodeName(e.Rcode)
+	return "server answered " + dnsx.RcodeName(e.Rcode)
 }
 
 // Is makes REFUSED, NOTAUTH and NOTIMP answers match ErrTransferRefused.
@@ -292,25 +296,33 @@ type TSIGError struct {
 
 func (e *TSIGError) Error() string {
 	key := strings.TrimSuffix(e.Key, ".")
-	switch e.Code {
-	case dns.RcodeBadSig:
-		return fmt.Sprintf("TSIG BADSIG: the server does not accept the signature of key %q (wrong secret or algorithm)", key)
-	case dns.RcodeBadKey:
-		return fmt.Sprintf("TSIG BADKEY: the server does not know key %q (name or algorithm differ from its configuration)", key)
-	case dns.RcodeBadTime:
-		return fmt.Sprintf("TSIG BADTIME: the server's clock and ours differ by more than the fudge (300 s) for key %q: check NTP on both", key)
-	case 0:
+	if e.Code == 0 {
 		return fmt.Sprintf("TSIG check of the answer failed for key %q: %s", key, e.Detail)
 	}
-	return fmt.Sprintf("TSIG error %s for key %q", rcodeName(e.Code), key)
+	if why := dnsx.TSIGProblem(e.Code); why != "" {
+		return fmt.Sprintf("TSIG %s for key %q: %s", dnsx.RcodeName(e.Code), key, why)
+	}
+	return fmt.Sprintf("TSIG error %s for key %q", dnsx.RcodeName(e.Code), key)
 }
 
 // Is makes every TSIGError match ErrTSIG.
 func (e *TSIGError) Is(target error) bool { return target == ErrTSIG }
 
-func rcodeName(rc int) string {
-	if s, ok := dns.RcodeToString[rc]; ok {
-		return s
-	}
-	return fmt.Sprintf("RCODE%d", rc)
+// ServerView is what one of the zone's authoritative servers answers:
+// its SOA serial and its _vlmcs._tcp records at the apex and extra names
+// (filled in by the audit's resolve.ViewServers).
+type ServerView struct {
+	// Host is the NS host name; Server the address asked (ip:port).
+	Host, Server string
+	Serial       uint32
+	HasSerial    bool
+	Records      []Record
+	// Err is set when the server gave no usable answer.
+	Err error
 }
+
+// MaxNSHosts is how many NS hosts of a zone are tried (discovery) or
+// asked (resolve.ViewServers), so that a zone listing thousands of
+// unreachable name servers cannot make a read last for hours. Real zones
+// have a few.
+const MaxNSHosts = 16

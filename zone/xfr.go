@@ -8,14 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/miekg/dns"
 )
-
-// DefaultTimeout is used when a config leaves Timeout at zero.
-const DefaultTimeout = 10 * time.Second
 
 // TransferConfig describes one AXFR.
 type TransferConfig struct {
@@ -28,8 +25,8 @@ type TransferConfig struct {
 	// KeyOrigin says where Key came from ("/etc/kmsdns/xfr.key
 	// (--key-file)"), for messages; never the secret.
 	KeyOrigin string
-	// Timeout bounds connecting and each wait for the next message.
-	// DefaultTimeout when zero.
+	// Timeout bounds connecting and each wait for the next message;
+	// 10 s when zero.
 	Timeout time.Duration
 	// TransferTimeout bounds the whole transfer, however steadily the
 	// server sends; DefaultTransferTimeout when zero.
@@ -97,10 +94,7 @@ func transferZone(ctx context.Context, cfg TransferConfig) (res *Result, answere
 var errDeadline = errors.New("transfer deadline")
 
 func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
-	timeout := cfg.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	timeout := dnsx.Timeout(cfg.Timeout)
 	limit := cfg.TransferTimeout
 	if limit <= 0 {
 		limit = DefaultTransferTimeout
@@ -124,7 +118,7 @@ func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 		if ctx.Err() != nil {
 			return ctxErr()
 		}
-		return netError(err)
+		return dnsx.NetError(err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
@@ -166,7 +160,7 @@ func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 		if ctx.Err() != nil {
 			return ctxErr()
 		}
-		return netError(err)
+		return dnsx.NetError(err)
 	}
 
 	// readErr explains a failed read.
@@ -183,7 +177,7 @@ func transfer(ctx context.Context, cfg TransferConfig, x *xfrState) error {
 			}
 			return fmt.Errorf("%w (connection closed after %d records)", ErrTruncated, x.res.Seen)
 		}
-		err = netError(err)
+		err = dnsx.NetError(err)
 		if x.answered && errors.Is(err, ErrTimeout) {
 			return fmt.Errorf("%w: the server stopped sending for %v in the middle of the transfer, after %d records", ErrTimeout, timeout, x.res.Seen)
 		}
@@ -336,24 +330,7 @@ func (x *xfrState) rcodeError(msg []byte, rc int) error {
 	}
 	if x.messages > 0 {
 		// Not a refusal: the transfer had begun.
-		return fmt.Errorf("%w: message %d of the answer has rcode %s", ErrMalformed, x.messages+1, rcodeName(rc))
+		return fmt.Errorf("%w: message %d of the answer has rcode %s", ErrMalformed, x.messages+1, dnsx.RcodeName(rc))
 	}
 	return &RcodeError{Rcode: rc}
-}
-
-// netError maps timeouts to ErrTimeout.
-func netError(err error) error {
-	var ne net.Error
-	if errors.As(err, &ne) && ne.Timeout() || errors.Is(err, os.ErrDeadlineExceeded) {
-		return fmt.Errorf("%w: %v", ErrTimeout, err)
-	}
-	return err
-}
-
-// ctxOr prefers the context's error when it is done.
-func ctxOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return err
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/audit/report"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/zone"
@@ -201,6 +202,10 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 	opts.Progress = prog.update
 	start := e.now()
 	results := zone.ReadAll(c.Context, plan.Specs, opts)
+	if !opts.Offline {
+		// Every NS server's serial and records, to find stale secondaries.
+		resolve.ViewAll(c.Context, results, resolve.ViewOptions{Port: opts.Port, Resolver: opts.Resolver, Timeout: plan.Timeout, Concurrency: opts.Concurrency})
+	}
 	prog.done(e.now().Sub(start))
 	if c.Context.Err() != nil {
 		return nil, &codeError{code: exitErrors, err: fmt.Errorf("interrupted: %w", c.Context.Err())}
@@ -290,7 +295,7 @@ func auditOptions(plan *config.Plan, e env, prog *progress) audit.Options {
 		Concurrency: plan.ProbeConcurrency,
 		Now:         e.now,
 		Progress:    prog.probed,
-		Resolver: &zone.TargetResolver{
+		Resolver: &resolve.TargetResolver{
 			Resolver: plan.Options.Resolver,
 			Offline:  plan.Options.Offline,
 			Timeout:  plan.Timeout,

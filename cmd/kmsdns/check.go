@@ -8,6 +8,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
@@ -77,16 +78,16 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 	var results []*zone.Result
 	containing := map[string]string{}
 	for _, d := range domains {
-		r := zone.ClientView(c.Context, a.resolver, d, a.timeout)
+		r := resolve.ClientView(c.Context, a.resolver, d, a.timeout)
 		results = append(results, r)
 		// The zone that holds the domain, for the commands fixes suggest.
-		if z, err := zone.ContainingZone(c.Context, a.resolver, r.Zone, a.timeout); err == nil {
+		if z, err := resolve.ContainingZone(c.Context, a.resolver, r.Zone, a.timeout); err == nil {
 			containing[r.Zone] = z
 		}
 	}
 	opts := audit.Options{
 		Policy:         audit.Policy{ExpectedPort: uint16(a.expectedPort)},
-		Resolver:       &zone.TargetResolver{Resolver: a.resolver, Timeout: a.timeout},
+		Resolver:       &resolve.TargetResolver{Resolver: a.resolver, Timeout: a.timeout},
 		Now:            e.now,
 		ContainingZone: containing,
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/publish"
@@ -240,11 +241,11 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		plans = cl.PlanUnpublishAll(c.Context, targets, names, hosts, a.force)
 	} else {
 		plans = cl.PlanPublishAll(c.Context, targets, names, recs)
-		var prober publish.Prober
+		var prober resolve.Prober
 		if !a.noProbe {
 			prober = probe.Prober{}
 		}
-		checks := publish.CheckHosts(c.Context, targets, recs, &zone.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
+		checks := publish.CheckHosts(c.Context, targets, recs, &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
 		publish.Heed(plans, checks, a.requireLive)
 	}
 	if a.dryRun {

@@ -512,7 +512,6 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		Concurrency: first(fl.Concurrency, f.Defaults.Concurrency),
 		Resolver:    firstS(fl.Resolver, f.Defaults.Resolver),
 		Offline:     fl.Offline,
-		ViewServers: !fl.Offline,
 		IncludeDirs: append(slices.Clip(fl.IncludeDirs), f.Defaults.IncludeDirs...),
 	}
 	sec := newSecrets()

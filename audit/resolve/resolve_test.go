@@ -1,12 +1,18 @@
-package zone
+package resolve
 
 import (
+	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
+
+	"github.com/miekg/dns"
 
 	"github.com/kmsdns/kmsdns/internal/testserver"
+	"github.com/kmsdns/kmsdns/zone"
 )
 
 func TestResolveFromFiles(t *testing.T) {
@@ -24,7 +30,7 @@ out CNAME kms.elsewhere.example.
 txtonly TXT "no address"
 a.b.deep A 127.0.0.2
 `), 0o644)
-	r, err := ReadFile(p, "")
+	r, err := zone.ReadFile(p, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +85,7 @@ ns1 A 127.0.0.1
 kms AAAA ::1
 `},
 	}})
-	r, err := Transfer(t.Context(), TransferConfig{Zone: "in.example", Server: bind.Addr})
+	r, err := zone.Transfer(t.Context(), zone.TransferConfig{Zone: "in.example", Server: bind.Addr})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,5 +119,53 @@ kms AAAA ::1
 	off := (&TargetResolver{Offline: true}).Resolve(t.Context(), r, "kms1.in.example.")
 	if off.Status != NotVerified {
 		t.Errorf("offline: %s", off.Status)
+	}
+}
+
+// TestViewServersBoundsNSHosts: a server listing many name servers gets
+// at most zone.MaxNSHosts of them asked.
+func TestViewServersBoundsNSHosts(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustRR := func(s string) dns.RR {
+		rr, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		return rr
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+		m := new(dns.Msg)
+		m.SetReply(r)
+		m.Authoritative = true
+		switch q := r.Question[0]; q.Qtype {
+		case dns.TypeNS:
+			m.Compress = true
+			for i := 0; i < 2*zone.MaxNSHosts; i++ {
+				h := fmt.Sprintf("ns%d.f.example.", i)
+				m.Answer = append(m.Answer, mustRR("f.example. 60 IN NS "+h))
+				m.Extra = append(m.Extra, mustRR(h+" 60 IN A 127.0.0.1"))
+			}
+		case dns.TypeSOA:
+			m.Answer = []dns.RR{mustRR("f.example. 60 IN SOA ns hm 5 1 1 1 1")}
+		default:
+			m.Rcode = dns.RcodeNameError
+		}
+		w.WriteMsg(m)
+	})}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	r := &zone.Result{Zone: "f.example.", Server: pc.LocalAddr().String()}
+	views, err := ViewServers(t.Context(), r, ViewOptions{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(views) != zone.MaxNSHosts {
+		t.Errorf("%d servers asked, want %d", len(views), zone.MaxNSHosts)
 	}
 }

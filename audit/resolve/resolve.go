@@ -1,4 +1,10 @@
-package zone
+// Package resolve is the network side of an audit: what DNS says about
+// the hosts KMS records name (TargetResolver), what each name server of a
+// zone holds (ViewServers), and what a KMS client sees through its
+// resolver (ClientView). Package zone gets the records; this package
+// looks at what they point to. The audit and publish's host checks take a
+// Resolver and a Prober, declared here once.
+package resolve
 
 import (
 	"context"
@@ -6,12 +12,30 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/kmsdns/kmsdns/audit/probe"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
+	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
+)
+
+// Resolver looks up SRV targets; *TargetResolver is one.
+type Resolver interface {
+	Resolve(ctx context.Context, r *zone.Result, target string) Resolution
+}
+
+// Prober checks whether a KMS service answers at an address; probe.Prober
+// is one.
+type Prober interface {
+	Probe(ctx context.Context, addr netip.AddrPort) probe.Result
+}
+
+var (
+	_ Resolver = (*TargetResolver)(nil)
+	_ Prober   = probe.Prober{}
 )
 
 // ResolveStatus says what DNS knows about an SRV target.
@@ -59,7 +83,7 @@ type TargetResolver struct {
 	// Offline: nothing is sent on the network; out-of-zone targets of
 	// zone files and every target of a network zone are NotVerified.
 	Offline bool
-	// Timeout per query; DefaultTimeout when zero.
+	// Timeout per query; 10 s when zero.
 	Timeout time.Duration
 
 	mu    sync.Mutex
@@ -70,16 +94,16 @@ type TargetResolver struct {
 var ErrNotVerified = errors.New("--offline sends no queries")
 
 // Resolve looks up target for the zone read into r.
-func (tr *TargetResolver) Resolve(ctx context.Context, r *Result, target string) Resolution {
+func (tr *TargetResolver) Resolve(ctx context.Context, r *zone.Result, target string) Resolution {
 	target = dns.CanonicalName(target)
 	inZone := dns.IsSubDomain(r.Zone, target)
 	switch {
-	case r.Source == SourceResolver:
+	case r.Source == zone.SourceResolver:
 		// A client's view: everything through the resolver.
 		if tr.Offline {
 			return Resolution{Target: target, Status: NotVerified, Err: ErrNotVerified}
 		}
-	case inZone && r.Source == SourceFile:
+	case inZone && r.Source == zone.SourceFile:
 		return tr.resolveInFiles(ctx, r, target)
 	case tr.Offline:
 		return Resolution{Target: target, Status: NotVerified, Err: ErrNotVerified}
@@ -98,28 +122,7 @@ func (tr *TargetResolver) Resolve(ctx context.Context, r *Result, target string)
 }
 
 func (tr *TargetResolver) resolverAddr() (string, error) {
-	if tr.Resolver != "" {
-		return HostPort(tr.Resolver, ""), nil
-	}
-	return DefaultResolver()
-}
-
-// ResolverEnv names the environment variable that, when set, is the
-// default resolver (host[:port]) instead of /etc/resolv.conf's first
-// nameserver.
-const ResolverEnv = "KMSDNS_RESOLVER"
-
-// DefaultResolver is $KMSDNS_RESOLVER, or the first nameserver of
-// /etc/resolv.conf, as host:port.
-func DefaultResolver() (string, error) {
-	if r := os.Getenv(ResolverEnv); r != "" {
-		return HostPort(r, ""), nil
-	}
-	cc, err := dns.ClientConfigFromFile("/etc/resolv.conf")
-	if err != nil || len(cc.Servers) == 0 {
-		return "", fmt.Errorf("no resolver configured (/etc/resolv.conf: %v)", err)
-	}
-	return net.JoinHostPort(cc.Servers[0], cc.Port), nil
+	return dnsx.ResolverAddr(tr.Resolver)
 }
 
 var errNotAuthoritativeHere = errors.New("the zone's server does not answer for this name authoritatively")
@@ -128,10 +131,7 @@ var errNotAuthoritativeHere = errors.New("the zone's server does not answer for 
 // answer. recursive sets RD (a resolver); otherwise answers must be
 // authoritative.
 func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursive bool, target string) Resolution {
-	timeout := tr.Timeout
-	if timeout <= 0 {
-		timeout = DefaultTimeout
-	}
+	q := dnsx.Query{Server: server, Timeout: tr.Timeout, Recursive: recursive}
 	kind := "server"
 	if recursive {
 		kind = "resolver"
@@ -140,7 +140,7 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 	exists := false
 	nx := false
 	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
-		a, err := exchange(ctx, server, target, qt, recursive, timeout)
+		a, err := q.Ask(ctx, target, qt)
 		if err != nil {
 			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, err)
 			return res
@@ -158,7 +158,7 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 				continue
 			}
 		default:
-			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, &RcodeError{Rcode: a.Rcode})
+			res.Status, res.Err = NotVerified, fmt.Errorf("%s %s at %s: %w", target, dns.TypeToString[qt], server, &zone.RcodeError{Rcode: a.Rcode})
 			return res
 		}
 		exists = true
@@ -239,7 +239,7 @@ type nameInfo struct {
 
 // resolveInFiles answers from the zone's files, scanning them for the
 // target (and the names its aliases point to inside the zone).
-func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *Result, target string) Resolution {
+func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *zone.Result, target string) Resolution {
 	tr.mu.Lock()
 	if tr.files == nil {
 		tr.files = map[string]*fileIndex{}
@@ -256,7 +256,7 @@ func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *Result, target 
 	res := Resolution{Target: target, Via: "zone file " + strings.Join(r.Files, ", ")}
 	name := target
 	for hops := 0; hops < 8; hops++ {
-		info, err := idx.lookup(r, name)
+		info, err := idx.lookup(ctx, r, name)
 		if err != nil {
 			res.Status, res.Err = NotVerified, err
 			return res
@@ -304,7 +304,7 @@ func (tr *TargetResolver) resolveOutside(ctx context.Context, name string) Resol
 // lookup returns what the files say about name. The first lookup scans
 // the files once for every target of the zone's records; a name not
 // among them (the end of an alias) costs a scan of its own.
-func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
+func (idx *fileIndex) lookup(ctx context.Context, r *zone.Result, name string) (*nameInfo, error) {
 	if !idx.primed {
 		idx.primed = true
 		want := map[string]*nameInfo{}
@@ -314,7 +314,7 @@ func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
 			}
 		}
 		want[name] = &nameInfo{}
-		if err := scanFiles(r, want); err != nil {
+		if err := scanFiles(ctx, r, want); err != nil {
 			return nil, err
 		}
 		for n, info := range want {
@@ -325,26 +325,17 @@ func (idx *fileIndex) lookup(r *Result, name string) (*nameInfo, error) {
 		return info, nil
 	}
 	want := map[string]*nameInfo{name: {}}
-	if err := scanFiles(r, want); err != nil {
+	if err := scanFiles(ctx, r, want); err != nil {
 		return nil, err
 	}
 	idx.known[name] = want[name]
 	return want[name], nil
 }
 
-func scanFiles(r *Result, want map[string]*nameInfo) error {
-	for _, f := range r.Files {
-		if err := scanFileFor(r, f, want); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// scanFileFor reads a zone file and fills in what it says of each name
-// in want.
-func scanFileFor(r *Result, path string, want map[string]*nameInfo) error {
-	return walkFile(context.Background(), r, path, func(rr dns.RR) {
+// scanFiles reads the zone's files and fills in what they say of each
+// name in want.
+func scanFiles(ctx context.Context, r *zone.Result, want map[string]*nameInfo) error {
+	return r.WalkFiles(ctx, func(rr dns.RR) {
 		owner := dns.CanonicalName(rr.Header().Name)
 		info := want[owner]
 		if info == nil {
