@@ -255,9 +255,12 @@ func TestWrongKeyRefusedZoneUnchanged(t *testing.T) {
 	assertZone(t, bind.Addr, "a.example", before)
 }
 
-// TestManySignedUpdatesOneConnection: miekg/dns v1.1.73's dns.Conn signs a
-// second request with the first one's MAC, and BIND answers BADSIG. The
-// Client signs each request on its own.
+// TestManySignedUpdatesOneConnection: five signed updates travel on one
+// connection, each answer verified. miekg/dns v1.1.73's dns.Conn, kept
+// across requests, signs the second with the first one's MAC
+// (Conn.WriteMsg chains MACs, as a transfer's messages are), and BIND
+// answers BADSIG; a fresh dns.Conn per request on the same connection, as
+// the Client uses, signs each correctly.
 func TestManySignedUpdatesOneConnection(t *testing.T) {
 	zones := []string{"c1.example", "c2.example", "c3.example", "c4.example", "c5.example"}
 	bind := startUpdatableBIND(t, zones...)
@@ -283,35 +286,41 @@ func TestManySignedUpdatesOneConnection(t *testing.T) {
 			t.Errorf("zone %s: %v", z, got)
 		}
 	}
-	// The problem itself, shown with dns.Conn: the second signed message
-	// on one connection fails.
+	// Why a fresh dns.Conn per request: one dns.Conn kept for two signed
+	// messages fails the second; fresh ones on the same connection do not.
 	key := zkey(t, updKey)
-	conn, err := dns.DialTimeout("tcp", bind.Addr, 5*time.Second)
+	nc, err := net.DialTimeout("tcp", bind.Addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer conn.Close()
-	conn.TsigProvider = key.Provider()
-	var rcodes []string
-	for i := 0; i < 2; i++ {
+	defer nc.Close()
+	ask := func(co *dns.Conn) string {
 		m := new(dns.Msg)
 		m.SetQuestion("c1.example.", dns.TypeSOA)
 		m.SetTsig(key.Name, key.Algorithm, 300, time.Now().Unix())
-		if err := conn.WriteMsg(m); err != nil {
+		if err := co.WriteMsg(m); err != nil {
 			t.Fatal(err)
 		}
-		r, err := conn.ReadMsg()
+		r, err := co.ReadMsg()
 		rc := "error " + fmt.Sprint(err)
 		if r != nil {
 			rc = dns.RcodeToString[r.Rcode]
 			if ts := r.IsTsig(); ts != nil && ts.Error != 0 {
 				rc += "/" + dns.RcodeToString[int(ts.Error)]
+			} else if err != nil {
+				rc += " (" + err.Error() + ")"
 			}
 		}
-		rcodes = append(rcodes, rc)
+		return rc
 	}
-	if rcodes[0] != "NOERROR" || rcodes[1] == "NOERROR" {
-		t.Errorf("dns.Conn, two signed queries on one connection: %v; want NOERROR then a TSIG error. If miekg/dns fixed this, conn.exchange's own signing can give way to dns.Conn", rcodes)
+	kept := &dns.Conn{Conn: nc, TsigProvider: key.Provider()}
+	if got := []string{ask(kept), ask(kept)}; got[0] != "NOERROR" || got[1] == "NOERROR" {
+		t.Errorf("one dns.Conn, two signed queries: %v; want NOERROR then a TSIG error. If miekg/dns stopped chaining MACs, say so in conn's comment", got)
+	}
+	for i := 0; i < 3; i++ {
+		if got := ask(&dns.Conn{Conn: nc, TsigProvider: key.Provider()}); got != "NOERROR" {
+			t.Errorf("fresh dns.Conn %d on the same connection: %s, want NOERROR", i+1, got)
+		}
 	}
 }
 
