@@ -11,7 +11,6 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/publish"
-	"github.com/kmsdns/kmsdns/zone"
 )
 
 // Status is what became of one zone, as the account after a run gives it.
@@ -39,9 +38,6 @@ type ZoneResult struct {
 	publish.Result
 	Plan   *ZonePlan
 	Status Status
-	// ReadBack says how an update without a clear answer was decided
-	// ("applied", "not applied"), empty when the answer was clear.
-	ReadBack string
 }
 
 // Outcome is the account of a run.
@@ -70,9 +66,6 @@ type ApplyOptions struct {
 	// just before the context is checked for the last time: tests
 	// interrupt runs here.
 	BeforeZone func(zone string)
-	// ReadBackTimeout bounds reading back an update whose answer never
-	// came; 5s when zero.
-	ReadBackTimeout time.Duration
 }
 
 // ErrBackup is wrapped by Apply's error when the backup could not be
@@ -129,7 +122,7 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 				zr.Status, zr.Answer, zr.Note = StatusNotSent, "nothing sent", "not sent: the state file could not be written"
 				break
 			}
-			zr = applyZone(ctx, cl, zp, zr, opts.ReadBackTimeout)
+			zr = applyZone(ctx, cl, zp, zr)
 			var serr error
 			switch zr.Status {
 			case StatusChanged:
@@ -149,9 +142,10 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 	return out, nil
 }
 
-// applyZone sends one zone's update and decides its status, reading the
-// records back when no clear answer came.
-func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneResult, readBack time.Duration) ZoneResult {
+// applyZone sends one zone's update and decides its status. An update
+// without a clear answer is read back by publish's Client.Apply
+// (Result.ReadBack says what it found).
+func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneResult) ZoneResult {
 	// Once sent, an update is waited for (each exchange is bounded by the
 	// client's timeout) even if the run is interrupted meanwhile: an
 	// abandoned answer would leave the zone's fate to guesswork.
@@ -160,103 +154,14 @@ func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneRes
 	switch {
 	case zr.Err == nil && zr.Verified:
 		zr.Status = StatusChanged
-		return zr
-	case zr.Err != nil && errors.As(zr.Err, &ue):
-		// The server answered: it did not apply the update.
+	case zr.ReadBack == publish.ReadBackNotApplied, errors.As(zr.Err, &ue):
+		// Read back as it was, or the server answered: not applied.
 		zr.Status = StatusNotChanged
-		return zr
-	case zr.Err != nil && zr.Answer != "":
-		// Accepted, but the read-back differs: what is there is unknown
-		// to the plan.
-		zr.Status = StatusUnknown
-		return zr
-	}
-	// No answer (timeout, interruption, broken connection), or an answer
-	// that could not be read back: read back now to tell.
-	if readBack <= 0 {
-		readBack = 5 * time.Second
-	}
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBack)
-	defer cancel()
-	state := readBackState(rctx, cl, zp)
-	if state == notApplied {
-		// A server may still be applying a message whose answer was
-		// lost: look again once before saying it was not applied.
-		select {
-		case <-time.After(readBackSettle):
-		case <-rctx.Done():
-		}
-		state = readBackState(rctx, cl, zp)
-	}
-	switch state {
-	case applied:
-		zr.Status, zr.ReadBack, zr.Err = StatusChanged, "applied", nil
-		zr.Action, zr.Verified = zp.Action, true
-		zr.Note = joinNote(zr.Note, "no clear answer to the update; the records were read back: it was applied")
-	case notApplied:
-		zr.Status, zr.ReadBack = StatusNotChanged, "not applied"
-		zr.Note = joinNote(zr.Note, "no clear answer to the update; the records were read back: it was not applied")
-		if zr.Err == nil {
-			zr.Err = fmt.Errorf("zone %s: the update was not applied", zp.Zone)
-		}
 	default:
+		// Accepted but the read-back differs, or nobody can tell.
 		zr.Status = StatusUnknown
-		zr.Note = joinNote(zr.Note, "no clear answer to the update and the records could not be read back: run kmsdns audit to see what the zone holds")
 	}
 	return zr
-}
-
-func joinNote(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a + "; " + b
-}
-
-// readBackSettle is how long an update without an answer is given to
-// show up before it is declared not applied.
-const readBackSettle = 500 * time.Millisecond
-
-type readBackResult int
-
-const (
-	undecided readBackResult = iota
-	applied
-	notApplied
-)
-
-// readBackState reads every name the plan touches and compares it with
-// what the plan expects and with what was there before.
-func readBackState(ctx context.Context, cl *publish.Client, zp *ZonePlan) readBackResult {
-	exp := zp.Expected()
-	isExp, isCur := true, true
-	for name := range exp {
-		got, err := cl.Current(ctx, zp.Server, zp.Zone, name)
-		if err != nil {
-			return undecided
-		}
-		isExp = isExp && sameSet(got, exp[name])
-		isCur = isCur && sameSet(got, zp.Current[name])
-	}
-	switch {
-	case isExp && !isCur:
-		return applied
-	case isCur && !isExp:
-		return notApplied
-	}
-	return undecided
-}
-
-func sameSet(a, b []zone.Record) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for _, x := range a {
-		if !slices.ContainsFunc(b, func(y zone.Record) bool { return sameRR(x, y) }) {
-			return false
-		}
-	}
-	return true
 }
 
 // removedEntries are the state entries for a zone's deletions, pending.

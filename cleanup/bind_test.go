@@ -4,16 +4,12 @@ package cleanup_test
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -187,101 +183,6 @@ func (l *lab) testBackupFirst(t *testing.T) {
 	}
 }
 
-// proxy forwards DNS between the client and BIND, over UDP and TCP. For
-// UPDATE messages it either forwards and swallows the answer (the server
-// applied it, the client never hears) or drops the message.
-type proxy struct {
-	Addr    string
-	forward bool
-}
-
-func startProxy(t *testing.T, upstream string, forwardUpdates bool) *proxy {
-	t.Helper()
-	uc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tl, err := net.Listen("tcp", uc.LocalAddr().String())
-	if err != nil {
-		uc.Close()
-		t.Skipf("no tcp port beside udp: %v", err)
-	}
-	p := &proxy{Addr: uc.LocalAddr().String(), forward: forwardUpdates}
-	var wg sync.WaitGroup
-	t.Cleanup(func() { uc.Close(); tl.Close(); wg.Wait() })
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		buf := make([]byte, 65535)
-		for {
-			n, from, err := uc.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			c, err := net.Dial("udp", upstream)
-			if err != nil {
-				continue
-			}
-			c.SetDeadline(time.Now().Add(2 * time.Second))
-			c.Write(buf[:n])
-			m := make([]byte, 65535)
-			if k, err := c.Read(m); err == nil {
-				uc.WriteTo(m[:k], from)
-			}
-			c.Close()
-		}
-	}()
-	go func() {
-		defer wg.Done()
-		for {
-			cc, err := tl.Accept()
-			if err != nil {
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer cc.Close()
-				up, err := net.Dial("tcp", upstream)
-				if err != nil {
-					return
-				}
-				defer up.Close()
-				for {
-					cc.SetDeadline(time.Now().Add(5 * time.Second))
-					var l [2]byte
-					if _, err := io.ReadFull(cc, l[:]); err != nil {
-						return
-					}
-					msg := make([]byte, binary.BigEndian.Uint16(l[:]))
-					if _, err := io.ReadFull(cc, msg); err != nil {
-						return
-					}
-					update := len(msg) > 3 && (msg[2]>>3)&0xf == dns.OpcodeUpdate
-					if update && !p.forward {
-						continue // dropped: never reaches the server
-					}
-					up.SetDeadline(time.Now().Add(2 * time.Second))
-					up.Write(append(l[:], msg...))
-					var rl [2]byte
-					if _, err := io.ReadFull(up, rl[:]); err != nil {
-						return
-					}
-					ans := make([]byte, binary.BigEndian.Uint16(rl[:]))
-					if _, err := io.ReadFull(up, ans); err != nil {
-						return
-					}
-					if update {
-						continue // applied, but the answer is lost
-					}
-					cc.Write(append(rl[:], ans...))
-				}
-			}()
-		}
-	}()
-	return p
-}
-
 // testTimeoutReadBack: an UPDATE whose answer never comes is read back:
 // applied (t1, the server got it) or not applied (t2, it never arrived),
 // and the result says which.
@@ -298,10 +199,10 @@ func (l *lab) testTimeoutReadBack(t *testing.T) {
 		{"t2.example", false, cleanup.StatusNotChanged, "not applied", true},
 	} {
 		t.Run(c.zone, func(t *testing.T) {
-			p := startProxy(t, l.bind.Addr, c.forward)
+			addr := testserver.LoseUpdates(t, l.bind.Addr, c.forward)
 			cl := publish.NewClient(publish.Options{Signer: signer(t), Timeout: 500 * time.Millisecond})
 			defer cl.Close()
-			plan := planFor(t, ctx, cl, p.Addr, nil, c.zone)
+			plan := planFor(t, ctx, cl, addr, nil, c.zone)
 			dir := t.TempDir()
 			state := filepath.Join(dir, "state.json")
 			out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: filepath.Join(dir, "b.zone"), State: &cleanup.StateStore{Path: state}})

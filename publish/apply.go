@@ -39,6 +39,12 @@ type Result struct {
 	// does not verify leaves it false, even when the read-back confirms
 	// the change.
 	AnswerSigned bool
+	// ReadBack says how an update without a clear answer (a timeout, a
+	// broken connection, an interruption, or an accepted update that could
+	// not be read back) was decided by reading the records back:
+	// ReadBackApplied or ReadBackNotApplied; empty when the answer was
+	// clear or the read-back could not tell (Note says so).
+	ReadBack string
 	// Changes say, record by record, what was done (from the plan).
 	Changes []Change
 	// Warnings are the plan's warnings, repeated with the result.
@@ -54,6 +60,9 @@ type Options struct {
 	Signer Signer
 	// Timeout bounds each exchange; 10 s when zero.
 	Timeout time.Duration
+	// ReadBackTimeout bounds reading back an update whose answer never
+	// came; DefaultReadBackTimeout when zero.
+	ReadBackTimeout time.Duration
 }
 
 // Client reads and updates zones on their primaries, over one TCP
@@ -68,6 +77,9 @@ type Client struct {
 // NewClient returns a Client; Close it when done.
 func NewClient(opts Options) *Client {
 	opts.Timeout = dnsx.Timeout(opts.Timeout)
+	if opts.ReadBackTimeout <= 0 {
+		opts.ReadBackTimeout = DefaultReadBackTimeout
+	}
 	return &Client{opts: opts, conns: map[string]*conn{}}
 }
 
@@ -148,9 +160,15 @@ type pending struct {
 
 // Apply sends the plans, one message per zone, one at a time, then reads
 // every changed name back and compares it with the plan. A failure in one
-// zone does not stop the others.
+// zone does not stop the others. The context is checked before every
+// send: once it is done, the remaining zones are not sent. An update sent
+// without a clear answer (a timeout, a broken connection, an
+// interruption) is read back to tell whether it was applied, and its
+// Result says which (ReadBack).
+// A timeout matches zone.ErrTimeout.
 func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 	results := make([]Result, len(plans))
+	sent := make([]bool, len(plans))
 	var accepted []pending
 	for i, p := range plans {
 		signer := p.Signer
@@ -168,12 +186,18 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 			results[i].Answer = "nothing sent"
 			continue
 		}
+		if ctx.Err() != nil {
+			results[i].Action, results[i].Answer = ActionFailed, "nothing sent"
+			results[i].Err = fmt.Errorf("zone %s: not sent: %w", strings.TrimSuffix(p.Zone, "."), context.Cause(ctx))
+			continue
+		}
 		c, err := cl.conn(ctx, p.Server)
 		if err != nil {
 			results[i].Action, results[i].Err = ActionFailed, fmt.Errorf("zone %s: connecting to %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err)
 			continue
 		}
 		var sigErr error
+		sent[i] = true
 		results[i], sigErr = update(ctx, c, p, signer, r)
 		switch {
 		case results[i].Err == nil:
@@ -206,6 +230,11 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 			back[name] = got[start+j]
 		}
 		results[a.i] = finish(p, results[a.i], a.sigErr, back, rerr)
+	}
+	for i, p := range plans {
+		if sent[i] && unclear(results[i]) && !errors.As(results[i].Err, new(notSent)) {
+			results[i] = cl.settle(ctx, p, results[i])
+		}
 	}
 	return results
 }

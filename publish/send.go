@@ -61,7 +61,7 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 	if s != nil {
 		name, alg, prov, err := s.Sign(ctx, c.server)
 		if err != nil {
-			return signed{}, err
+			return signed{}, notSent{err}
 		}
 		co.TsigProvider = prov
 		m.SetTsig(name, alg, 300, time.Now().Unix())
@@ -69,9 +69,9 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 	c.c.SetDeadline(time.Now().Add(c.timeout))
 	if err := co.WriteMsg(m); err != nil {
 		if s != nil && ctx.Err() == nil && !isNetErr(err) {
-			return signed{}, fmt.Errorf("signing: %w", err)
+			return signed{}, notSent{fmt.Errorf("signing: %w", err)}
 		}
-		return signed{}, ctxErr(ctx, err)
+		return signed{}, notSent{ctxErr(ctx, err)}
 	}
 	a, err := co.ReadMsg()
 	res := signed{msg: a}
@@ -101,6 +101,12 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 	}
 	return res, nil
 }
+
+// notSent is an exchange error from before the request was written whole:
+// the server cannot have acted on it.
+type notSent struct{ error }
+
+func (e notSent) Unwrap() error { return e.error }
 
 // isNetErr reports whether err came from the connection, not the message.
 func isNetErr(err error) bool {
