@@ -41,6 +41,8 @@ type FileOptions struct {
 	IncludeDirs []string
 	// MaxRecords caps the records read (DefaultMaxFileRecords when zero).
 	MaxRecords int
+
+	slow bool // no fast path: every record through miekg/dns (tests)
 }
 
 // Errors of the zone-file reader that callers can test with errors.Is.
@@ -568,7 +570,7 @@ func (fr *fileReader) record(e *entry, fs *fileState, gen *genIter) error {
 	if !e.blankOwner {
 		name := toks[0].unquoted()
 		toks = toks[1:]
-		if fr.each == nil && quickName(name, fs.origin) {
+		if !fr.opts.slow && quickName(name, fs.origin) {
 			fs.owner, fs.ownerTok, fs.ownerOrigin, fs.ownerLazy = "", name, fs.origin, true
 		} else {
 			owner := absName(name, fs.origin)
@@ -578,7 +580,7 @@ func (fr *fileReader) record(e *entry, fs *fileState, gen *genIter) error {
 			fs.owner, fs.ownerLazy = owner, false
 		}
 	}
-	quick := fs.ownerLazy // a plain owner: the fast path may take the record
+	quick := fs.ownerLazy // a plain owner (never with opts.slow): the fast path may take the record
 	if !quick && fs.owner == "" {
 		return fr.errorf(fs, e.line, "%sa record without an owner name", genNote(gen))
 	}
@@ -633,11 +635,20 @@ fields:
 	if quick && quickRecord(typ, toks[i].raw, rdata, fs.origin, func() bool { return IsKMSName(fs.ownerName()) }) {
 		// What the slow way does with a record it reads that is
 		// neither an SOA nor a KMS SRV record.
-		if explicit {
-			fr.lastTTL, fr.lastKnown = ttl, true
+		var rr dns.RR
+		if fr.each != nil {
+			rr = quickRR(dns.RR_Header{Name: fs.ownerName(), Rrtype: typ, Class: dns.ClassINET, Ttl: ttl}, rdata, fs.origin)
 		}
-		fr.res.Seen++
-		return nil
+		if fr.each == nil || rr != nil {
+			if explicit {
+				fr.lastTTL, fr.lastKnown = ttl, true
+			}
+			fr.res.Seen++
+			if rr != nil {
+				fr.each(rr)
+			}
+			return nil
+		}
 	}
 	owner := fs.ownerName()
 	var b strings.Builder

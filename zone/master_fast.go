@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"net"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -125,13 +126,14 @@ func quickAddr(t token, v6 bool) bool {
 }
 
 // quickText reports whether the tokens are character strings miekg/dns
-// reads: quoted strings of printable bytes without escapes.
+// reads as they are: quoted strings of printable bytes without escapes,
+// of at most 255 octets (miekg/dns splits longer ones).
 func quickText(toks []token) bool {
 	if len(toks) == 0 {
 		return false
 	}
 	for _, t := range toks {
-		if !t.quoted {
+		if !t.quoted || len(t.raw) > 255+2 {
 			return false
 		}
 		for i := 1; i < len(t.raw)-1; i++ {
@@ -206,4 +208,37 @@ func upperKey(buf *[16]byte, s string) ([]byte, bool) {
 		b[i] = c
 	}
 	return b, true
+}
+
+// quickRR builds the record quickRecord took, as miekg/dns's ZoneParser
+// builds it, for a caller that wants every record (walkFile); nil for a
+// type it does not build.
+func quickRR(h dns.RR_Header, rdata []token, origin string) dns.RR {
+	u16 := func(t token) uint16 {
+		n, _ := strconv.ParseUint(t.raw, 10, 16)
+		return uint16(n)
+	}
+	switch h.Rrtype {
+	case dns.TypeA:
+		return &dns.A{Hdr: h, A: net.ParseIP(rdata[0].raw)}
+	case dns.TypeAAAA:
+		return &dns.AAAA{Hdr: h, AAAA: net.ParseIP(rdata[0].raw)}
+	case dns.TypeCNAME:
+		return &dns.CNAME{Hdr: h, Target: absName(rdata[0].raw, origin)}
+	case dns.TypeNS:
+		return &dns.NS{Hdr: h, Ns: absName(rdata[0].raw, origin)}
+	case dns.TypePTR:
+		return &dns.PTR{Hdr: h, Ptr: absName(rdata[0].raw, origin)}
+	case dns.TypeMX:
+		return &dns.MX{Hdr: h, Preference: u16(rdata[0]), Mx: absName(rdata[1].raw, origin)}
+	case dns.TypeTXT:
+		txt := make([]string, len(rdata))
+		for i, t := range rdata {
+			txt[i] = t.unquoted()
+		}
+		return &dns.TXT{Hdr: h, Txt: txt}
+	case dns.TypeSRV:
+		return &dns.SRV{Hdr: h, Priority: u16(rdata[0]), Weight: u16(rdata[1]), Port: u16(rdata[2]), Target: absName(rdata[3].raw, origin)}
+	}
+	return nil // not a type quickRecord takes: the slow way
 }

@@ -4,25 +4,37 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
 )
 
-// readBothWays reads text with the fast path, and with every record
-// built by miekg/dns (as walkFile does, which the fast path leaves
-// alone), and returns both outcomes rendered for comparison.
-func readBothWays(text string) (fast, slow string) {
-	read := func(each func(dns.RR)) string {
-		res := &Result{Zone: "example.org.", Source: SourceFile, Files: []string{"t.zone"}, fileOpts: FileOptions{MaxRecords: 2000}}
+// readBothWays reads text with the fast path and with every record read
+// by miekg/dns, each way once for the records only and once with every
+// record wanted (as walkFile reads), and returns the outcomes rendered
+// for comparison.
+func readBothWays(t testing.TB, text string) (fast, slow string) {
+	read := func(slow bool, each func(dns.RR)) string {
+		res := &Result{Zone: "example.org.", Source: SourceFile, Files: []string{"t.zone"}, fileOpts: FileOptions{MaxRecords: 2000, slow: slow}}
 		br := bufio.NewReaderSize(strings.NewReader(text), MaxLineLength+1)
 		head, _ := br.Peek(64 << 10)
 		err := parse(context.Background(), br, head, "t.zone", res, each)
 		res.fileOpts = FileOptions{}
 		return fmt.Sprintf("err %v\n%+v", err, *res)
 	}
-	return read(nil), read(func(dns.RR) {})
+	var fastRRs, slowRRs []dns.RR
+	fast, slow = read(false, nil), read(true, nil)
+	fastEach := read(false, func(rr dns.RR) { fastRRs = append(fastRRs, rr) })
+	slowEach := read(true, func(rr dns.RR) { slowRRs = append(slowRRs, rr) })
+	if fastEach != slowEach {
+		t.Errorf("with every record wanted: fast path:\n%s\nmiekg/dns:\n%s", fastEach, slowEach)
+	}
+	if !reflect.DeepEqual(fastRRs, slowRRs) {
+		t.Errorf("records built: fast path:\n%v\nmiekg/dns:\n%v", fastRRs, slowRRs)
+	}
+	return fast, slow
 }
 
 // TestFastPathAgrees checks that the fast path reads records exactly as
@@ -75,7 +87,7 @@ func TestFastPathAgrees(t *testing.T) {
 	for _, tc := range tests {
 		for hn, head := range heads {
 			t.Run(tc.name+"/"+hn, func(t *testing.T) {
-				fast, slow := readBothWays(head + tc.records)
+				fast, slow := readBothWays(t, head+tc.records)
 				if fast != slow {
 					t.Errorf("fast path:\n%s\nmiekg/dns:\n%s", fast, slow)
 				}
@@ -89,7 +101,7 @@ func FuzzFastPath(f *testing.F) {
 	f.Add("$TTL 60\n" + soa + "a A 127.0.0.1\nb CNAME a\n_x._tcp SRV 0 0 1 a\nc TXT \"x\"\nd MX 1 a\ne AAAA ::1\n")
 	f.Add("@ 60 IN SOA ns hm 1 1 1 1 1\n a 60 NS x.\n$ORIGIN b.example.org.\nc PTR @\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		if fast, slow := readBothWays(s); fast != slow {
+		if fast, slow := readBothWays(t, s); fast != slow {
 			t.Fatalf("fast path:\n%s\nmiekg/dns:\n%s", fast, slow)
 		}
 	})
