@@ -216,6 +216,9 @@ func (w *windowsFilter) fix(line []byte) []byte {
 		}
 		return append([]byte(";"), line...)
 	}
+	if !bytes.Contains(line, ageMark) {
+		return line // what the regular expression needs, found cheaply
+	}
 	m := ageField.FindSubmatchIndex(line)
 	if m == nil {
 		return line
@@ -237,8 +240,24 @@ func (w *windowsFilter) fix(line []byte) []byte {
 	return append(out, eol...)
 }
 
+// ageMark starts every match of ageField.
+var ageMark = []byte("[AGE:")
+
+// mentionsWINS reports whether "wins", in any case, is in line.
+func mentionsWINS(line []byte) bool {
+	for i := 0; i+4 <= len(line); i++ {
+		if line[i]|0x20 == 'w' && line[i+1]|0x20 == 'i' && line[i+2]|0x20 == 'n' && line[i+3]|0x20 == 's' {
+			return true
+		}
+	}
+	return false
+}
+
 // isWINS reports whether a zone-file line is a WINS or WINSR record.
 func isWINS(line []byte) bool {
+	if !mentionsWINS(line) {
+		return false // nearly every line: no need to split it
+	}
 	s := line
 	if i := bytes.IndexByte(s, ';'); i >= 0 {
 		s = s[:i]

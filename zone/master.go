@@ -41,6 +41,8 @@ type FileOptions struct {
 	IncludeDirs []string
 	// MaxRecords caps the records read (DefaultMaxFileRecords when zero).
 	MaxRecords int
+
+	slow bool // no fast path: every record through miekg/dns (tests)
 }
 
 // Errors of the zone-file reader that callers can test with errors.Is.
@@ -87,14 +89,26 @@ type entry struct {
 	raw        string // the text, comments included (for [AGE:n])
 }
 
+// span is where a token lies in the text of an entry.
+type span struct {
+	start, end int
+	quoted     bool
+}
+
 // lineReader splits a zone file into entries, bounded in line and entry
-// length, with the Windows-export fixes applied line by line.
+// length, with the Windows-export fixes applied line by line. It reuses
+// its buffers: an entry is valid until the next call of next (its
+// strings stay valid for good: each entry's text is one string).
 type lineReader struct {
 	br   *bufio.Reader
 	file string
 	line int
 	win  windowsFilter
 	eof  bool
+
+	buf   []byte // the text of the entry being read
+	spans []span // its tokens
+	e     entry  // the entry next returns
 }
 
 func newLineReader(r io.Reader, file string) *lineReader {
@@ -109,7 +123,8 @@ func (l *lineReader) errorf(line int, format string, args ...any) error {
 	return &FileError{File: l.file, Line: line, Err: fmt.Errorf(format, args...)}
 }
 
-// readLine returns the next line without its end of line.
+// readLine returns the next line without its end of line. The slice is
+// valid until the next read.
 func (l *lineReader) readLine() ([]byte, error) {
 	b, err := l.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
@@ -128,7 +143,8 @@ func (l *lineReader) readLine() ([]byte, error) {
 	return b, nil
 }
 
-// next returns the next entry that has tokens, or io.EOF.
+// next returns the next entry that has tokens, or io.EOF. The entry is
+// reused by the following call.
 func (l *lineReader) next() (*entry, error) {
 	for {
 		if l.eof {
@@ -138,18 +154,20 @@ func (l *lineReader) next() (*entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		e := &entry{line: l.line}
+		e := &l.e
+		*e = entry{line: l.line, toks: e.toks[:0]}
 		if len(line) > 0 && (line[0] == ' ' || line[0] == '\t') {
 			e.blankOwner = true
 		}
 		depth := 0
-		var raw strings.Builder
+		l.buf, l.spans = l.buf[:0], l.spans[:0]
 		for {
-			raw.Write(line)
-			if raw.Len() > MaxEntryLength {
+			off := len(l.buf)
+			if off+len(line) > MaxEntryLength {
 				return nil, l.errorf(e.line, "record longer than %d bytes: %w", MaxEntryLength, ErrTooLong)
 			}
-			if err := tokenize(line, &e.toks, &depth); err != nil {
+			l.buf = append(l.buf, line...)
+			if err := tokenize(l.buf, off, &l.spans, &depth); err != nil {
 				return nil, l.errorf(l.line, "%v", err)
 			}
 			if depth == 0 {
@@ -166,18 +184,23 @@ func (l *lineReader) next() (*entry, error) {
 				return nil, err
 			}
 		}
-		if len(e.toks) > 0 {
-			e.raw = raw.String()
+		if len(l.spans) > 0 {
+			// One string per entry; the tokens are parts of it.
+			e.raw = string(l.buf)
+			for _, sp := range l.spans {
+				e.toks = append(e.toks, token{raw: e.raw[sp.start:sp.end], quoted: sp.quoted})
+			}
 			return e, nil
 		}
 	}
 }
 
-// tokenize appends the words of one line to toks, tracking parentheses.
-func tokenize(line []byte, toks *[]token, depth *int) error {
-	i := 0
-	for i < len(line) {
-		c := line[i]
+// tokenize appends the tokens of the line at text[from:] to spans,
+// tracking parentheses.
+func tokenize(text []byte, from int, spans *[]span, depth *int) error {
+	i := from
+	for i < len(text) {
+		c := text[i]
 		switch {
 		case c == ' ' || c == '\t' || c == '\r' || c == '\n':
 			i++
@@ -194,20 +217,20 @@ func tokenize(line []byte, toks *[]token, depth *int) error {
 			i++
 		case c == '"':
 			j := i + 1
-			for ; j < len(line) && line[j] != '"'; j++ {
-				if line[j] == '\\' {
+			for ; j < len(text) && text[j] != '"'; j++ {
+				if text[j] == '\\' {
 					j++
 				}
 			}
-			if j >= len(line) {
+			if j >= len(text) {
 				return errors.New("unterminated quoted string")
 			}
-			*toks = append(*toks, token{raw: string(line[i : j+1]), quoted: true})
+			*spans = append(*spans, span{start: i, end: j + 1, quoted: true})
 			i = j + 1
 		default:
 			j := i
-			for ; j < len(line); j++ {
-				b := line[j]
+			for ; j < len(text); j++ {
+				b := text[j]
 				if b == '\\' {
 					j++
 					continue
@@ -216,8 +239,8 @@ func tokenize(line []byte, toks *[]token, depth *int) error {
 					break
 				}
 			}
-			j = min(j, len(line))
-			*toks = append(*toks, token{raw: string(line[i:j])})
+			j = min(j, len(text))
+			*spans = append(*spans, span{start: i, end: j})
 			i = j
 		}
 	}
@@ -243,6 +266,7 @@ type fileReader struct {
 	windows bool   // a Windows export: no $TTL is the norm, not news
 	top     string // the file given, whose directory $INCLUDE may read
 	each    func(dns.RR)
+	entries int // entries read, to check the context now and then
 
 	defTTL, lastTTL     uint32
 	defKnown, lastKnown bool
@@ -252,16 +276,32 @@ type fileReader struct {
 type fileState struct {
 	name   string
 	origin string
-	owner  string // the last owner, absolute
 	depth  int
 	quiet  bool // reached by $INCLUDE: errors quote none of its text
+
+	// The last owner: absolute in owner, or, when ownerLazy is set, as
+	// written in ownerTok under ownerOrigin, made absolute only when
+	// needed (it is then surely valid: quickName).
+	owner, ownerTok, ownerOrigin string
+	ownerLazy                    bool
+}
+
+// ownerName returns the last owner name, absolute ("" when none).
+func (fs *fileState) ownerName() string {
+	if fs.ownerLazy {
+		fs.owner, fs.ownerLazy = absName(fs.ownerTok, fs.ownerOrigin), false
+	}
+	return fs.owner
 }
 
 func (fr *fileReader) read(r io.Reader, fs *fileState) error {
 	lr := newLineReader(r, fs.name)
 	for {
-		if err := fr.ctx.Err(); err != nil {
-			return &FileError{File: fs.name, Line: lr.line, Err: err}
+		fr.entries++
+		if fr.entries&63 == 1 {
+			if err := fr.ctx.Err(); err != nil {
+				return &FileError{File: fs.name, Line: lr.line, Err: err}
+			}
 		}
 		e, err := lr.next()
 		if err == io.EOF {
@@ -475,6 +515,13 @@ func parseTTL(s string) (uint32, bool) {
 
 // isClass reports whether s is a class mnemonic.
 func isClass(s string) bool {
+	var buf [16]byte
+	if b, ok := upperKey(&buf, s); ok {
+		if _, ok := dns.StringToClass[string(b)]; ok {
+			return true
+		}
+		return len(b) > 5 && string(b[:5]) == "CLASS" && b[5] >= '0' && b[5] <= '9'
+	}
 	u := strings.ToUpper(s)
 	if _, ok := dns.StringToClass[u]; ok {
 		return true
@@ -484,6 +531,15 @@ func isClass(s string) bool {
 
 // typeOf returns the type code of a type mnemonic (0 when unknown).
 func typeOf(s string) uint16 {
+	var buf [16]byte
+	if b, ok := upperKey(&buf, s); ok {
+		if t, ok := dns.StringToType[string(b)]; ok {
+			return t
+		}
+		if len(b) <= 4 || string(b[:4]) != "TYPE" {
+			return 0
+		}
+	}
 	u := strings.ToUpper(s)
 	if t, ok := dns.StringToType[u]; ok {
 		return t
@@ -511,16 +567,21 @@ func (fr *fileReader) record(e *entry, fs *fileState, gen *genIter) error {
 		}
 	}
 	toks := e.toks
-	owner := fs.owner
 	if !e.blankOwner {
-		owner = absName(toks[0].unquoted(), fs.origin)
+		name := toks[0].unquoted()
 		toks = toks[1:]
-		if !validName(owner) {
-			return fr.errorf(fs, e.line, "%snot a valid owner name (labels up to 63 octets, names up to 255)", genNote(gen))
+		if !fr.opts.slow && quickName(name, fs.origin) {
+			fs.owner, fs.ownerTok, fs.ownerOrigin, fs.ownerLazy = "", name, fs.origin, true
+		} else {
+			owner := absName(name, fs.origin)
+			if !validName(owner) {
+				return fr.errorf(fs, e.line, "%snot a valid owner name (labels up to 63 octets, names up to 255)", genNote(gen))
+			}
+			fs.owner, fs.ownerLazy = owner, false
 		}
-		fs.owner = owner
 	}
-	if owner == "" {
+	quick := fs.ownerLazy // a plain owner (never with opts.slow): the fast path may take the record
+	if !quick && fs.owner == "" {
 		return fr.errorf(fs, e.line, "%sa record without an owner name", genNote(gen))
 	}
 	// [TTL] [class] type, in either order.
@@ -539,11 +600,11 @@ fields:
 		}
 	}
 	if i >= len(toks) {
-		return fr.skip(fs, e.line, gen, 0, owner, "no type")
+		return fr.skip(fs, e.line, gen, 0, fs.ownerName(), "no type")
 	}
 	typ := typeOf(toks[i].raw)
 	if typ == 0 {
-		return fr.skip(fs, e.line, gen, 0, owner, "unknown type "+fr.q(fs, toks[i].raw))
+		return fr.skip(fs, e.line, gen, 0, fs.ownerName(), "unknown type "+fr.q(fs, toks[i].raw))
 	}
 	rdata := toks[i+1:]
 	if classTok != "" && !strings.EqualFold(classTok, "IN") {
@@ -555,7 +616,7 @@ fields:
 	if ttlTok != "" {
 		t, ok := parseTTL(ttlTok)
 		if !ok {
-			return fr.skip(fs, e.line, gen, typ, owner, "a TTL that is not a number")
+			return fr.skip(fs, e.line, gen, typ, fs.ownerName(), "a TTL that is not a number")
 		}
 		ttl, explicit = t, true
 	}
@@ -569,8 +630,27 @@ fields:
 	case typ == dns.TypeSOA:
 		soaDefault = true
 	default:
-		return fr.skip(fs, e.line, gen, typ, owner, "no TTL given and no $TTL or earlier TTL to use")
+		return fr.skip(fs, e.line, gen, typ, fs.ownerName(), "no TTL given and no $TTL or earlier TTL to use")
 	}
+	if quick && quickRecord(typ, toks[i].raw, rdata, fs.origin, func() bool { return IsKMSName(fs.ownerName()) }) {
+		// What the slow way does with a record it reads that is
+		// neither an SOA nor a KMS SRV record.
+		var rr dns.RR
+		if fr.each != nil {
+			rr = quickRR(dns.RR_Header{Name: fs.ownerName(), Rrtype: typ, Class: dns.ClassINET, Ttl: ttl}, rdata, fs.origin)
+		}
+		if fr.each == nil || rr != nil {
+			if explicit {
+				fr.lastTTL, fr.lastKnown = ttl, true
+			}
+			fr.res.Seen++
+			if rr != nil {
+				fr.each(rr)
+			}
+			return nil
+		}
+	}
+	owner := fs.ownerName()
 	var b strings.Builder
 	b.WriteString(owner)
 	b.WriteString(" ")

@@ -187,7 +187,7 @@ func main() {
 	flag.IntVar(&o.runs, "runs", 0, "runs of each command, alternating (default 3, 1 with -small)")
 	flag.BoolVar(&o.verbose, "v", false, "log what the servers say")
 	flag.StringVar(&o.kmsdns, "kmsdns", "", "measure this kmsdns binary instead of building ./cmd/kmsdns")
-	only := flag.String("only", "1,2,3,4", "which targets to measure (comma-separated numbers)")
+	only := flag.String("only", "1,2,3,4,5", "which targets to measure (comma-separated numbers)")
 	flag.Parse()
 	o.only = strings.Split(*only, ",")
 	os.Exit(run(o, os.Stderr))
@@ -257,6 +257,7 @@ func bench(r *runner, o options) int {
 	section("2", func(r *runner) []row { return benchManyZones(r, r.TempDir(), kmsdns, kdig, sz) })
 	section("3", func(r *runner) []row { return benchDeadHosts(r, r.TempDir(), kmsdns, sz) })
 	section("4", func(r *runner) []row { return benchPublish(r, r.TempDir(), kmsdns, nsupdate, sz) })
+	section("5", func(r *runner) []row { return benchZoneFile(r, r.TempDir(), kmsdns, sz) })
 
 	fmt.Println()
 	w := len("target")
@@ -340,6 +341,12 @@ func srvKey(name, target string, port uint16) string {
 // verifyRecords checks that an audit read every zone of want by transfer
 // and reports exactly the KMS records planted in it, nothing more.
 func verifyRecords(r *runner, what string, a auditJSON, want map[string][]zonegen.SRV) {
+	verifySource(r, what, "axfr", a, want)
+}
+
+// verifySource is verifyRecords for zones read from source ("axfr",
+// "file").
+func verifySource(r *runner, what, source string, a auditJSON, want map[string][]zonegen.SRV) {
 	if len(a.Zones) != len(want) || a.Summary.Zones != len(want) {
 		r.Fatalf("%s: kmsdns reports %d zones (summary %d), want %d", what, len(a.Zones), a.Summary.Zones, len(want))
 	}
@@ -351,8 +358,8 @@ func verifyRecords(r *runner, what string, a auditJSON, want map[string][]zonege
 		if !ok {
 			r.Fatalf("%s: kmsdns reports zone %q, which was not asked for", what, z.Zone)
 		}
-		if z.Error != "" || z.Source != "axfr" || z.Records != len(srvs) {
-			r.Fatalf("%s: zone %s: source %q, %d records, error %q, note %q; want axfr, %d records, no error", what, z.Zone, z.Source, z.Records, z.Error, z.Note, len(srvs))
+		if z.Error != "" || z.Source != source || z.Records != len(srvs) {
+			r.Fatalf("%s: zone %s: source %q, %d records, error %q, note %q; want %s, %d records, no error", what, z.Zone, z.Source, z.Records, z.Error, z.Note, source, len(srvs))
 		}
 		if seen[dns.CanonicalName(z.Zone)] {
 			r.Fatalf("%s: kmsdns reports zone %s twice", what, z.Zone)
@@ -701,6 +708,43 @@ func benchPublish(r *runner, dir, kmsdns, nsupdate string, sz sizes) []row {
 	return []row{
 		{target: fmt.Sprintf("4 publish to %d zones, verified", sz.publish), kmsdns: fmt.Sprintf("%.3f s", kw), peer: fmt.Sprintf("nsupdate -v -k, 1 proc %.3f s", ow), ratio: fmt.Sprintf("%.2f", kw/ow), bound: "<= 1.00", holds: kw <= ow},
 		{target: "4 publish vs nsupdate per zone", kmsdns: fmt.Sprintf("%.3f s", kw), peer: fmt.Sprintf("nsupdate loop %.3f s", mw), ratio: fmt.Sprintf("%.2f", kw/mw), bound: "<= 0.10", holds: kw <= 0.1*mw},
+	}
+}
+
+// 5. A zone file: kmsdns audit of the file against named-checkzone
+// loading it (BIND's own reader and checks).
+func benchZoneFile(r *runner, dir, kmsdns string, sz sizes) []row {
+	checkzone := testserver.Binary(r, "named-checkzone", "bind9-utils")
+	files, want := plantedZones(r, dir, zonegen.Config{Origin: "big.example.", Records: sz.big, KMS: 20, Addresses: true})
+	file := files[0]
+	// Every target has an address in the file and probing is off: a
+	// correct audit reports the planted records, no error or warning.
+	audit := func() sample {
+		const what = "audit of zone file big.example"
+		s, out := output(r, 0, kmsdns, "audit", "--zone-file", file, "--zone", "big.example", "--no-probe", "--output", "json")
+		a := decodeAudit(r, what, out)
+		verifySource(r, what, "file", a, want)
+		verifyClean(r, what, a)
+		return s
+	}
+	check := func() sample {
+		s, out := output(r, 0, checkzone, "big.example", file)
+		if !bytes.Contains(out, []byte("zone big.example/IN: loaded serial 1\n")) || !bytes.HasSuffix(out, []byte("OK\n")) {
+			r.Fatalf("named-checkzone big.example %s: %q, want the zone loaded and OK", file, out)
+		}
+		return s
+	}
+	var k, c []sample
+	for i := 0; i < sz.runs; i++ {
+		c = append(c, check())
+		k = append(k, audit())
+	}
+	kw, cw := median(k, wallS), median(c, wallS)
+	n := fmt.Sprintf("%dk", sz.big/1000)
+	return []row{
+		{target: "5 zone file (" + n + ") audit, wall", kmsdns: fmt.Sprintf("%.2f s", kw), peer: fmt.Sprintf("named-checkzone %.2f s", cw), ratio: fmt.Sprintf("%.2f", kw/cw), bound: "<= 1.00", holds: kw <= cw},
+		{target: "5 zone file CPU, peak RSS", kmsdns: fmt.Sprintf("%.2f s, %.1f MiB", median(k, cpuS), median(k, rssM)), peer: fmt.Sprintf("%.2f s, %.1f MiB", median(c, cpuS), median(c, rssM)),
+			ratio: fmt.Sprintf("%.2f", median(k, cpuS)/median(c, cpuS)), bound: "-", info: true},
 	}
 }
 
