@@ -54,10 +54,10 @@ Examples:
    # the bundled sample zones, no network
    kmsdns audit --offline --zone-file testdata/zones/contoso.com.zone --zone-file testdata/zones/fabrikam.com.dns
 
-   # one zone from its primary, transfer signed with a key file from tsig-keygen
+   # one zone from its primary, the transfer signed with a TSIG key
    kmsdns audit --zone contoso.com --server 10.0.0.53 --key-file /etc/kmsdns/xfr.key
 
-   # a Windows DNS server that refuses transfers: query the apex and two client suffixes
+   # a server that refuses transfers: ask the apex and two client suffixes
    kmsdns audit --zone corp.contoso.com --server dc1.corp.contoso.com --name emea --name apac
 
    # the weekly audit of every configured zone, as JSON for a script
