@@ -33,6 +33,10 @@ type auditArgs struct {
 	baseline       string
 	history        string
 	keep           int
+	// update, when set, are the update credentials of a command that
+	// writes after the audit (cleanup): the merge then gives each zone its
+	// update settings too.
+	update *config.Update
 }
 
 func auditCommand(e env) *cli.Command {
@@ -164,6 +168,8 @@ type audited struct {
 	removed []audit.Removed
 	// statePath is where state lives.
 	statePath string
+	// update is how each zone is updated, when auditArgs.update is set.
+	update *config.UpdatePlan
 }
 
 // auditZones loads the config, reads the zones and judges them: the audit
@@ -177,7 +183,13 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 			return nil, &codeError{code: exitUsage, err: err}
 		}
 	}
-	plan, err := config.Merge(res.file, a.flags)
+	var plan *config.Plan
+	var err error
+	if a.update != nil {
+		plan, res.update, err = config.MergeWrite(res.file, a.flags, *a.update)
+	} else {
+		plan, err = config.Merge(res.file, a.flags)
+	}
 	if err != nil {
 		return nil, &codeError{code: exitUsage, err: err}
 	}

@@ -195,6 +195,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 
 	// 1. The audit.
 	a.audit.statePath = a.statePath
+	a.audit.update = &a.update.flags.Update
 	res, err := auditZones(c, e, a.audit, func(plan *config.Plan) error {
 		for _, s := range plan.Specs {
 			if len(s.Files) > 0 {
@@ -264,15 +265,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 			zones = append(zones, z.Zone)
 		}
 	}
-	uflags := config.CleanupFlags(a.audit.flags, a.update.flags, zones)
-	uplan, err := config.MergeUpdate(res.file, uflags)
-	if err != nil {
-		return emit(&codeError{code: exitUsage, err: err})
-	}
-	for _, w := range uplan.Warnings {
-		e.warn(w)
-	}
-	targets, cl, done, err := openUpdates(c, e, uplan)
+	targets, cl, done, err := openUpdates(c, e, res.update.Only(zones))
 	if err != nil {
 		return emit(err)
 	}

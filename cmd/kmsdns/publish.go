@@ -358,7 +358,7 @@ func rememberRemoved(c *cli.Context, e env, path string, plans []*publish.ZonePl
 // openUpdates finds the primaries, builds the signers and a client; done
 // deletes GSS contexts and closes connections.
 func openUpdates(c *cli.Context, e env, plan *config.UpdatePlan) ([]publish.Target, *publish.Client, func(), error) {
-	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	targets, closeSigners, err := publish.OpenTargets(c.Context, plan.Settings)
 	if err != nil {
 		return nil, nil, nil, &codeError{code: exitErrors, err: err}
 	}
