@@ -34,6 +34,10 @@ type auditArgs struct {
 	baseline       string
 	history        string
 	keep           int
+	// update, when set, are the update credentials of a command that
+	// writes after the audit (cleanup): the merge then gives each zone its
+	// update settings too.
+	update *config.Update
 }
 
 func auditCommand(e env) *cli.Command {
@@ -55,10 +59,10 @@ Examples:
    # the bundled sample zones, no network
    kmsdns audit --offline --zone-file testdata/zones/contoso.com.zone --zone-file testdata/zones/fabrikam.com.dns
 
-   # one zone from its primary, transfer signed with a key file from tsig-keygen
+   # one zone from its primary, the transfer signed with a TSIG key
    kmsdns audit --zone contoso.com --server 10.0.0.53 --key-file /etc/kmsdns/xfr.key
 
-   # a Windows DNS server that refuses transfers: query the apex and two client suffixes
+   # a server that refuses transfers: ask the apex and two client suffixes
    kmsdns audit --zone corp.contoso.com --server dc1.corp.contoso.com --name emea --name apac
 
    # the weekly audit of every configured zone, as JSON for a script
@@ -165,6 +169,8 @@ type audited struct {
 	removed []audit.Removed
 	// statePath is where state lives.
 	statePath string
+	// update is how each zone is updated, when auditArgs.update is set.
+	update *config.UpdatePlan
 }
 
 // auditZones loads the config, reads the zones and judges them: the audit
@@ -178,7 +184,13 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 			return nil, &codeError{code: exitUsage, err: err}
 		}
 	}
-	plan, err := config.Merge(res.file, a.flags)
+	var plan *config.Plan
+	var err error
+	if a.update != nil {
+		plan, res.update, err = config.MergeWrite(res.file, a.flags, *a.update)
+	} else {
+		plan, err = config.Merge(res.file, a.flags)
+	}
 	if err != nil {
 		return nil, &codeError{code: exitUsage, err: err}
 	}

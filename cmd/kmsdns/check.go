@@ -28,7 +28,7 @@ func checkCommand(e env) *cli.Command {
 	var a checkArgs
 	return &cli.Command{
 		Name:      "check",
-		Usage:     "show what a KMS client in DOMAIN sees: its records, the hosts they lead to, and what fails",
+		Usage:     "show what KMS clients in DOMAIN see, and what fails",
 		UsageText: "kmsdns check [options] DOMAIN...",
 		Description: `Asks the resolver for _vlmcs._tcp.DOMAIN exactly as a KMS client whose DNS
 suffix is DOMAIN does (no zone transfer, no configuration), resolves every
@@ -116,14 +116,14 @@ func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Result, prob
 		o := rep.Outcome(r.Zone)
 		switch {
 		case r.Err != nil:
-			fmt.Fprintf(w, "  %s: DNS lookup failed (%v): clients see %s\n", short(r.Zone), r.Err, audit.CodeServerFailure)
+			para(w, "  ", fmt.Sprintf("%s: DNS lookup failed (%v): clients see %s", short(r.Zone), r.Err, audit.CodeServerFailure), "    ")
 		case o.Records == 0:
-			fmt.Fprintf(w, "  %s: no KMS record: clients fail with %s (DNS name does not exist)\n", short(r.Zone), audit.CodeNameNotExist)
+			para(w, "  ", fmt.Sprintf("%s: no KMS record: clients fail with %s (DNS name does not exist)", short(r.Zone), audit.CodeNameNotExist), "    ")
 		case len(o.Working) == 0:
-			fmt.Fprintf(w, "  %s: %d record(s), none leads to %s: clients fail with %s\n", short(r.Zone), o.Records, working, audit.CodeNoKMS)
+			para(w, "  ", fmt.Sprintf("%s: %d record(s), none leads to %s: clients fail with %s", short(r.Zone), o.Records, working, audit.CodeNoKMS), "    ")
 		default:
-			fmt.Fprintf(w, "  %s: a client picks one of %d record(s) by priority and weight; %d lead to %s: %s\n",
-				short(r.Zone), o.Records, len(o.Working), working, strings.Join(shortAll(o.Working), ", "))
+			para(w, "  ", fmt.Sprintf("%s: a client picks one of %d record(s) by priority and weight; %d lead to %s: %s",
+				short(r.Zone), o.Records, len(o.Working), working, strings.Join(shortAll(o.Working), ", ")), "    ")
 		}
 	}
 }

@@ -39,14 +39,15 @@ func cleanupCommand(e env) *cli.Command {
 	var a cleanupArgs
 	return &cli.Command{
 		Name:      "cleanup",
-		Usage:     "after a KMS host fails: remove exactly its records everywhere, with a backup",
-		UsageText: "kmsdns cleanup [--config FILE | --zone ZONE...] (--host FAILED... | --stale) [--replace-with HOST] [options]",
-		Description: `Audits the zones, then removes exactly what is asked: with --host, every
-record whose target is that host (repeatable); with --stale, every record the
-audit finds decommissioned or target-unresolvable, and with
---include-unreachable also host-unreachable and not-kms ones. One of --host or
---stale is required. A --host that is the target of no record is an error that
-lists the closest targets seen. Healthy records are never touched.
+		Usage:     "remove a failed KMS host's records everywhere, with a backup",
+		UsageText: "kmsdns cleanup (--host HOST... | --stale) [--replace-with HOST] [options]",
+		Description: `Audits the zones (--zone, or every zone of --config), then removes exactly
+what is asked: with --host, every record whose target is that host
+(repeatable); with --stale, every record the audit finds decommissioned or
+target-unresolvable, and with --include-unreachable also host-unreachable
+and not-kms ones. One of --host or --stale is required. A --host that is the
+target of no record is an error that lists the closest targets seen.
+Healthy records are never touched.
 
 The plan is shown first and confirmed when stdin and stderr are terminals;
 otherwise (cron, systemd) nothing changes without --yes (exit 3).
@@ -64,16 +65,17 @@ and the plan says so). The last record of a name is not removed without
 What was removed is remembered in the state file (--state, or "state:" under
 defaults in the config), written under a lock after each zone; a later audit
 reports a removed record that came back (a live host re-registers every 24
-hours unless slmgr /cdns is run on it). Interrupted (SIGINT, SIGTERM), cleanup
-sends no further update and prints what became of each zone (exit 2).
+hours unless slmgr /cdns is run on it). Interrupted (SIGINT, SIGTERM),
+cleanup sends no further update and prints what became of each zone
+(exit 2).
 
 Examples:
    kmsdns cleanup --config /etc/kmsdns/kmsdns.yaml --host kms-old.contoso.com --dry-run
    kmsdns cleanup --config /etc/kmsdns/kmsdns.yaml --stale --include-unreachable --dry-run
    kmsdns cleanup --zone contoso.com --zone fabrikam.com --server 10.0.0.53 --key-file /etc/kmsdns/update.key \
        --host kms-old.contoso.com --replace-with kms2.contoso.com --yes`,
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE`", Destination: &a.audit.configFile},
+		Flags: joinFlags([]cli.Flag{
+			configFlag(&a.audit.configFile),
 			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to clean (repeatable; default: every zone of --config)", Destination: &a.audit.zones},
 			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` to check (repeatable)", Destination: &a.audit.names},
 			&cli.StringSliceFlag{Name: "host", Usage: "failed or retired KMS `HOST` whose records go (repeatable)", Destination: &a.hosts},
@@ -81,32 +83,26 @@ Examples:
 			&cli.BoolFlag{Name: "include-unreachable", Usage: "with --stale, also records whose host does not answer (host-unreachable, not-kms)", Destination: &a.includeUnreachable},
 			&cli.StringFlag{Name: "replace-with", Usage: "KMS `HOST` to publish wherever a removed host was, in the same message", Destination: &a.replaceWith},
 			&cli.IntFlag{Name: "replace-port", Value: publish.DefaultPort, Usage: "`PORT` of the --replace-with host", Destination: &a.replacePort},
-			&cli.IntFlag{Name: "ttl", Usage: "`TTL` of the --replace-with record (default: the TTL of the RRset it joins)", Destination: &a.replaceTTL},
+			&cli.IntFlag{Name: "ttl", Usage: "`TTL` of the --replace-with record", DefaultText: "the TTL of the RRset it joins", Destination: &a.replaceTTL},
 			&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY` of the --replace-with record (clients since Windows 7 honour it)", Destination: &a.replacePriority},
 			&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT` of the --replace-with record", Destination: &a.replaceWeight},
 			&cli.BoolFlag{Name: "force", Usage: "also remove the last record of a name when there is no replacement", Destination: &a.update.force},
-			&cli.BoolFlag{Name: "dry-run", Usage: "show the plan and the UPDATE messages; change nothing", Destination: &a.update.dryRun},
-			&cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: &a.update.verbose},
+			dryRunFlag(&a.update.dryRun),
+			verboseFlag(&a.update.verbose),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (needed without a terminal)", Destination: &a.yes},
-			&cli.StringFlag{Name: "backup", Usage: "backup `FILE` (default: kmsdns-backup-<time>.zone in the current directory)", Destination: &a.backup},
-			&cli.StringFlag{Name: "state", Usage: "state `FILE` remembering removed records", DefaultText: "defaults.state in the config, else $XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
-			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to read from and update (default: SOA MNAME)", Destination: &a.audit.flags.Server},
-			&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` for transfers and updates", Destination: &a.audit.flags.KeyFile},
-			&cli.StringFlag{Name: "key-name", Usage: "`NAME` of the key in the key file", Destination: &a.audit.flags.KeyName},
-			&cli.BoolFlag{Name: "gss", Usage: "sign updates with GSS-TSIG (Kerberos ticket cache)", Destination: &a.update.flags.Update.GSS},
-			&cli.StringFlag{Name: "keytab", Usage: "GSS-TSIG keytab `FILE` for --principal", Destination: &a.update.flags.Update.Keytab},
-			&cli.StringFlag{Name: "principal", Usage: "Kerberos `PRINCIPAL` for --keytab or --password-file", Destination: &a.update.flags.Update.Principal},
-			&cli.StringFlag{Name: "password-file", Usage: "GSS-TSIG password `FILE`", Destination: &a.update.flags.Update.PasswordFile},
-			&cli.StringFlag{Name: "krb5-conf", Usage: "krb5.conf `FILE`", Destination: &a.update.flags.Update.Krb5Conf},
-			&cli.StringFlag{Name: "server-name", Usage: "the primary's DNS host `NAME` for GSS-TSIG", Destination: &a.update.flags.Update.ServerName},
-			&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]`", Destination: &a.audit.flags.Resolver},
-			&cli.DurationFlag{Name: "timeout", Usage: "network timeout", DefaultText: "10s", Destination: &a.audit.flags.Timeout},
-			&cli.DurationFlag{Name: "probe-timeout", Usage: "time allowed for each probe of a KMS host", DefaultText: "3s", Destination: &a.audit.flags.ProbeTimeout},
-			&cli.BoolFlag{Name: "no-probe", Usage: "do not probe hosts (no host-unreachable, no liveness warnings)", Destination: &a.audit.flags.NoProbe},
-			&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.audit.decommissioned},
-			&cli.IntFlag{Name: "expected-port", Usage: "`PORT` records should carry (for the audit)", DefaultText: "1688", Destination: &a.audit.flags.ExpectedPort},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json (one JSON document on stdout; other text on stderr)", Destination: &a.update.output},
-		},
+			&cli.StringFlag{Name: "backup", Usage: "backup `FILE`", DefaultText: "kmsdns-backup-<time>.zone in the current directory", Destination: &a.backup},
+			stateFlag(&a.statePath),
+			&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "server `HOST[:PORT]` to read from and update (default: the zone's SOA MNAME)", Destination: &a.audit.flags.Server},
+		}, tsigFlags(tsigDest{KeyFile: &a.audit.flags.KeyFile, KeyName: &a.audit.flags.KeyName, Algorithm: &a.audit.flags.KeyAlgorithm, SecretFile: &a.audit.flags.SecretFile}),
+			gssFlags(&a.update.flags.Update), []cli.Flag{
+				resolverFlag(&a.audit.flags.Resolver, "used to find zone servers and to look up targets outside the zones"),
+				timeoutFlag(&a.audit.flags.Timeout, "how long to wait for a connection or the next message"),
+				probeTimeoutFlag(&a.audit.flags.ProbeTimeout),
+				&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts (no host-unreachable, no liveness warnings)", Destination: &a.audit.flags.NoProbe},
+				&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.audit.decommissioned},
+				&cli.IntFlag{Name: "expected-port", Usage: "`PORT` records should carry (for the audit)", DefaultText: "1688", Destination: &a.audit.flags.ExpectedPort},
+				outputFlag(&a.update.output, "result"),
+			}),
 		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
 			return usageError("cleanup: %v (see kmsdns cleanup --help)", err)
 		},
@@ -199,6 +195,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 
 	// 1. The audit.
 	a.audit.statePath = a.statePath
+	a.audit.update = &a.update.flags.Update
 	res, err := auditZones(c, e, a.audit, func(plan *config.Plan) error {
 		for _, s := range plan.Specs {
 			if len(s.Files) > 0 {
@@ -268,15 +265,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 			zones = append(zones, z.Zone)
 		}
 	}
-	uflags := config.CleanupFlags(a.audit.flags, a.update.flags, zones)
-	uplan, err := config.MergeUpdate(res.file, uflags)
-	if err != nil {
-		return emit(&codeError{code: exitUsage, err: err})
-	}
-	for _, w := range uplan.Warnings {
-		e.warn(w)
-	}
-	targets, cl, done, err := openUpdates(c, e, uplan)
+	targets, cl, done, err := openUpdates(c, e, res.update.Only(zones))
 	if err != nil {
 		return emit(err)
 	}
@@ -395,6 +384,12 @@ func restoreCommand(a cleanupArgs, backup string) string {
 		if a.audit.flags.KeyName != "" {
 			args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
 		}
+	case a.audit.flags.KeyName != "" && a.audit.flags.KeyAlgorithm != "":
+		// The secret stays where it was: its file, or $KMSDNS_TSIG_SECRET.
+		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName), "--key-algorithm", shellQuote(a.audit.flags.KeyAlgorithm))
+		if a.audit.flags.SecretFile != "" {
+			args = append(args, "--key-secret-file", shellQuote(abs(a.audit.flags.SecretFile)))
+		}
 	}
 	return strings.Join(args, " ")
 }
@@ -485,10 +480,10 @@ func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable 
 	t.Render()
 	for _, p := range plan.Zones {
 		if p.Err != nil {
-			fmt.Fprintf(w, "%s: cannot be planned: %v\n", short(p.Zone), p.Err)
+			para(w, "", fmt.Sprintf("%s: cannot be planned: %v", short(p.Zone), p.Err), "  ")
 		}
 		for _, n := range p.TTLNotes {
-			fmt.Fprintf(w, "%s: %s\n", short(p.Zone), n)
+			para(w, "", fmt.Sprintf("%s: %s", short(p.Zone), n), "  ")
 		}
 	}
 	var withheld, gone []string
@@ -501,7 +496,8 @@ func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable 
 		}
 	}
 	if len(withheld) > 0 {
-		fmt.Fprintln(w, "\nKept: the last KMS record of its name, with no replacement (clients would go from 0xC004F074 to 0x8007232B); give --replace-with HOST or --force:")
+		fmt.Fprintln(w)
+		para(w, "", fmt.Sprintf("Kept: the last KMS record of its name, with no replacement (clients would go from %s to %s); give --replace-with HOST or --force:", audit.CodeNoKMS, audit.CodeNameNotExist), "")
 		fmt.Fprintln(w, strings.Join(withheld, "\n"))
 	}
 	if len(gone) > 0 {
@@ -514,10 +510,12 @@ func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable 
 			continue
 		}
 		seen[h] = true
-		fmt.Fprintf(w, "\nNote: %s still answers on its KMS port: it registers its record again within 24 hours unless you run \"slmgr /cdns\" on it (or set DisableDnsPublishing = 1); a later audit reports it as reappeared.\n", h)
+		fmt.Fprintln(w)
+		para(w, "", fmt.Sprintf("Note: %s still answers on its KMS port: it registers its record again within 24 hours unless you run \"slmgr /cdns\" on it (or set DisableDnsPublishing = 1); a later audit reports it as reappeared.", h), "")
 	}
 	for _, u := range unreadable {
-		fmt.Fprintf(w, "\nNot cleaned, could not be read: %s\n", u)
+		fmt.Fprintln(w)
+		para(w, "", "Not cleaned, could not be read: "+u, "  ")
 	}
 }
 
@@ -556,12 +554,12 @@ func renderCleanupResults(w io.Writer, out *cleanup.Outcome, verbose bool) {
 	for _, z := range out.Zones {
 		switch {
 		case z.Err != nil:
-			fmt.Fprintf(w, "%s: %s: %v\n", short(z.Zone), z.Status, z.Err)
+			para(w, "", fmt.Sprintf("%s: %s: %v", short(z.Zone), z.Status, z.Err), "  ")
 		case z.Note != "":
-			fmt.Fprintf(w, "%s: %s\n", short(z.Zone), z.Note)
+			para(w, "", fmt.Sprintf("%s: %s", short(z.Zone), z.Note), "  ")
 		}
 		if verbose && z.Unverifiable != nil {
-			fmt.Fprintf(w, "%s: %v\n", short(z.Zone), z.Unverifiable)
+			para(w, "", fmt.Sprintf("%s: %v", short(z.Zone), z.Unverifiable), "  ")
 		}
 	}
 	var results []publish.Result

@@ -145,29 +145,35 @@ func TestVersionCommand(t *testing.T) {
 	}
 }
 
-// sharedFlagCommands are the commands whose flags come from flags.go.
-// publish, unpublish and cleanup join when they adopt the constructors.
-var sharedFlagCommands = []string{"audit", "check"}
+// sharedFlagCommands are the commands whose flags come from flags.go;
+// writingCommands are those that send updates.
+var (
+	sharedFlagCommands = []string{"audit", "check", "publish", "unpublish", "cleanup"}
+	writingCommands    = []string{"publish", "unpublish", "cleanup"}
+)
 
 // TestSameFlagSameMeaning checks that a flag defined in flags.go is the
 // same (aliases, placeholder, default, environment) on every command that
-// has it, and that help shows durations' format and environment variables.
+// has it, that every writing command has every TSIG and GSS flag, and that
+// help shows durations' format and environment variables.
 func TestSameFlagSameMeaning(t *testing.T) {
 	app := newApp(env{})
 	reference := map[string]cli.Flag{}
+	credentials := joinFlags(tsigFlags(tsigDest{new(string), new(string), new(string), new(string)}), gssFlags(new(config.Update)))
 	for _, f := range joinFlags(
-		[]cli.Flag{resolverFlag(new(string), ""), timeoutFlag(nil, ""), probeTimeoutFlag(nil), outputFlag(new(string), ""), stateFlag(nil), configFlag(nil)},
-		tsigFlags(tsigDest{new(string), new(string), new(string), new(string)}), gssFlags(new(config.Update))) {
+		[]cli.Flag{resolverFlag(new(string), ""), timeoutFlag(nil, ""), probeTimeoutFlag(nil), outputFlag(new(string), ""), stateFlag(nil), configFlag(nil),
+			dryRunFlag(nil), verboseFlag(nil)},
+		credentials) {
 		reference[f.Names()[0]] = f
 	}
 	for _, name := range sharedFlagCommands {
 		cmd := app.Command(name)
 		for _, f := range cmd.Flags {
+			if df, isDur := f.(*cli.DurationFlag); isDur && !strings.Contains(df.Usage, "10s or 1m30s") {
+				t.Errorf("%s --%s: a duration without its format in the help", name, f.Names()[0])
+			}
 			ref, ok := reference[f.Names()[0]]
 			if !ok {
-				if _, isDur := f.(*cli.DurationFlag); isDur && !strings.Contains(f.(*cli.DurationFlag).Usage, "10s or 1m30s") {
-					t.Errorf("%s --%s: a duration without its format in the help", name, f.Names()[0])
-				}
 				continue
 			}
 			if strings.Join(f.Names(), ",") != strings.Join(ref.Names(), ",") {
@@ -179,12 +185,34 @@ func TestSameFlagSameMeaning(t *testing.T) {
 			if df, ok := f.(cli.DocGenerationFlag); ok && df.GetDefaultText() != ref.(cli.DocGenerationFlag).GetDefaultText() {
 				t.Errorf("%s --%s: default %q, shared definition %q", name, f.Names()[0], df.GetDefaultText(), ref.(cli.DocGenerationFlag).GetDefaultText())
 			}
+			if df, ok := f.(cli.DocGenerationFlag); ok && ref.Names()[0] != "resolver" && ref.Names()[0] != "timeout" && ref.Names()[0] != "output" &&
+				df.GetUsage() != ref.(cli.DocGenerationFlag).GetUsage() {
+				t.Errorf("%s --%s: usage %q, shared definition %q", name, f.Names()[0], df.GetUsage(), ref.(cli.DocGenerationFlag).GetUsage())
+			}
 		}
 		if f := flagNamed(cmd, "resolver"); f == nil {
 			t.Errorf("%s: no --resolver", name)
 		}
+		// Every command that probes KMS hosts bounds the probe the same way.
+		if f := flagNamed(cmd, "probe-timeout"); f == nil && name != "unpublish" {
+			t.Errorf("%s: no --probe-timeout", name)
+		}
 		out, _, _ := run(t, name, "--help")
 		for _, want := range []string{"--resolver HOST[:PORT], -r HOST[:PORT]", "$KMSDNS_RESOLVER", "--timeout DURATION", "10s or 1m30s", "Examples:"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s --help lacks %q", name, want)
+			}
+		}
+	}
+	for _, name := range writingCommands {
+		cmd := app.Command(name)
+		for _, ref := range credentials {
+			if flagNamed(cmd, ref.Names()[0]) == nil {
+				t.Errorf("%s: no --%s", name, ref.Names()[0])
+			}
+		}
+		out, _, _ := run(t, name, "--help")
+		for _, want := range []string{"$" + config.SecretEnv, "$KRB5_CONFIG", "$XDG_STATE_HOME", "--dry-run"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("%s --help lacks %q", name, want)
 			}

@@ -34,18 +34,28 @@ func probeTimeoutFlag(dest *time.Duration) cli.Flag {
 
 // outputFlag is -o/--output; what is "report" or "result".
 func outputFlag(dest *string, what string) cli.Flag {
-	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the " + what + ": table or json", Destination: dest}
+	return &cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the " + what + ": table or json (json: one document on stdout, other text on stderr)", Destination: dest}
 }
 
 // stateFlag is --state, cleanup's record of removed records.
 func stateFlag(dest *string) cli.Flag {
 	return &cli.StringFlag{Name: "state", Usage: "state `FILE` of kmsdns cleanup: the records it removed (an audit reports those that come back)",
-		DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: dest}
+		DefaultText: "defaults.state of --config, else $XDG_STATE_HOME/kmsdns/removed.json", Destination: dest}
 }
 
 // configFlag is -c/--config.
 func configFlag(dest *string) cli.Flag {
 	return &cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, servers, keys); flags override it", Destination: dest}
+}
+
+// dryRunFlag is --dry-run of the commands that write.
+func dryRunFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "dry-run", Usage: "show the plan and the exact UPDATE message for each zone; send nothing", Destination: dest}
+}
+
+// verboseFlag is --verbose of the commands that write.
+func verboseFlag(dest *bool) cli.Flag {
+	return &cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: dest}
 }
 
 // tsigDest says where the TSIG flags go; a nil field leaves its flag out.
@@ -81,7 +91,7 @@ func tsigFlags(d tsigDest) []cli.Flag {
 // --principal, --password-file, --krb5-conf and --server-name.
 func gssFlags(u *config.Update) []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "gss", Usage: "sign updates with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit)", Destination: &u.GSS},
+		&cli.BoolFlag{Name: "gss", Usage: "sign updates with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit, $KRB5CCNAME)", Destination: &u.GSS},
 		&cli.StringFlag{Name: "keytab", Usage: "GSS-TSIG with the key of --principal in keytab `FILE` (unattended runs)", Destination: &u.Keytab},
 		&cli.StringFlag{Name: "principal", Usage: "Kerberos `PRINCIPAL` (user or user@REALM) for --keytab or --password-file", Destination: &u.Principal},
 		&cli.StringFlag{Name: "password-file", Usage: "GSS-TSIG with the password of --principal read from `FILE`", Destination: &u.PasswordFile},

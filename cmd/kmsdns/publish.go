@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
@@ -37,52 +38,54 @@ type updateArgs struct {
 	statePath  string
 	// requireLive and noProbe: what to do about a host that does not
 	// answer as a KMS host (publish only).
-	requireLive bool
-	noProbe     bool
+	requireLive  bool
+	noProbe      bool
+	probeTimeout time.Duration
 }
 
-// updateFlags are the flags publish and unpublish share.
-func updateFlags(a *updateArgs) []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Aliases: []string{"c"}, Usage: "YAML configuration `FILE` (zones, update servers and credentials)", Destination: &a.configFile},
-		&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to change (repeatable; default: every zone of --config)", Destination: &a.zones},
-		&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "under _vlmcs._tcp.`SUB`.<zone> instead of the apex (repeatable; @ is the apex)", Destination: &a.names},
-		&cli.StringSliceFlag{Name: "host", Usage: "the KMS host's `FQDN`, the SRV target (repeatable)", Destination: &a.hosts},
-		&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "primary `HOST[:PORT]` to update (default: the zone's SOA MNAME)", Destination: &a.flags.Update.Server},
-		&cli.StringFlag{Name: "server-name", Usage: "the primary's DNS host `NAME`, for GSS-TSIG when --server is an address", Destination: &a.flags.Update.ServerName},
-		&cli.StringFlag{Name: "key-file", Aliases: []string{"k"}, Usage: "TSIG key `FILE` as written by tsig-keygen", Destination: &a.flags.Update.KeyFile},
-		&cli.StringFlag{Name: "key-name", Usage: "TSIG key `NAME` (in the key file, or with --key-algorithm and a secret from --key-secret-file or $KMSDNS_TSIG_SECRET)", Destination: &a.flags.Update.KeyName},
-		&cli.StringFlag{Name: "key-algorithm", Usage: "TSIG `ALGORITHM` for --key-name without a key file (hmac-sha256, ...)", Destination: &a.flags.KeyAlgorithm},
-		&cli.StringFlag{Name: "key-secret-file", Usage: "`FILE` holding the base64 TSIG secret for --key-name", Destination: &a.flags.SecretFile},
-		&cli.BoolFlag{Name: "gss", Usage: "sign with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit)", Destination: &a.flags.Update.GSS},
-		&cli.StringFlag{Name: "keytab", Usage: "GSS-TSIG with the key of --principal in keytab `FILE` (unattended runs)", Destination: &a.flags.Update.Keytab},
-		&cli.StringFlag{Name: "principal", Usage: "Kerberos `PRINCIPAL` (user or user@REALM) for --keytab or --password-file", Destination: &a.flags.Update.Principal},
-		&cli.StringFlag{Name: "password-file", Usage: "GSS-TSIG with the password of --principal read from `FILE`", Destination: &a.flags.Update.PasswordFile},
-		&cli.StringFlag{Name: "krb5-conf", Usage: "krb5.conf `FILE` (default: $KRB5_CONFIG or /etc/krb5.conf)", Destination: &a.flags.Update.Krb5Conf},
-		&cli.StringFlag{Name: "resolver", Usage: "resolver `HOST[:PORT]` used to find primaries (default: /etc/resolv.conf)", Destination: &a.flags.Resolver},
-		&cli.DurationFlag{Name: "timeout", Usage: "how long to wait for each answer", DefaultText: "10s", Destination: &a.flags.Timeout},
-		&cli.BoolFlag{Name: "dry-run", Usage: "print the UPDATE message for each zone and send nothing", Destination: &a.dryRun},
-		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "table", Usage: "`FORMAT` of the result: table or json (one JSON document on stdout, dry runs included)", Destination: &a.output},
-		&cli.BoolFlag{Name: "verbose", Usage: "show detail, such as why a server's answer signature did not verify", Destination: &a.verbose},
-		&cli.StringFlag{Name: "state", Usage: "kmsdns cleanup's state `FILE` (publish forgets the records it puts back, unpublish remembers what it removes)", DefaultText: "$XDG_STATE_HOME/kmsdns/removed.json", Destination: &a.statePath},
+// updateFlags are the flags publish and unpublish share; remove says
+// which of the two it is.
+func updateFlags(a *updateArgs, remove bool) []cli.Flag {
+	zoneUse, nameUse, hostUse := "zone `NAME` to change (repeatable; default: every zone of --config)",
+		"publish under _vlmcs._tcp.`SUB`.<zone> instead of the apex (repeatable; @ is the apex)",
+		"the KMS host's `FQDN`, the SRV target to publish (repeatable)"
+	if remove {
+		nameUse = "remove from _vlmcs._tcp.`SUB`.<zone> instead of the apex (repeatable; @ is the apex)"
+		hostUse = "the KMS host's `FQDN`, the SRV target whose records go (repeatable)"
 	}
+	return joinFlags([]cli.Flag{
+		configFlag(&a.configFile),
+		&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: zoneUse, Destination: &a.zones},
+		&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: nameUse, Destination: &a.names},
+		&cli.StringSliceFlag{Name: "host", Usage: hostUse, Destination: &a.hosts},
+		&cli.StringFlag{Name: "server", Aliases: []string{"s"}, Usage: "primary `HOST[:PORT]` to update (default: the zone's SOA MNAME)", Destination: &a.flags.Update.Server},
+	}, tsigFlags(tsigDest{KeyFile: &a.flags.Update.KeyFile, KeyName: &a.flags.Update.KeyName, Algorithm: &a.flags.KeyAlgorithm, SecretFile: &a.flags.SecretFile}),
+		gssFlags(&a.flags.Update), []cli.Flag{
+			resolverFlag(&a.flags.Resolver, "used to find primaries and to resolve hosts"),
+			timeoutFlag(&a.flags.Timeout, "how long to wait for each answer"),
+			dryRunFlag(&a.dryRun),
+			outputFlag(&a.output, "result"),
+			verboseFlag(&a.verbose),
+			stateFlag(&a.statePath),
+		})
 }
 
 func publishCommand(e env) *cli.Command {
 	var a updateArgs
-	flags := append(updateFlags(&a),
+	flags := append(updateFlags(&a, false),
 		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", Destination: &a.port},
 		&cli.IntFlag{Name: "ttl", Usage: "record `TTL` in seconds; an RRset has one TTL, so this sets it for the name's other records too", DefaultText: "the TTL of the records already there, 3600 for a new name", Destination: &a.ttl},
 		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", Destination: &a.priority},
 		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", Destination: &a.weight},
 		&cli.BoolFlag{Name: "require-live", Usage: "refuse to publish a host that does not resolve or does not answer as a KMS host, instead of warning", Destination: &a.requireLive},
 		&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to the host to check that it answers as a KMS host (still resolve it)", Destination: &a.noProbe},
+		probeTimeoutFlag(&a.probeTimeout),
 		&cli.StringFlag{Name: "from-file", Usage: "restore the records of a kmsdns cleanup `BACKUP` file (zones and servers from the file; --server overrides)", Destination: &a.fromFile},
 	)
 	return &cli.Command{
 		Name:      "publish",
-		Usage:     "add a KMS host's _vlmcs._tcp SRV record to zones (RFC 2136, TSIG or GSS-TSIG)",
-		UsageText: "kmsdns publish --zone ZONE [--zone ZONE]... --host FQDN [--host FQDN]... [--name SUB]... [options]",
+		Usage:     "add a KMS host's _vlmcs._tcp SRV records to zones (RFC 2136)",
+		UsageText: "kmsdns publish --zone ZONE... --host FQDN... [--name SUB]... [options]",
 		Description: `Adds _vlmcs._tcp.<zone> SRV <priority> <weight> <port> <host> to every zone
 given, as DnsDomainPublishList does on a KMS host: every --host under every
 --name (the apex without --name), in one UPDATE message per zone. A record
@@ -124,18 +127,19 @@ Examples:
 
 func unpublishCommand(e env) *cli.Command {
 	var a updateArgs
-	flags := append(updateFlags(&a),
-		&cli.BoolFlag{Name: "force", Usage: "also remove the last KMS record of a name (its clients then fail with 0x8007232B)", Destination: &a.force},
+	flags := append(updateFlags(&a, true),
+		&cli.BoolFlag{Name: "force", Usage: "also remove the last KMS record of a name (its clients then fail with " + audit.CodeNameNotExist + ")", Destination: &a.force},
 	)
 	return &cli.Command{
 		Name:      "unpublish",
 		Usage:     "remove a KMS host's _vlmcs._tcp SRV records from zones",
-		UsageText: "kmsdns unpublish --zone ZONE [--zone ZONE]... --host FQDN [--host FQDN]... [--name SUB]... [options]",
+		UsageText: "kmsdns unpublish --zone ZONE... --host FQDN... [--name SUB]... [options]",
 		Description: `Removes only the SRV records whose target is a --host (repeatable), under
 every --name (the apex without --name), in one UPDATE message per zone;
-other hosts' records are never touched. Each deletion carries an RFC 2136 prerequisite that the records
-are still as read, so a record that changed meanwhile is left alone. Removing
-the last KMS record of a name needs --force.
+other hosts' records are never touched. Each deletion carries an RFC 2136
+prerequisite that the records are still as read, so a record that changed
+meanwhile is left alone. Removing the last KMS record of a name needs
+--force. The primary is --server, the config, or the zone's SOA MNAME.
 
 Examples:
    kmsdns unpublish --zone contoso.com --zone fabrikam.com --host kms-old.contoso.com --key-file /etc/kmsdns/update.key
@@ -184,6 +188,9 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	}
 	if len(a.hosts.Value()) == 0 {
 		return usageError("%s: --host is required (the KMS host's FQDN)", cmd)
+	}
+	if a.probeTimeout < 0 {
+		return usageError("%s: --probe-timeout must be positive", cmd)
 	}
 	var hosts []string
 	for _, h := range a.hosts.Value() {
@@ -243,7 +250,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		plans = cl.PlanPublishAll(c.Context, targets, names, recs)
 		var prober resolve.Prober
 		if !a.noProbe {
-			prober = probe.Prober{}
+			prober = probe.Prober{Timeout: a.probeTimeout}
 		}
 		checks := publish.CheckHosts(c.Context, targets, recs, &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
 		publish.Heed(plans, checks, a.requireLive)
@@ -352,7 +359,7 @@ func rememberRemoved(c *cli.Context, e env, path string, plans []*publish.ZonePl
 // openUpdates finds the primaries, builds the signers and a client; done
 // deletes GSS contexts and closes connections.
 func openUpdates(c *cli.Context, e env, plan *config.UpdatePlan) ([]publish.Target, *publish.Client, func(), error) {
-	targets, closeSigners, err := plan.PublishTargets(c.Context)
+	targets, closeSigners, err := publish.OpenTargets(c.Context, plan.Settings)
 	if err != nil {
 		return nil, nil, nil, &codeError{code: exitErrors, err: err}
 	}
@@ -465,16 +472,16 @@ func renderPlans(w io.Writer, format string, plans []*publish.ZonePlan) error {
 		return err
 	}
 	for _, p := range plans {
-		fmt.Fprintf(w, "zone %s on %s: %s", short(p.Zone), p.Server, p.Action.Planned())
+		head := fmt.Sprintf("zone %s on %s: %s", short(p.Zone), p.Server, p.Action.Planned())
 		if p.Err != nil {
-			fmt.Fprintf(w, ": %v", p.Err)
+			head += fmt.Sprintf(": %v", p.Err)
 		}
-		fmt.Fprintln(w)
+		para(w, "", head, "  ")
 		if p.Note != "" {
-			fmt.Fprintf(w, "  %s\n", p.Note)
+			para(w, "  ", p.Note, "  ")
 		}
 		for _, warn := range p.Warnings {
-			fmt.Fprintf(w, "  warning: %s\n", warn)
+			para(w, "  ", "warning: "+warn, "  ")
 		}
 		if !p.Empty() {
 			fmt.Fprint(w, indent(p.Text(), "  "))
@@ -569,15 +576,15 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 	for _, r := range results {
 		switch {
 		case r.Err != nil:
-			fmt.Fprintf(w, "%s: %v\n", short(r.Zone), r.Err)
+			para(w, "", fmt.Sprintf("%s: %v", short(r.Zone), r.Err), "  ")
 		case r.Note != "":
-			fmt.Fprintf(w, "%s: %s\n", short(r.Zone), r.Note)
+			para(w, "", fmt.Sprintf("%s: %s", short(r.Zone), r.Note), "  ")
 		}
 		if verbose && r.Unverifiable != nil {
-			fmt.Fprintf(w, "%s: %v\n", short(r.Zone), r.Unverifiable)
+			para(w, "", fmt.Sprintf("%s: %v", short(r.Zone), r.Unverifiable), "  ")
 		}
 		for _, warn := range r.Warnings {
-			fmt.Fprintf(w, "%s: warning: %s\n", short(r.Zone), warn)
+			para(w, "", fmt.Sprintf("%s: warning: %s", short(r.Zone), warn), "  ")
 		}
 	}
 	renderUnverifiable(w, results)
@@ -593,7 +600,7 @@ func renderUnverifiable(w io.Writer, results []publish.Result) {
 			continue
 		}
 		seen[r.Server] = true
-		fmt.Fprintf(w, "%s signs its answers in a way that cannot be verified (known of Windows DNS and Samba), so each change was confirmed by reading it back.\n", r.Server)
+		para(w, "", r.Server+" signs its answers in a way that cannot be verified (known of Windows DNS and Samba), so each change was confirmed by reading it back.", "")
 	}
 }
 

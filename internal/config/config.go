@@ -409,44 +409,96 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if f == nil {
 		f = &File{}
 	}
+	sec := newSecrets()
+	p, _, err := merge(f, fl, sec)
+	if err != nil {
+		return nil, err
+	}
+	p.Warnings = sec.warnings
+	return p, nil
+}
+
+// MergeWrite is Merge for a command that reads zones and then updates them
+// (cleanup): one merge per zone gives its read settings (the Plan) and its
+// update settings (the UpdatePlan) together. Updates go to the server the
+// zone is read from (fl.Server), signed with the key it is read with,
+// unless upd names GSS-TSIG credentials; then the zone's update section, the
+// defaults' update section and the zone's read settings, as MergeUpdate
+// does. Each key and secret file is read once, and each warning about one
+// is in Plan.Warnings once. Zones read from files get no update settings.
+func MergeWrite(f *File, fl Flags, upd Update) (*Plan, *UpdatePlan, error) {
+	if f == nil {
+		f = &File{}
+	}
+	sec := newSecrets()
+	p, zones, err := merge(f, fl, sec)
+	if err != nil {
+		return nil, nil, err
+	}
+	ufl := UpdateFlags{Update: upd, Resolver: fl.Resolver, Timeout: fl.Timeout}
+	ufl.Update.Server = fl.Server
+	if !upd.GSS && upd.Keytab == "" && upd.PasswordFile == "" {
+		ufl.Update.KeyFile, ufl.Update.KeyName = fl.KeyFile, fl.KeyName
+		ufl.KeyAlgorithm, ufl.SecretFile = fl.KeyAlgorithm, fl.SecretFile
+	}
+	if err := ufl.Update.check(); err != nil {
+		return nil, nil, fmt.Errorf("--%w", err)
+	}
+	var writable []Zone
+	for _, z := range zones {
+		if z.Name != "" && len(z.Files) == 0 {
+			writable = append(writable, z)
+		}
+	}
+	up, err := mergeUpdateZones(f, ufl, writable, sec)
+	if err != nil {
+		return nil, nil, err
+	}
+	p.Warnings = sec.warnings
+	return p, up, nil
+}
+
+// merge is Merge with the secrets read so far; it also returns the zones
+// as configured, one per spec.
+func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 	if err := CheckServer(fl.Server); err != nil {
-		return nil, fmt.Errorf("--server: %w", err)
+		return nil, nil, fmt.Errorf("--server: %w", err)
 	}
 	if err := CheckServer(fl.Resolver); err != nil {
-		return nil, fmt.Errorf("--resolver: %w", err)
+		return nil, nil, fmt.Errorf("--resolver: %w", err)
 	}
 	if fl.Concurrency < 0 || fl.Concurrency > 1024 {
-		return nil, fmt.Errorf("--concurrency: %d is not between 1 and 1024", fl.Concurrency)
+		return nil, nil, fmt.Errorf("--concurrency: %d is not between 1 and 1024", fl.Concurrency)
 	}
 	if fl.Timeout < 0 || fl.TransferTimeout < 0 {
-		return nil, errors.New("--timeout and --transfer-timeout must be positive")
+		return nil, nil, errors.New("--timeout and --transfer-timeout must be positive")
 	}
 	if fl.MaxKMSRecords < 0 {
-		return nil, errors.New("--max-kms-records: must be positive")
+		return nil, nil, errors.New("--max-kms-records: must be positive")
 	}
 	var flagKey zone.Key
 	switch {
 	case fl.KeyName != "" && fl.KeyFile == "" && fl.KeyAlgorithm != "":
-		secret, err := readSecret(fl.SecretFile)
+		secret, err := sec.secret(fl.SecretFile)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if flagKey, err = zone.NewKey(fl.KeyName, fl.KeyAlgorithm, secret); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	case fl.KeyAlgorithm != "" || fl.SecretFile != "":
-		return nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
+		return nil, nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
 	case fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "":
-		return nil, errors.New("--key-name: given without --key-file (or --key-algorithm and a secret from --key-secret-file or $" + SecretEnv + ")")
+		return nil, nil, errors.New("--key-name: given without --key-file (or --key-algorithm and a secret from --key-secret-file or $" + SecretEnv + ")")
 	}
 	var zones []Zone
 	switch {
 	case len(fl.ZoneFiles) > 0:
 		if len(fl.Zones) > 0 && len(fl.Zones) != len(fl.ZoneFiles) {
-			return nil, fmt.Errorf("--zone-file: %d files but %d --zone names: give one --zone per file, in the same order, or none (each file's origin is then read from it)", len(fl.ZoneFiles), len(fl.Zones))
+			return nil, nil, fmt.Errorf("--zone-file: %d files but %d --zone names: give one --zone per file, in the same order, or none (each file's origin is then read from it)", len(fl.ZoneFiles), len(fl.Zones))
 		}
 		if fl.Server != "" {
-			return nil, errors.New("--server: cannot be combined with --zone-file")
+			return nil, nil, errors.New("--server: cannot be combined with --zone-file")
 		}
 		for i, file := range fl.ZoneFiles {
 			z := Zone{Files: []string{file}}
@@ -464,28 +516,28 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 			return nil
 		})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	default:
 		zones = f.Zones
 	}
 	if len(zones) == 0 {
-		return nil, errors.New("no zones to audit: give --zone, --zone-file or a --config file with zones")
+		return nil, nil, errors.New("no zones to audit: give --zone, --zone-file or a --config file with zones")
 	}
 	if len(fl.Names) > 0 && len(zones) != 1 {
-		return nil, errors.New("--name: applies to a single zone; with several, set names per zone in the config file")
+		return nil, nil, errors.New("--name: applies to a single zone; with several, set names per zone in the config file")
 	}
 
 	if fl.ExpectedPort < 0 || fl.ExpectedPort > 65535 {
-		return nil, fmt.Errorf("--expected-port: %d is not between 1 and 65535", fl.ExpectedPort)
+		return nil, nil, fmt.Errorf("--expected-port: %d is not between 1 and 65535", fl.ExpectedPort)
 	}
 	for _, h := range append(append([]string{}, fl.Decommissioned...), fl.Approved...) {
 		if err := CheckHost(h); err != nil {
-			return nil, fmt.Errorf("--decommissioned/--approved: %w", err)
+			return nil, nil, fmt.Errorf("--decommissioned/--approved: %w", err)
 		}
 	}
 	if fl.ProbeTimeout < 0 || fl.MaxTTL < 0 {
-		return nil, errors.New("--probe-timeout and --max-ttl must be positive")
+		return nil, nil, errors.New("--probe-timeout and --max-ttl must be positive")
 	}
 	p := &Plan{
 		Probe:            !fl.Offline && !fl.NoProbe && !f.Defaults.NoProbe,
@@ -514,7 +566,6 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		Offline:     fl.Offline,
 		IncludeDirs: append(slices.Clip(fl.IncludeDirs), f.Defaults.IncludeDirs...),
 	}
-	sec := newSecrets()
 	for _, z := range zones {
 		spec := zone.Spec{
 			Zone:            z.Name,
@@ -527,11 +578,11 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 		}
 		if spec.Zone != "" {
 			if err := zone.CheckNames(spec.Zone, fl.Names); err != nil {
-				return nil, fmt.Errorf("--name: %w", err)
+				return nil, nil, fmt.Errorf("--name: %w", err)
 			}
 		}
 		if fl.Offline && len(spec.Files) == 0 {
-			return nil, fmt.Errorf("--offline: zone %s would need the network (no zone file given for it)", z.Name)
+			return nil, nil, fmt.Errorf("--offline: zone %s would need the network (no zone file given for it)", z.Name)
 		}
 		keyFile := firstS(fl.KeyFile, z.KeyFile, f.Defaults.KeyFile)
 		keyName := firstS(fl.KeyName, z.KeyName, f.Defaults.KeyName)
@@ -544,15 +595,14 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 			from := f.setting(z, "key-file", fl.KeyFile, z.KeyFile)
 			k, err := sec.key(z.Name, keyFile, keyName, from)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			spec.Key = k
 			spec.KeyOrigin = keyFile + " (" + from + ")"
 		}
 		p.Specs = append(p.Specs, spec)
 	}
-	p.Warnings = sec.warnings
-	return p, nil
+	return p, zones, nil
 }
 
 func first[T int | int64](vs ...T) T {

@@ -308,15 +308,88 @@ func TestMissingKeyFileNamesZoneAndField(t *testing.T) {
 	}
 }
 
-func TestCleanupFlagsCarryTheReadKey(t *testing.T) {
-	read := Flags{Server: "127.0.0.1:53", Resolver: "127.0.0.1:54", Timeout: 3 * time.Second, KeyName: "upd", KeyAlgorithm: "hmac-sha256", SecretFile: "s.secret"}
-	got := CleanupFlags(read, UpdateFlags{}, []string{"a.example"})
-	if got.Update.KeyName != "upd" || got.KeyAlgorithm != "hmac-sha256" || got.SecretFile != "s.secret" || got.Update.Server != "127.0.0.1:53" ||
-		got.Resolver != "127.0.0.1:54" || got.Timeout != 3*time.Second || got.Zones[0] != "a.example" {
-		t.Errorf("%+v", got)
+// TestMergeWrite: one merge gives each zone its read settings and its
+// update settings. Updates go where the zone is read, signed with the read
+// key, unless GSS-TSIG flags or an update section say otherwise; a key file
+// readable by others is warned about once though both sides use it.
+func TestMergeWrite(t *testing.T) {
+	dir := t.TempDir()
+	const secret = "2z1o3F1bIYb8cQ4uXkM0m9b4o6Q2QeQfW1yq0m9oVrQ="
+	key := func(name string, mode os.FileMode) string {
+		p := filepath.Join(dir, name+".key")
+		os.WriteFile(p, []byte("key \""+name+"\" {\n\talgorithm hmac-sha256;\n\tsecret \""+secret+"\";\n};\n"), mode)
+		os.Chmod(p, mode)
+		return p
 	}
-	gss := CleanupFlags(read, UpdateFlags{Update: Update{GSS: true}}, nil)
-	if gss.Update.KeyName != "" || gss.KeyAlgorithm != "" || gss.SecretFile != "" {
-		t.Errorf("GSS updates took the TSIG read key: %+v", gss)
+	xfr, upd := key("xfr", 0o644), key("upd", 0o600)
+	secretFile := filepath.Join(dir, "s.secret")
+	os.WriteFile(secretFile, []byte(secret), 0o600)
+	cfg := filepath.Join(dir, "kmsdns.yaml")
+	os.WriteFile(cfg, []byte("defaults:\n  key-file: xfr.key\nzones:\n  - name: a.example\n    server: 127.0.0.1:5300\n"+
+		"  - name: b.example\n    update:\n      key-file: upd.key\n  - files: [c.zone]\n"), 0o600)
+	f, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type target struct{ zone, server, key, origin string }
+	for _, tc := range []struct {
+		name     string
+		fl       Flags
+		upd      Update
+		want     []target
+		warnings int
+	}{
+		{"flag key, secret file", Flags{Zones: []string{"a.example"}, Server: "127.0.0.1:53", Resolver: "127.0.0.1:54", Timeout: 3 * time.Second,
+			KeyName: "upd", KeyAlgorithm: "hmac-sha256", SecretFile: secretFile}, Update{},
+			[]target{{"a.example", "127.0.0.1:53", "upd.", secretFile + " (--key-secret-file)"}}, 0},
+		{"config: read key, update section", Flags{}, Update{},
+			[]target{{"a.example", "127.0.0.1:5300", "xfr.", xfr + " (" + cfg + " defaults.key-file)"}, {"b.example", "", "upd.", upd + " (" + cfg + " zones[1].update.key-file)"}}, 1},
+		{"GSS flags: no TSIG key for updates", Flags{Zones: []string{"a.example"}}, Update{GSS: true},
+			[]target{{"a.example", "127.0.0.1:5300", "", ""}}, 1},
+		{"flag key file for both", Flags{Zones: []string{"a.example", "b.example"}, KeyFile: xfr}, Update{},
+			[]target{{"a.example", "127.0.0.1:5300", "xfr.", xfr + " (--key-file)"}, {"b.example", "", "xfr.", xfr + " (--key-file)"}}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p, up, err := MergeWrite(f, tc.fl, tc.upd)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []target
+			for _, tg := range up.Targets {
+				got = append(got, target{tg.Zone, tg.Server, tg.Key.Name, tg.KeyOrigin})
+				if tc.upd.GSS != (tg.GSS != nil) {
+					t.Errorf("%s: GSS %v", tg.Zone, tg.GSS)
+				}
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("targets %+v\nwant    %+v", got, tc.want)
+			}
+			if len(p.Warnings) != tc.warnings {
+				t.Errorf("warnings %q, want %d", p.Warnings, tc.warnings)
+			}
+			if tc.fl.Resolver != "" && (up.Resolver != tc.fl.Resolver || up.Timeout != tc.fl.Timeout) {
+				t.Errorf("resolver %q timeout %v", up.Resolver, up.Timeout)
+			}
+			// The read side of the same zones, from the same merge.
+			if len(p.Specs) < len(up.Targets) || p.Specs[0].Zone != got[0].zone {
+				t.Errorf("specs %+v", p.Specs)
+			}
+		})
+	}
+}
+
+// TestUpdatePlanOnly: the plan for some zones, matched whatever their
+// spelling (an audit report names zones fully qualified), spelt as asked.
+func TestUpdatePlanOnly(t *testing.T) {
+	p, err := MergeUpdate(nil, UpdateFlags{Zones: []string{"a.example", "B.example", "c.example"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, tg := range p.Only([]string{"c.example.", "b.example.", "x.example."}).Targets {
+		got = append(got, tg.Zone)
+	}
+	if !slices.Equal(got, []string{"c.example.", "b.example."}) {
+		t.Errorf("got %q", got)
 	}
 }

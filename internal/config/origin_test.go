@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/kmsdns/kmsdns/publish"
 )
 
 // TestKeyOrigin: each update target says where its key came from, for
@@ -63,29 +61,5 @@ zones:
 				t.Errorf("origins %q, want %q", got, tc.want)
 			}
 		})
-	}
-	// The GSS description names the principal and keytab, never a password.
-	for _, tc := range []struct {
-		g    *publish.GSS
-		want string
-	}{
-		{&publish.GSS{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}, "signed with GSS-TSIG as kmsdns@CORP.EXAMPLE (keytab /etc/k.keytab)"},
-		{&publish.GSS{Principal: "admin", Password: "s3cret"}, "signed with GSS-TSIG as admin (password file)"},
-		{&publish.GSS{}, "signed with GSS-TSIG as the user of the credential cache (credential cache)"},
-	} {
-		if got := gssCredentials(tc.g); got != tc.want {
-			t.Errorf("got %q, want %q", got, tc.want)
-		}
-	}
-	// And the targets carry it (a named server: nothing is sent).
-	p := &UpdatePlan{Targets: []UpdateTarget{{Zone: "corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example",
-		GSS: &publish.GSS{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}}}}
-	targets, closeAll, err := p.PublishTargets(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAll()
-	if want := "signed with GSS-TSIG as kmsdns@CORP.EXAMPLE (keytab /etc/k.keytab)"; targets[0].Credentials != want {
-		t.Errorf("target credentials %q, want %q", targets[0].Credentials, want)
 	}
 }

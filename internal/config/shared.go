@@ -13,12 +13,27 @@ import (
 // holding a secret that other users can read.
 type secrets struct {
 	keyFiles map[string][]zone.Key
-	warned   map[string]bool
-	warnings []string
+	// tsigSecrets are base64 TSIG secrets by file ("" for SecretEnv).
+	tsigSecrets map[string]string
+	warned      map[string]bool
+	warnings    []string
 }
 
 func newSecrets() *secrets {
-	return &secrets{keyFiles: map[string][]zone.Key{}, warned: map[string]bool{}}
+	return &secrets{keyFiles: map[string][]zone.Key{}, tsigSecrets: map[string]string{}, warned: map[string]bool{}}
+}
+
+// secret is readSecret, once per file.
+func (s *secrets) secret(file string) (string, error) {
+	if v, ok := s.tsigSecrets[file]; ok {
+		return v, nil
+	}
+	v, err := readSecret(file)
+	if err != nil {
+		return "", err
+	}
+	s.tsigSecrets[file] = v
+	return v, nil
 }
 
 // warn notes path once when it is readable by others.

@@ -1,17 +1,16 @@
 package config
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/kmsdns/kmsdns/zone"
+	"github.com/miekg/dns"
 )
 
 // Update is how updates are sent to a zone: its primary and credentials.
@@ -71,46 +70,33 @@ type UpdateFlags struct {
 	SecretFile   string
 }
 
-// CleanupFlags are the update settings of a cleanup of zones: the server
-// and key the zones are read with serve for the updates too, unless
-// GSS-TSIG credentials are given for the updates.
-func CleanupFlags(read Flags, upd UpdateFlags, zones []string) UpdateFlags {
-	upd.Zones = zones
-	upd.Resolver, upd.Timeout = read.Resolver, read.Timeout
-	upd.Update.Server = read.Server
-	if !upd.Update.GSS && upd.Update.Keytab == "" && upd.Update.PasswordFile == "" {
-		upd.Update.KeyFile, upd.Update.KeyName = read.KeyFile, read.KeyName
-		upd.KeyAlgorithm, upd.SecretFile = read.KeyAlgorithm, read.SecretFile
-	}
-	return upd
-}
-
 // SecretEnv is the environment variable a TSIG secret may come from.
 const SecretEnv = "KMSDNS_TSIG_SECRET"
 
-// UpdateTarget is one zone to update and how.
-type UpdateTarget struct {
-	Zone string
-	// Server is the primary, empty to find it from the SOA.
-	Server     string
-	ServerName string
-	Key        zone.Key
-	// KeyOrigin says where Key came from: the file and the flag or
-	// config setting that named it ("/etc/k.key (--key-file)", "/etc/k.key
-	// (kmsdns.yaml zones[1].update.key-file)"), for error messages.
-	// Never the secret.
-	KeyOrigin string
-	GSS       *publish.GSS
-}
-
-// UpdatePlan is what publish, unpublish and cleanup work on.
+// UpdatePlan is what publish, unpublish and cleanup work on: plain
+// settings (publish.OpenTargets finds the primaries and builds the
+// signers) and what to tell the user first.
 type UpdatePlan struct {
-	Targets  []UpdateTarget
-	Resolver string
-	Timeout  time.Duration
+	publish.Settings
 	// Warnings are things to tell the user before anything is sent
 	// (secret files readable by others).
 	Warnings []string
+}
+
+// Only returns the plan for the zones named, in that order and spelt as
+// named (zones it does not have are left out).
+func (p *UpdatePlan) Only(zones []string) *UpdatePlan {
+	out := &UpdatePlan{Settings: publish.Settings{Resolver: p.Resolver, Timeout: p.Timeout}, Warnings: p.Warnings}
+	for _, z := range zones {
+		for _, t := range p.Targets {
+			if dns.CanonicalName(t.Zone) == dns.CanonicalName(z) {
+				t.Zone = z
+				out.Targets = append(out.Targets, t)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // MergeUpdate combines the file (may be nil) and flags, which win. Keys,
@@ -151,11 +137,23 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if len(zones) == 0 {
 		return nil, errors.New("no zones: give --zone (repeatable) or a --config file with zones")
 	}
-	p := &UpdatePlan{
+	sec := newSecrets()
+	p, err := mergeUpdateZones(f, fl, zones, sec)
+	if err != nil {
+		return nil, err
+	}
+	p.Warnings = sec.warnings
+	return p, nil
+}
+
+// mergeUpdateZones gives each zone its update settings: flags first, then
+// the zone's update section, the defaults' update section, and last the
+// server and key the zone is read with.
+func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*UpdatePlan, error) {
+	p := &UpdatePlan{Settings: publish.Settings{
 		Resolver: firstS(fl.Resolver, f.Defaults.Resolver),
 		Timeout:  time.Duration(first(int64(fl.Timeout), int64(f.Defaults.Timeout))),
-	}
-	sec := newSecrets()
+	}}
 	for _, z := range zones {
 		u, src := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
 		// from says where a credential setting came from, for errors.
@@ -177,13 +175,13 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
 			from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }
 		}
-		t := UpdateTarget{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
+		t := publish.TargetSettings{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
 		}
 		switch {
 		case u.GSS || u.Keytab != "" || u.PasswordFile != "":
-			g := &publish.GSS{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, Timeout: p.Timeout}
+			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf}
 			if u.Keytab != "" {
 				if _, err := os.Stat(u.Keytab); err != nil {
 					return nil, fmt.Errorf("zone %s: keytab: %w (from %s)", z.Name, err, from("keytab"))
@@ -214,7 +212,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 			}
 			t.Key, t.KeyOrigin = k, u.KeyFile+" ("+from("key-file")+")"
 		case u.KeyName != "":
-			secret, err := readSecret(fl.SecretFile)
+			secret, err := sec.secret(fl.SecretFile)
 			if err != nil {
 				return nil, err
 			}
@@ -235,7 +233,6 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 		}
 		p.Targets = append(p.Targets, t)
 	}
-	p.Warnings = sec.warnings
 	return p, nil
 }
 
@@ -285,99 +282,4 @@ func SecretFileWarning(path string) string {
 		return ""
 	}
 	return fmt.Sprintf("%s holds a secret but is readable by other users (mode %#o): chmod 600 %s", path, fi.Mode()&fs.ModePerm, path)
-}
-
-// PublishTargets finds each zone's primary where none is given (SOA
-// MNAME), works out the server host names GSS-TSIG needs, and builds the
-// signers: one per TSIG key, one per GSS-TSIG credential (so one context
-// per server is negotiated and reused across zones). close deletes the
-// GSS contexts.
-func (p *UpdatePlan) PublishTargets(ctx context.Context) (targets []publish.Target, close func() error, err error) {
-	targets = make([]publish.Target, len(p.Targets))
-	for i, t := range p.Targets {
-		targets[i] = publish.Target{Zone: t.Zone}
-		if t.Server != "" {
-			targets[i].Server = zone.HostPort(t.Server, "")
-		}
-	}
-	names, err := publish.Locate(ctx, targets, p.Resolver, p.Timeout)
-	if err != nil {
-		return nil, nil, err
-	}
-	gssByCred := map[string]*publish.GSS{}
-	var signers []publish.Signer
-	for i, t := range p.Targets {
-		switch {
-		case t.GSS != nil:
-			cred := strings.Join([]string{t.GSS.Principal, t.GSS.Keytab, t.GSS.Password, t.GSS.Krb5Conf}, "\x00")
-			g, ok := gssByCred[cred]
-			if !ok {
-				g = t.GSS
-				g.ServerNames = map[string]string{}
-				gssByCred[cred] = g
-				signers = append(signers, g)
-			}
-			server := targets[i].Server
-			name := t.ServerName
-			if name == "" {
-				name = names[server]
-			}
-			if name == "" {
-				if host, _, err := net.SplitHostPort(server); err == nil && net.ParseIP(host) == nil {
-					name = host
-				}
-			}
-			// An address: the zone's primary may be that machine. Ask
-			// the server itself first (an AD DC serves its zone and its
-			// own name, which the resolver may not know), then the
-			// resolver.
-			for _, r := range []string{server, p.Resolver} {
-				if name != "" {
-					break
-				}
-				if mname, addr, err := zone.FindPrimary(ctx, t.Zone, r, portOf(server), p.Timeout); err == nil && addr == server {
-					name = mname
-				}
-			}
-			if name != "" {
-				g.ServerNames[server] = name
-			}
-			targets[i].Signer = g
-			targets[i].Credentials = gssCredentials(t.GSS)
-		case !t.Key.IsZero():
-			targets[i].Signer = publish.TSIG{Key: t.Key, Origin: t.KeyOrigin}
-		}
-	}
-	close = func() error {
-		var errs []error
-		for _, s := range signers {
-			errs = append(errs, s.Close())
-		}
-		return errors.Join(errs...)
-	}
-	return targets, close, nil
-}
-
-func portOf(hostport string) string {
-	_, p, err := net.SplitHostPort(hostport)
-	if err != nil {
-		return ""
-	}
-	return p
-}
-
-// gssCredentials describes GSS-TSIG credentials for error messages, never
-// the password.
-func gssCredentials(g *publish.GSS) string {
-	who := "the user of the credential cache"
-	if g.Principal != "" {
-		who = g.Principal
-	}
-	switch {
-	case g.Keytab != "":
-		return fmt.Sprintf("signed with GSS-TSIG as %s (keytab %s)", who, g.Keytab)
-	case g.Password != "":
-		return fmt.Sprintf("signed with GSS-TSIG as %s (password file)", who)
-	}
-	return fmt.Sprintf("signed with GSS-TSIG as %s (credential cache)", who)
 }
