@@ -243,3 +243,14 @@ func Forget(ctx context.Context, statePath string, recs []zone.Record) (int, err
 	err := st.Update(ctx, func(s *State) { n = s.Forget(recs...) })
 	return n, err
 }
+
+// Remember adds to the state file at statePath records removed outside a
+// cleanup run (kmsdns unpublish), so that a later audit reports them if
+// they come back. notice, when set, is told of a corrupt file set aside.
+func Remember(ctx context.Context, statePath string, removed []audit.Removed, notice func(msg string)) error {
+	if len(removed) == 0 {
+		return nil
+	}
+	st := &StateStore{Path: statePath, Notice: notice}
+	return st.Update(ctx, func(s *State) { s.Remember(removed...) })
+}

@@ -3,9 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/audit/probe"
@@ -252,51 +250,6 @@ func reportCode(rep *audit.Report) error {
 		return &codeError{code: exitWarnings}
 	}
 	return nil
-}
-
-// progress shows how many zones have been read, on stderr, when it is a
-// terminal and there are more than a few zones.
-type progress struct {
-	w       io.Writer
-	total   int
-	on      bool
-	tty     bool
-	probing bool
-}
-
-func newProgress(e env, total int) *progress {
-	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3, tty: e.stderrTTY}
-}
-
-func (p *progress) update(done, total int, r *zone.Result) {
-	if !p.on {
-		return
-	}
-	state := fmt.Sprintf("%d KMS records", len(r.Records))
-	if r.Err != nil {
-		state = "error"
-	}
-	fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d/%d zones read (%s: %s)", done, total, strings.TrimSuffix(r.Zone, "."), state)
-}
-
-func (p *progress) done(d time.Duration) {
-	if p.on {
-		fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d zones read in %s\n", p.total, d.Round(time.Millisecond))
-	}
-}
-
-// probed shows how many KMS hosts have been probed.
-func (p *progress) probed(done, total int) {
-	if p.tty && total > 3 {
-		p.probing = true
-		fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d/%d KMS hosts probed", done, total)
-	}
-}
-
-func (p *progress) finish() {
-	if p.probing {
-		fmt.Fprint(p.w, "\r\033[K")
-	}
 }
 
 // auditOptions turns the plan into audit options with the real resolver

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kmsdns/kmsdns/publish"
+	"github.com/urfave/cli/v2"
+)
+
+// runRestore puts back the records of a cleanup backup.
+func runRestore(c *cli.Context, e env, a updateArgs) error {
+	if len(a.hosts.Value()) > 0 || len(a.names.Value()) > 0 {
+		return usageError("publish: --from-file restores the records in the file; it takes no --host or --name")
+	}
+	f, err := os.Open(a.fromFile)
+	if err != nil {
+		return usageError("publish: --from-file: %v", err)
+	}
+	b, err := publish.ReadBackup(f, a.fromFile)
+	f.Close()
+	if err != nil {
+		return usageError("publish: %v", err)
+	}
+	if len(a.zones.Value()) > 0 {
+		return usageError("publish: --from-file takes its zones from the file; no --zone")
+	}
+	for _, z := range b.Zones {
+		a.zones.Set(z.Zone)
+	}
+	plan, err := loadUpdatePlan(e, &a)
+	if err != nil {
+		return err
+	}
+	for i := range plan.Targets {
+		if plan.Targets[i].Server == "" {
+			plan.Targets[i].Server = b.Zones[i].Server
+		}
+	}
+	targets, cl, done, err := openUpdates(c, e, plan)
+	if err != nil {
+		return err
+	}
+	defer done()
+	plans := cl.PlanRestoreFrom(c.Context, b, targets)
+	for _, p := range plans {
+		p.Changes = p.RecordChanges() // the result table shows each record
+	}
+	if a.dryRun {
+		if err := renderPlans(e.stdout, a.output, plans); err != nil {
+			return &codeError{code: exitErrors, err: err}
+		}
+		return planCode(plans)
+	}
+	results := cl.Apply(c.Context, plans)
+	forgetRepublished(c, e, a.statePath, plans, results)
+	if err := renderResults(e.stdout, a.output, results, a.verbose); err != nil {
+		return &codeError{code: exitErrors, err: err}
+	}
+	return resultCode(results)
+}
+
+// restoreCommand is the command that puts the backup back, with the
+// credentials this run used (file names, never a secret).
+func restoreCommand(a cleanupArgs, backup string) string {
+	abs := func(p string) string {
+		if ap, err := filepath.Abs(p); err == nil {
+			return ap
+		}
+		return p
+	}
+	args := []string{"kmsdns", "publish", "--from-file", shellQuote(abs(backup))}
+	if a.audit.configFile != "" {
+		args = append(args, "--config", shellQuote(abs(a.audit.configFile)))
+	}
+	u := a.update.flags.Update
+	switch {
+	case u.GSS || u.Keytab != "" || u.PasswordFile != "":
+		if u.GSS {
+			args = append(args, "--gss")
+		}
+		for _, f := range []struct{ flag, val string }{{"--keytab", u.Keytab}, {"--password-file", u.PasswordFile}, {"--principal", u.Principal}, {"--krb5-conf", u.Krb5Conf}, {"--server-name", u.ServerName}} {
+			if f.val != "" {
+				v := f.val
+				if f.flag != "--principal" && f.flag != "--server-name" {
+					v = abs(v)
+				}
+				args = append(args, f.flag, shellQuote(v))
+			}
+		}
+	case a.audit.flags.KeyFile != "":
+		args = append(args, "--key-file", shellQuote(abs(a.audit.flags.KeyFile)))
+		if a.audit.flags.KeyName != "" {
+			args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
+		}
+	case a.audit.flags.KeyName != "" && a.audit.flags.KeyAlgorithm != "":
+		// The secret stays where it was: its file, or $KMSDNS_TSIG_SECRET.
+		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName), "--key-algorithm", shellQuote(a.audit.flags.KeyAlgorithm))
+		if a.audit.flags.SecretFile != "" {
+			args = append(args, "--key-secret-file", shellQuote(abs(a.audit.flags.SecretFile)))
+		}
+	}
+	return strings.Join(args, " ")
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:@+=,") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}

@@ -1,0 +1,231 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// terminal is stdout when it is a terminal: width is its width in columns.
+// Tables and findings written to it are fitted to that width; to anything
+// else (a pipe, a file, a test buffer) nothing is wrapped.
+type terminal struct {
+	io.Writer
+	width int
+}
+
+// widthOf is the width output to w must fit in, 0 for no limit.
+func widthOf(w io.Writer) int {
+	if t, ok := w.(*terminal); ok {
+		return t.width
+	}
+	return 0
+}
+
+// table is an ASCII table whose cells are wrapped, when it is written to a
+// terminal, so that no line is wider than the terminal.
+type table struct {
+	w      io.Writer
+	header []string
+	rows   [][]string
+}
+
+func newTable(w io.Writer) *table { return &table{w: w} }
+
+// Header sets the column titles.
+func (t *table) Header(cells ...string) { t.header = cells }
+
+// Append adds a row.
+func (t *table) Append(row []string) error {
+	t.rows = append(t.rows, row)
+	return nil
+}
+
+// Render writes the table.
+func (t *table) Render() error {
+	rows := t.rows
+	if width := widthOf(t.w); width > 0 {
+		rows = fitRows(t.header, t.rows, width)
+	}
+	tt := tablewriter.NewTable(t.w,
+		tablewriter.WithRendition(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	tt.Header(t.header)
+	for _, r := range rows {
+		if err := tt.Append(r); err != nil {
+			return err
+		}
+	}
+	return tt.Render()
+}
+
+// fitRows wraps the cells of rows so that the table fits in width columns:
+// the widest columns are narrowed first, never below their title's width
+// (or 4), and cells are broken at spaces, then after dots, commas, slashes
+// and dashes.
+func fitRows(header []string, rows [][]string, width int) [][]string {
+	n := len(header)
+	natural := make([]int, n)
+	floor := make([]int, n)
+	for i, h := range header {
+		natural[i] = textWidth(h)
+		floor[i] = max(textWidth(h), 4)
+	}
+	for _, r := range rows {
+		for i := 0; i < n && i < len(r); i++ {
+			for _, l := range strings.Split(r[i], "\n") {
+				natural[i] = max(natural[i], textWidth(l))
+			}
+		}
+	}
+	// "| " before each cell, " " after it, and the final "|".
+	avail := width - 3*n - 1
+	cols := append([]int{}, natural...)
+	for sum(cols) > avail {
+		widest := -1
+		for i, c := range cols {
+			if c > floor[i] && (widest < 0 || c > cols[widest]) {
+				widest = i
+			}
+		}
+		if widest < 0 {
+			break // as narrow as it gets
+		}
+		cols[widest]--
+	}
+	out := make([][]string, len(rows))
+	for j, r := range rows {
+		out[j] = make([]string, len(r))
+		for i, c := range r {
+			if i < n && cols[i] < natural[i] {
+				c = strings.Join(wrapText(c, cols[i]), "\n")
+			}
+			out[j][i] = c
+		}
+	}
+	return out
+}
+
+// naturalWidth is the width of the table unwrapped.
+func naturalWidth(header []string, rows [][]string) int {
+	w := 1
+	for i, h := range header {
+		c := textWidth(h)
+		for _, r := range rows {
+			if i < len(r) {
+				for _, l := range strings.Split(r[i], "\n") {
+					c = max(c, textWidth(l))
+				}
+			}
+		}
+		w += c + 3
+	}
+	return w
+}
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
+}
+
+func textWidth(s string) int { return utf8.RuneCountInString(s) }
+
+// wrapText breaks s into lines of at most width characters: at spaces
+// where it can, else after a dot, comma, slash or dash, else anywhere. A
+// command in the text ("kmsdns ...", up to its closing parenthesis) is kept
+// on one line when it fits, so that it can be copied as printed.
+func wrapText(s string, width int) []string {
+	if width < 1 || textWidth(s) <= width {
+		return []string{s}
+	}
+	var lines []string
+	line := ""
+	put := func(word string) {
+		switch {
+		case line == "":
+			line = word
+		case textWidth(line)+1+textWidth(word) <= width:
+			line += " " + word
+		default:
+			lines = append(lines, line)
+			line = word
+		}
+		for textWidth(line) > width {
+			head, tail := breakWord(line, width)
+			lines = append(lines, head)
+			line = tail
+		}
+	}
+	for _, word := range words(s, width) {
+		put(word)
+	}
+	if line != "" {
+		lines = append(lines, line)
+	}
+	return lines
+}
+
+// words splits s at spaces, keeping "kmsdns ..." commands (up to the
+// closing parenthesis) as one word when they fit in width.
+func words(s string, width int) []string {
+	fields := strings.Fields(s)
+	var out []string
+	for i := 0; i < len(fields); i++ {
+		f := fields[i]
+		if strings.TrimLeft(f, "(\"") == "kmsdns" {
+			j := i
+			for j+1 < len(fields) {
+				j++
+				if strings.ContainsAny(fields[j], ")\"") {
+					break
+				}
+			}
+			if cmd := strings.Join(fields[i:j+1], " "); textWidth(cmd) <= width {
+				out = append(out, cmd)
+				i = j
+				continue
+			}
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// breakWord splits a word too long for width after the last dot, comma,
+// slash or dash that keeps the head within width, else at width.
+func breakWord(w string, width int) (string, string) {
+	r := []rune(w)
+	for i := width; i > width/3; i-- {
+		if strings.ContainsRune(".,/-", r[i-1]) {
+			return string(r[:i]), string(r[i:])
+		}
+	}
+	return string(r[:width]), string(r[width:])
+}
+
+// para writes text after first, wrapped to the width of w (when it is a
+// terminal) with later lines after indent.
+func para(w io.Writer, first, text, indent string) {
+	width := widthOf(w)
+	if width == 0 {
+		fmt.Fprintf(w, "%s%s\n", first, text)
+		return
+	}
+	for i, l := range wrapText(text, width-len(indent)) {
+		pre := indent
+		if i == 0 {
+			pre = first
+		}
+		fmt.Fprintf(w, "%s%s\n", pre, l)
+	}
+}
