@@ -139,16 +139,26 @@ func TestCleanupCLI(t *testing.T) {
 		if isTerminal(devnull) {
 			t.Fatal("/dev/null taken for a terminal")
 		}
-		cmd := exec.Command(bin, l.args(append(zoneArgs("n1.example"), "--host", oldOf("n1.example"), "--state", state(t))...)...)
-		cmd.Stdin = devnull
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		err = cmd.Run()
-		if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(stderr.String(), "run again with --yes") {
-			t.Errorf("exit %d (%v)\n%s", cmd.ProcessState.ExitCode(), err, stderr.String())
-		}
-		if got := testserver.Records(t, l.bind.Addr, "n1.example"); !slices.Equal(got, before) {
-			t.Errorf("zone changed: %v", got)
+		for _, output := range []string{"table", "json"} {
+			cmd := exec.Command(bin, l.args(append(zoneArgs("n1.example"), "--host", oldOf("n1.example"), "--state", state(t), "-o", output)...)...)
+			cmd.Stdin = devnull
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			err = cmd.Run()
+			if cmd.ProcessState.ExitCode() != exitUsage || !strings.Contains(stderr.String()+stdout.String(), "run again with --yes") {
+				t.Errorf("-o %s: exit %d (%v)\n%s", output, cmd.ProcessState.ExitCode(), err, stderr.String())
+			}
+			if output == "json" {
+				// The refusal is the document's error; the plan went to stderr.
+				var doc cleanupDoc
+				oneJSON(t, stdout.String(), &doc)
+				if !strings.Contains(doc.Error, "no terminal to confirm on") || len(doc.Results) != 0 || !strings.Contains(stderr.String(), "Cleanup plan") {
+					t.Errorf("-o json: %+v\nstderr:\n%s", doc, stderr.String())
+				}
+			}
+			if got := testserver.Records(t, l.bind.Addr, "n1.example"); !slices.Equal(got, before) {
+				t.Errorf("-o %s: zone changed: %v", output, got)
+			}
 		}
 	})
 
