@@ -67,7 +67,7 @@ Examples:
    kmsdns audit --config /etc/kmsdns/kmsdns.yaml --output json`,
 		Flags: joinFlags([]cli.Flag{
 			configFlag(&a.configFile),
-			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to audit (repeatable)", Destination: &a.zones},
+			&cli.StringSliceFlag{Name: "zone", Aliases: []string{"z"}, Usage: "zone `NAME` to audit (repeatable; default: every zone of --config)", Destination: &a.zones},
 			&cli.StringSliceFlag{Name: "zone-file", Aliases: []string{"f"}, Usage: "read the zone from `FILE` instead of a server (repeatable; origin from --zone or the file)", Destination: &a.zoneFiles},
 			&cli.StringSliceFlag{Name: "include-dir", Usage: "also let $INCLUDE in zone files read from `DIR` (repeatable; by default only the zone file's own directory)", Destination: &a.includeDirs},
 			&cli.StringSliceFlag{Name: "name", Aliases: []string{"n"}, Usage: "extra client DNS suffix `NAME` that must have KMS records, relative to the zone (repeatable)", Destination: &a.names},
