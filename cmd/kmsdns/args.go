@@ -137,6 +137,13 @@ func prepareArgs(app *cli.App, args []string) ([]string, error) {
 			}
 		}
 	}
+	for _, f := range flags {
+		if f == "--help" || f == "-h" || f == "-help" {
+			// "kmsdns check contoso.com --help" is the command's help, as
+			// with git, not a help topic named contoso.com.
+			return append(append([]string{}, args[:i+1]...), "--help"), nil
+		}
+	}
 	out := append(append([]string{}, args[:i+1]...), flags...)
 	if len(pos) > 0 {
 		out = append(append(out, "--"), pos...)

@@ -28,6 +28,7 @@ func TestPrepareArgsMovesFlagsAheadOfArguments(t *testing.T) {
 		{"check: a value that looks like a flag", "check --timeout -1s a.example", "check --timeout -1s -- a.example"},
 		{"check: - is an argument", "check - -o json", "check -o json -- -"},
 		{"check: flags only", "check --help", "check --help"},
+		{"check: --help after the domains", "check a.example -r 127.0.0.1 b.example --help", "check --help"},
 		{"audit: slice flags", "audit -f a.zone --offline -f b.zone -o json", "audit -f a.zone --offline -f b.zone -o json"},
 		{"audit: an argument is kept for the command to refuse", "audit contoso.com --offline", "audit --offline -- contoso.com"},
 		{"publish: int and bool flags", "publish --zone a.example --host kms1 --ttl 600 --dry-run extra", "publish --zone a.example --host kms1 --ttl 600 --dry-run -- extra"},
