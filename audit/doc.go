@@ -12,6 +12,7 @@
 //	id                   severity  when
 //	no-kms-record        error     the zone, or an extra name configured for it, has no _vlmcs._tcp SRV record
 //	target-unresolvable  error     the target has no A/AAAA (NXDOMAIN or no data)
+//	target-negative-cached warning the zone's server has an address, a resolver still denies it from its negative cache
 //	target-cname         warning   the target is an alias (RFC 2782 forbids it)
 //	target-null          warning   the target is "." (service decidedly not available)
 //	decommissioned       error     the target is on the decommissioned list
