@@ -32,6 +32,7 @@
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
+//	out-of-zone-record   warning   a record outside the zone was sent (or is in the file): ignored, not audited
 //	stale-registration   warning   Windows aging shows no refresh for a week (default): the host stopped publishing
 //
 // Clients (Windows 7 and later) pick hosts by priority and weight as RFC
