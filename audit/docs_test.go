@@ -5,6 +5,7 @@ import (
 	"go/parser"
 	"go/token"
 	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
@@ -72,6 +73,18 @@ func TestChecksTablesMatch(t *testing.T) {
 		slices.Sort(got)
 		if !slices.Equal(got, ids) {
 			t.Errorf("%s checks table lists\n  %v\nthe code has\n  %v", name, got, ids)
+		}
+	}
+	// Issue 9: clients honour priority and weight; nothing may say otherwise.
+	ignore := regexp.MustCompile(`(?i)ignores? (the )?(srv )?(priority|weight)`)
+	files, _ := filepath.Glob("*.go")
+	for _, f := range append(files, "../README.md", "../cmd/kmsdns/audit.go", "../cmd/kmsdns/flags.go") {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		if m := ignore.Find(b); m != nil && !strings.HasSuffix(f, "_test.go") {
+			t.Errorf("%s says %q: clients (Windows 7 and later) honour priority and weight", f, m)
 		}
 	}
 	for id, sev := range tables["README.md"] {
