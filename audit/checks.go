@@ -37,6 +37,7 @@ const (
 	CheckTargetNotVerified = "target-not-verified"
 	CheckStale             = "stale-registration"
 	CheckOutOfZone         = "out-of-zone-record"
+	CheckNegativeCached    = "target-negative-cached"
 )
 
 // Activation error codes clients report (see the KMS troubleshooting
@@ -75,6 +76,9 @@ type recordCtx struct {
 	// cached is the resolvers' view of a target the zone's own server has
 	// no address for; nil when not asked.
 	cached *resolve.Resolution
+	// negative is the resolvers' negative answer for a target the zone's
+	// own server has an address for; nil when there is none.
+	negative *resolve.Resolution
 	// probe is the probe of target:port, nil when not probed.
 	probe *probe.Result
 	// found are the findings of the checks run so far on this record.
@@ -135,6 +139,7 @@ func recordChecks() []recordCheck {
 	return []recordCheck{
 		{CheckDecommissioned, checkDecommissioned},
 		{CheckTargetUnresolv, checkTargetUnresolvable},
+		{CheckNegativeCached, checkNegativeCached},
 		{CheckTargetNotVerified, checkTargetNotVerified},
 		{CheckTargetCNAME, checkTargetCNAME},
 		{CheckUnapprovedHost, checkUnapproved},
@@ -202,6 +207,37 @@ func checkTargetUnresolvable(c *recordCtx) []Finding {
 		withCommand(cmd, "Remove the record (%s) or restore the host's address record.",
 			"Remove the record or restore the host's address record."),
 		cmd, codes...)}
+}
+
+// checkNegativeCached is the reverse of a cached address: the zone's own
+// server has an address for the target, but a resolver still answers
+// from its negative cache (RFC 2308) that there is none. One finding
+// tells what the zone says, what resolvers hand out, for how long, and
+// what clients meet.
+func checkNegativeCached(c *recordCtx) []Finding {
+	n := c.negative
+	if n == nil || c.res == nil || c.res.Status != resolve.Resolved {
+		return nil
+	}
+	answer := map[bool]string{true: "NXDOMAIN", false: "no address (NODATA)"}[n.Status == resolve.NXDomain]
+	msg := fmt.Sprintf("%s resolves in the zone's own data to %s (%s), but resolvers still answer %s (%s)",
+		c.host(), joinAddrs(c.res), c.res.Via, answer, n.Via)
+	if n.TTL > 0 {
+		msg += fmt.Sprintf(" for up to %d s more, from their negative cache (the SOA minimum of %s)", n.TTL, short(n.NegativeSOA))
+	} else {
+		msg += ", from their negative cache"
+	}
+	msg += ": clients that ask such a resolver find no address for the host and cannot activate through this record"
+	if c.perTarget != nil && len(c.perTarget) > 1 {
+		msg += " (they try the other records)"
+	}
+	msg += fmt.Sprintf("; after that they get %s", joinAddrs(c.res))
+	if p := c.probe; p != nil && p.Status == probe.StatusKMS {
+		msg += ", where a KMS host answers"
+	}
+	return []Finding{c.finding(CheckNegativeCached, SeverityWarning, msg,
+		fmt.Sprintf("Nothing to change in the zone: the answer expires by itself; to hurry it, flush the name on the resolvers (BIND: rndc flushname %s; Windows DNS: Clear-DnsServerCache), and keep the SOA minimum of %s low if new hosts must be usable sooner.", c.host(), short(n.NegativeSOA)),
+		nil, CodeRPCUnavail, CodeNoKMS)}
 }
 
 func joinAddrs(r *resolve.Resolution) string {
@@ -606,6 +642,9 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, perTarget map[
 	}
 	if cv, ok := a.cached[zoneTarget{r.Zone, rec.Target}]; ok {
 		c.cached = &cv
+	}
+	if n, ok := a.negative[zoneTarget{r.Zone, rec.Target}]; ok {
+		c.negative = &n
 	}
 	if pr, ok := a.probes[targetPort{rec.Target, rec.Port}]; ok {
 		c.probe = &pr

@@ -12,6 +12,7 @@
 //	id                   severity  when
 //	no-kms-record        error     the zone, or an extra name configured for it, has no _vlmcs._tcp SRV record
 //	target-unresolvable  error     the target has no A/AAAA (NXDOMAIN or no data)
+//	target-negative-cached warning the zone's server has an address, a resolver still denies it from its negative cache
 //	target-cname         warning   the target is an alias (RFC 2782 forbids it)
 //	target-null          warning   the target is "." (service decidedly not available)
 //	decommissioned       error     the target is on the decommissioned list
@@ -31,6 +32,7 @@
 //	transfer-refused     info      read by direct queries because AXFR was refused
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
+//	out-of-zone-record   warning   a record outside the zone was sent (or is in the file): ignored, not audited
 //	stale-registration   warning   Windows aging shows no refresh for a week (default): the host stopped publishing
 //
 // Clients (Windows 7 and later) pick hosts by priority and weight as RFC

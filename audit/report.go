@@ -127,6 +127,12 @@ type Target struct {
 	CachedAddresses []string `json:"cached_addresses,omitempty"`
 	CachedTTL       uint32   `json:"cached_ttl,omitempty"`
 	CachedVia       string   `json:"cached_via,omitempty"`
+	// CachedResolution is what that resolver answers when it disagrees
+	// with the zone's own data: "resolved" (CachedAddresses), or
+	// "nxdomain" / "no-address" for a target the zone has an address for
+	// that the resolver's negative cache still denies (for CachedTTL
+	// seconds more, from the SOA of its answer).
+	CachedResolution string `json:"cached_resolution,omitempty"`
 }
 
 // Report is the result of an audit.

@@ -141,6 +141,12 @@ type auditor struct {
 	// cached is the resolvers' view of targets the zone's own server has
 	// no address for (what clients may still be handed).
 	cached map[zoneTarget]resolve.Resolution
+	// negative is the reverse: targets the zone's own server has an
+	// address for while resolvers still answer, from their negative
+	// cache, that there is none.
+	negative map[zoneTarget]resolve.Resolution
+	// negativeOf is the first of negative for each target (targets[]).
+	negativeOf map[string]resolve.Resolution
 	// byTarget lists every resolution of a target, in record order.
 	byTarget map[string][]resolve.Resolution
 	probes   map[targetPort]probe.Result
@@ -190,7 +196,7 @@ func newAuditor(opts Options) *auditor {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]resolve.Resolution{}, cached: map[zoneTarget]resolve.Resolution{}, byTarget: map[string][]resolve.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
+	return &auditor{opts: opts, policy: p, resolved: map[zoneTarget]resolve.Resolution{}, cached: map[zoneTarget]resolve.Resolution{}, negative: map[zoneTarget]resolve.Resolution{}, negativeOf: map[string]resolve.Resolution{}, byTarget: map[string][]resolve.Resolution{}, probes: map[targetPort]probe.Result{}, addrs: map[string][]netip.Addr{}, byAddr: map[netip.AddrPort]*addrProbe{}, good: map[string]zone.Record{}}
 }
 
 // pool runs f(i) for i in [0,n) with at most c at once.
@@ -242,10 +248,14 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 		out[i] = a.opts.Resolver.Resolve(ctx, jobs[i].r, jobs[i].key.target)
 	})
 	// A target the zone's own server has no address for may still be in
-	// resolvers' caches: ask one, as a client would.
+	// resolvers' caches, and one it has an address for may still be in
+	// their negative caches: ask one, as a client would.
 	var again []int
 	for i, j := range jobs {
-		if (out[i].Status == resolve.NXDomain || out[i].Status == resolve.NoAddress) && j.r.Source != zone.SourceFile && j.r.Source != zone.SourceResolver {
+		network := j.r.Source != zone.SourceFile && j.r.Source != zone.SourceResolver
+		gone := out[i].Status == resolve.NXDomain || out[i].Status == resolve.NoAddress
+		ownServer := out[i].Status == resolve.Resolved && strings.HasPrefix(out[i].Via, "server ") && dns.IsSubDomain(j.r.Zone, j.key.target)
+		if network && (gone || ownServer) {
 			again = append(again, i)
 		}
 	}
@@ -255,7 +265,20 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 		cached[k] = a.opts.Resolver.Resolve(ctx, &zone.Result{Zone: j.r.Zone, Source: zone.SourceResolver}, j.key.target)
 	})
 	for k, i := range again {
-		if cached[k].Status == resolve.Resolved {
+		c := cached[k]
+		if out[i].Status == resolve.Resolved {
+			// Only a negative answer that carries the zone's own SOA is
+			// a cached copy of its data; another SOA (or none) is a
+			// resolver that does not see the zone at all.
+			if (c.Status == resolve.NXDomain || c.Status == resolve.NoAddress) && c.NegativeSOA != "" && dns.IsSubDomain(jobs[i].r.Zone, c.NegativeSOA) {
+				a.negative[jobs[i].key] = c
+				if _, ok := a.negativeOf[jobs[i].key.target]; !ok {
+					a.negativeOf[jobs[i].key.target] = c
+				}
+			}
+			continue
+		}
+		if c.Status == resolve.Resolved {
 			a.cached[jobs[i].key] = cached[k]
 			a.byTarget[jobs[i].key.target] = append(a.byTarget[jobs[i].key.target], cached[k])
 		}
@@ -352,10 +375,12 @@ func (a *auditor) targets() []Target {
 						for _, ip := range r.Addrs {
 							t.CachedAddresses = append(t.CachedAddresses, ip.String())
 						}
-						t.CachedTTL, t.CachedVia = r.TTL, r.Via
+						t.CachedResolution, t.CachedTTL, t.CachedVia = string(r.Status), r.TTL, r.Via
 						break
 					}
 				}
+			} else if n, ok := a.negativeOf[tp.target]; ok {
+				t.CachedResolution, t.CachedTTL, t.CachedVia = string(n.Status), n.TTL, n.Via
 			}
 		}
 		if p, ok := a.probes[tp]; ok {

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/publish"
@@ -39,12 +40,23 @@ type lab struct {
 	bind *testserver.Server
 }
 
-var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example"}
+var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example"}
+
+// labExtra are records some lab zones hold besides zoneText's.
+var labExtra = map[string]string{
+	"a1.example": "kms IN CNAME kms-old\nchain IN CNAME kms.a1.example.\nother IN CNAME www\n",
+	"a2.example": "legacy IN CNAME kms-old.a1.example.\nloop1 IN CNAME loop2\nloop2 IN CNAME loop1\n",
+	"a3.example": "kms IN CNAME kms-old.a1.example.\n",
+}
 
 func startLab(t *testing.T) *lab {
 	var zs []testserver.Zone
 	for _, z := range labZones {
-		zs = append(zs, testserver.Zone{Name: z, Content: zoneText(z), Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };"})
+		xfr := "any;"
+		if z == "a3.example" {
+			xfr = "none;" // read by queries: its CNAMEs cannot be listed
+		}
+		zs = append(zs, testserver.Zone{Name: z, Content: zoneText(z) + labExtra[z], Transfer: xfr, Extra: "update-policy { grant upd zonesub SRV; };"})
 	}
 	return &lab{bind: testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{updKey}, Zones: zs})}
 }
@@ -100,6 +112,7 @@ func TestAgainstBIND(t *testing.T) {
 	t.Run("timed-out update read back", l.testTimeoutReadBack)
 	t.Run("record edited meanwhile", l.testEditedMeanwhile)
 	t.Run("replacement TTL", l.testReplacementTTL)
+	t.Run("CNAMEs of a removed host in every zone", l.testAliases)
 }
 
 // testInterrupted: the context is cancelled after the first zone's update
@@ -299,5 +312,45 @@ func (l *lab) testReplacementTTL(t *testing.T) {
 				t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 			}
 		})
+	}
+}
+
+// testAliases: removing kms-old.a1.example warns about every CNAME that
+// leads to it in any zone read (in its own zone, from another zone,
+// through a chain), names the zone whose CNAMEs could not be listed (read
+// by queries), and says nothing of other CNAMEs (or a loop). Without
+// ReadOptions.Aliases nothing is kept.
+func (l *lab) testAliases(t *testing.T) {
+	specs := []zone.Spec{{Zone: "a1.example", Server: l.bind.Addr}, {Zone: "a2.example", Server: l.bind.Addr}, {Zone: "a3.example", Server: l.bind.Addr}}
+	rms := []cleanup.Removal{{Record: oldRecord("a1.example")}}
+	results := zone.ReadAll(t.Context(), specs, zone.ReadOptions{Aliases: true})
+	for _, r := range results {
+		if r.Err != nil {
+			t.Fatal(r.Err)
+		}
+	}
+	if results[2].Source != zone.SourceQuery {
+		t.Fatalf("a3.example read by %s", results[2].Source)
+	}
+	got := cleanup.AliasWarnings(&audit.Report{}, rms, results...)
+	want := []string{
+		"chain.a1.example (a CNAME in zone a1.example) leads to kms-old.a1.example, which this cleanup removes: clients configured with it (slmgr /skms chain.a1.example) or records pointing at it still reach the failed host; point it at a working host or remove it",
+		"kms.a1.example (a CNAME in zone a1.example) leads to kms-old.a1.example, which this cleanup removes: clients configured with it (slmgr /skms kms.a1.example) or records pointing at it still reach the failed host; point it at a working host or remove it",
+		"legacy.a2.example (a CNAME in zone a2.example) leads to kms-old.a1.example, which this cleanup removes: clients configured with it (slmgr /skms legacy.a2.example) or records pointing at it still reach the failed host; point it at a working host or remove it",
+		"zone a3.example was read by direct queries (no transfer): CNAMEs in it that point at the removed hosts could not be looked for",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("warnings:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+	// An SRV target that is itself an alias is told once, as such.
+	rep := &audit.Report{Targets: []audit.Target{{Target: "kms.a1.example.", CNAME: "kms-old.a1.example."}}}
+	want[1] = "kms.a1.example is an alias (CNAME) of kms-old.a1.example, which this cleanup removes: records pointing at kms.a1.example still send clients there"
+	if got2 := cleanup.AliasWarnings(rep, rms, results...); !slices.Equal(got2, want) {
+		t.Errorf("with the alias as a KMS target:\n  %s", strings.Join(got2, "\n  "))
+	}
+	for _, r := range zone.ReadAll(t.Context(), specs[:2], zone.ReadOptions{}) {
+		if len(r.Aliases) != 0 {
+			t.Errorf("%s: aliases kept without ReadOptions.Aliases: %v", r.Zone, r.Aliases)
+		}
 	}
 }

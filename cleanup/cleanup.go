@@ -179,25 +179,96 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// AliasWarnings lists the KMS targets that are aliases (CNAME) of a host
-// being removed and are not removed themselves: clients following them
-// still reach the failed host.
-func AliasWarnings(rep *audit.Report, removals []Removal) []string {
+// AliasWarnings lists the aliases (CNAME) of a host being removed that
+// are not removed themselves: KMS targets that are aliases (from rep), and
+// the CNAME records of any zone in results (read with
+// zone.ReadOptions.Aliases), followed through chains of aliases. Clients
+// that follow them (a record's target, or slmgr /skms ALIAS) still reach
+// the failed host. A zone whose CNAMEs could not all be seen (read by
+// queries, or beyond the cap on aliases) is named.
+func AliasWarnings(rep *audit.Report, removals []Removal, results ...*zone.Result) []string {
 	gone := map[string]bool{}
 	for _, r := range removals {
 		gone[r.Record.Target] = true
 	}
 	var out []string
+	add := func(w string) {
+		if !slices.Contains(out, w) {
+			out = append(out, w)
+		}
+	}
+	// Every alias of every zone, by name, to follow chains.
+	alias := map[string]string{}
+	inZone := map[string]string{}
+	for _, r := range results {
+		for _, a := range r.Aliases {
+			if _, ok := alias[a.Name]; !ok {
+				alias[a.Name], inZone[a.Name] = a.Target, r.Zone
+			}
+		}
+	}
+	// end follows name through at most maxAliasChain aliases to a host
+	// being removed, "" when it leads to none.
+	end := func(name string) string {
+		for range maxAliasChain {
+			next, ok := alias[name]
+			if !ok {
+				return ""
+			}
+			if gone[next] {
+				return next
+			}
+			name = next
+		}
+		return ""
+	}
+	target := map[string]bool{}
+	for _, t := range rep.Targets {
+		target[t.Target] = true
+	}
+	srvAlias := func(name, host string) string {
+		return fmt.Sprintf("%s is an alias (CNAME) of %s, which this cleanup removes: records pointing at %s still send clients there",
+			short(name), short(host), short(name))
+	}
+	for _, r := range results {
+		for _, a := range r.Aliases {
+			h := end(a.Name)
+			if h == "" || gone[a.Name] {
+				continue
+			}
+			if target[a.Name] {
+				add(srvAlias(a.Name, h))
+				continue
+			}
+			add(fmt.Sprintf("%s (a CNAME in zone %s) leads to %s, which this cleanup removes: clients configured with it (slmgr /skms %s) or records pointing at it still reach the failed host; point it at a working host or remove it",
+				short(a.Name), short(inZone[a.Name]), short(h), short(a.Name)))
+		}
+	}
+	if len(removals) > 0 {
+		for _, r := range results {
+			switch {
+			case r.Err == nil && r.Source == zone.SourceQuery:
+				add(fmt.Sprintf("zone %s was read by direct queries (no transfer): CNAMEs in it that point at the removed hosts could not be looked for", short(r.Zone)))
+			case r.AliasesDropped > 0:
+				add(fmt.Sprintf("zone %s has more than %d CNAME records: %d were not looked at for aliases of the removed hosts", short(r.Zone), zone.DefaultMaxAliases, r.AliasesDropped))
+			}
+		}
+	}
 	for _, t := range rep.Targets {
 		cn := dns.CanonicalName(t.CNAME)
 		if t.CNAME == "" || gone[t.Target] || !gone[cn] {
 			continue
 		}
-		w := fmt.Sprintf("%s is an alias (CNAME) of %s, which this cleanup removes: records pointing at %s still send clients there",
-			strings.TrimSuffix(t.Target, "."), strings.TrimSuffix(cn, "."), strings.TrimSuffix(t.Target, "."))
-		if !slices.Contains(out, w) {
-			out = append(out, w)
+		if end(t.Target) != "" {
+			continue // told above, from its zone
 		}
+		add(srvAlias(t.Target, cn))
 	}
 	return out
 }
+
+// maxAliasChain bounds how many aliases AliasWarnings follows from one
+// name (a loop of CNAMEs must not hang it).
+const maxAliasChain = 8
+
+func short(name string) string { return strings.TrimSuffix(name, ".") }

@@ -59,6 +59,10 @@ type ReadOptions struct {
 	// transfers-out quota (10 by default), which would look like a refusal.
 	// DefaultTransfersPerServer when zero.
 	TransfersPerServer int
+	// Aliases keeps each transferred zone's CNAME records
+	// (Result.Aliases), for a change that must warn about aliases of the
+	// hosts it removes.
+	Aliases bool
 	// IncludeDirs are directories, besides each zone file's own, from
 	// which $INCLUDE may read (FileOptions.IncludeDirs).
 	IncludeDirs []string
@@ -184,7 +188,7 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	creds := ""
 	for _, s := range servers {
 		tc := TransferConfig{Zone: zone, Server: s, Key: spec.Key, KeyOrigin: spec.KeyOrigin,
-			Timeout: spec.Timeout, TransferTimeout: spec.TransferTimeout, MaxRecords: spec.MaxRecords}
+			Timeout: spec.Timeout, TransferTimeout: spec.TransferTimeout, MaxRecords: spec.MaxRecords, Aliases: opts.Aliases}
 		res, answered, err := transferBusy(ctx, tc, opts.limits, opts.busyBackoff)
 		if err == nil {
 			if len(refused) > 0 {

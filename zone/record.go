@@ -88,6 +88,11 @@ type Result struct {
 	Names []string
 	// Records are the KMS SRV records found, in the order read.
 	Records []Record
+	// Aliases are the zone's CNAME records, read by transfer when
+	// ReadOptions.Aliases asks (at most DefaultMaxAliases;
+	// AliasesDropped counts the rest).
+	Aliases        []Alias
+	AliasesDropped int
 	// Seen counts every resource record read (transfer and file).
 	Seen int
 	// Servers are the answers of each of the zone's NS servers, when

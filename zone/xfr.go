@@ -34,6 +34,9 @@ type TransferConfig struct {
 	// MaxRecords caps the distinct KMS records kept; DefaultMaxRecords
 	// when zero.
 	MaxRecords int
+	// Aliases keeps the zone's CNAME records (Result.Aliases, at most
+	// DefaultMaxAliases) for kmsdns cleanup; off, memory stays flat.
+	Aliases bool
 }
 
 // Transfer reads the zone by AXFR (RFC 5936) and keeps only its SOA serial
@@ -82,7 +85,7 @@ func Credentials(key Key, origin string) string {
 func transferZone(ctx context.Context, cfg TransferConfig) (res *Result, answered bool, err error) {
 	zone := dns.CanonicalName(cfg.Zone)
 	res = &Result{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
-	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords)}
+	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords), aliases: cfg.Aliases}
 	if err := transfer(ctx, cfg, x); err != nil {
 		return nil, x.answered, err
 	}
@@ -216,6 +219,7 @@ type xfrState struct {
 	v        *tsigVerifier
 	res      *Result
 	keep     *collector
+	aliases  bool // keep CNAME records
 	answered bool // some of an answer was received
 	messages int
 	soas     int
@@ -300,6 +304,15 @@ func (x *xfrState) message(msg []byte) error {
 			if err := x.keep.add(recordFromSRV(x.zone, srv)); err != nil {
 				return err
 			}
+		case x.aliases && rr.typ == dns.TypeCNAME && rr.class == dns.ClassINET:
+			c, _, err := dns.UnpackRR(msg, rr.start)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			if cn, ok := c.(*dns.CNAME); ok {
+				x.res.addAlias(cn)
+			}
+			x.res.Seen++
 		default:
 			x.res.Seen++
 		}

@@ -67,8 +67,13 @@ type Resolution struct {
 	// 127.0.0.1:53", "resolver 127.0.0.53:53".
 	Via string
 	// TTL is the smallest TTL of the address records found (how long a
-	// resolver may keep handing them out); 0 when unknown.
+	// resolver may keep handing them out); 0 when unknown. For NXDomain
+	// and NoAddress it is the negative-caching TTL of the answer (RFC
+	// 2308: the smaller of its SOA's TTL and SOA minimum).
 	TTL uint32
+	// NegativeSOA is the owner of the SOA in an NXDomain or NoAddress
+	// answer: the zone that says the name has no address.
+	NegativeSOA string
 	// Err explains NotVerified.
 	Err error
 }
@@ -139,6 +144,7 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 	res := Resolution{Target: target, Via: kind + " " + server}
 	exists := false
 	nx := false
+	var neg negativeAnswer
 	for _, qt := range []uint16{dns.TypeA, dns.TypeAAAA} {
 		a, err := q.Ask(ctx, target, qt)
 		if err != nil {
@@ -155,6 +161,7 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 			// With a CNAME in the answer NXDOMAIN is about the alias's target.
 			if len(a.Answer) == 0 {
 				nx = true
+				neg.note(a)
 				continue
 			}
 		default:
@@ -162,6 +169,9 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 			return res
 		}
 		exists = true
+		if len(a.Answer) == 0 {
+			neg.note(a)
+		}
 		name := target
 		for _, rr := range a.Answer {
 			if !strings.EqualFold(rr.Header().Name, name) {
@@ -194,11 +204,28 @@ func (tr *TargetResolver) resolveAt(ctx context.Context, server string, recursiv
 	case len(res.Addrs) > 0:
 		res.Status = Resolved
 	case nx && !exists:
-		res.Status = NXDomain
+		res.Status, res.TTL, res.NegativeSOA = NXDomain, neg.ttl, neg.soa
 	default:
-		res.Status = NoAddress
+		res.Status, res.TTL, res.NegativeSOA = NoAddress, neg.ttl, neg.soa
 	}
 	return res
+}
+
+// negativeAnswer is the SOA of the negative answers to a lookup: its
+// owner and how long they may be cached (RFC 2308 section 5).
+type negativeAnswer struct {
+	soa string
+	ttl uint32
+}
+
+func (n *negativeAnswer) note(a *dns.Msg) {
+	for _, rr := range a.Ns {
+		if soa, ok := rr.(*dns.SOA); ok {
+			n.soa = dns.CanonicalName(soa.Hdr.Name)
+			n.ttl = minTTL(n.ttl, min(soa.Hdr.Ttl, soa.Minttl))
+			return
+		}
+	}
 }
 
 func minTTL(have, ttl uint32) uint32 {

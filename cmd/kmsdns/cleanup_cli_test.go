@@ -46,7 +46,7 @@ func TestCleanupCLI(t *testing.T) {
 	zones := cleanupZones()
 	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
-		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\n",
+		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\nskms IN CNAME kms-old\n",
 		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair,
 	} {
 		zones[z] = body
@@ -242,7 +242,8 @@ func TestCleanupCLI(t *testing.T) {
 
 	t.Run("alias of a removed host", func(t *testing.T) {
 		out, errOut, _ := run(t, l.args(append(zoneArgs("a1.example"), "--host", oldOf("a1.example"), "--dry-run")...)...)
-		if !strings.Contains(errOut, "kms-alias.a1.example is an alias (CNAME) of kms-old.a1.example") {
+		if !strings.Contains(errOut, "kms-alias.a1.example is an alias (CNAME) of kms-old.a1.example") ||
+			!strings.Contains(errOut, "skms.a1.example (a CNAME in zone a1.example) leads to kms-old.a1.example") || strings.Count(errOut, "kms-alias.a1.example") != 2 {
 			t.Errorf("no alias warning:\n%s%s", out, errOut)
 		}
 	})

@@ -46,6 +46,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	a.audit.statePath = a.statePath
 	a.audit.update = &a.update.flags.Update
 	res, err := auditZones(c, e, a.audit, func(plan *config.Plan) error {
+		plan.Options.Aliases = true // to warn about CNAMEs of removed hosts
 		for _, s := range plan.Specs {
 			if len(s.Files) > 0 {
 				return usageError("cleanup: zone %s is read from a file: cleanup changes zones on their servers", s.Zone)
@@ -103,7 +104,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		}
 		return emit(nil)
 	}
-	doc.Warnings = append(doc.Warnings, cleanup.AliasWarnings(rep, removals)...)
+	doc.Warnings = append(doc.Warnings, cleanup.AliasWarnings(rep, removals, res.results...)...)
 	zonesWith := map[string]bool{}
 	for _, r := range removals {
 		zonesWith[r.Record.Zone] = true

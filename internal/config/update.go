@@ -115,6 +115,10 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if fl.Timeout < 0 {
 		return nil, errors.New("--timeout: must be positive")
 	}
+	if fl.Update.KeyFile != "" && fl.SecretFile != "" {
+		// Which secret would sign is a guess: refuse, as audit does.
+		return nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
+	}
 	var zones []Zone
 	if len(fl.Zones) > 0 {
 		var err error
