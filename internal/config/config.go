@@ -96,6 +96,8 @@ type Zone struct {
 	// Update is how updates are sent to this zone; it may use other
 	// credentials than reading it.
 	Update Update `yaml:"update"`
+	// Desired is what plan and apply converge the zone's KMS records to.
+	Desired Desired `yaml:"desired"`
 
 	// at is where the zone is in the file ("zones[1]"), "" for a zone
 	// given only on the command line.
