@@ -152,6 +152,7 @@ Run "kmsdns COMMAND --help" for each command's options and examples.`,
 			publishCommand(e),
 			unpublishCommand(e),
 			cleanupCommand(e),
+			planCommand(e), applyCommand(e),
 			{
 				Name:   "version",
 				Usage:  "print kmsdns's version (as --version does)",
