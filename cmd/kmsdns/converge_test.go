@@ -1,0 +1,429 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kmsdns/kmsdns/internal/kmstest"
+	"github.com/kmsdns/kmsdns/internal/testserver"
+	"github.com/miekg/dns"
+)
+
+// convergeLab: the zones of every plan/apply test on one server, live KMS
+// hosts kms1, kms2, kms3 and a dead one (kms-dead: nothing listens at its
+// address), TSIG updates with cliUpdKey.
+type convergeLab struct {
+	server  *testserver.Server
+	port    int
+	keyFile string
+	dir     string
+}
+
+// convergeZones are the zones of the plan/apply tests, by name: their KMS
+// records (PORT is the KMS hosts' port).
+var convergeZones = map[string]string{
+	// additions, removals, priority/weight/port and TTL changes, a new
+	// name, and an unmanaged name that must stay as it is.
+	"cv": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n" +
+		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n",
+	"grp":    "_vlmcs._tcp IN SRV 0 0 PORT kms-dead.cv.example.\n", // takes cv's desired through a publish group
+	"unsafe": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
+	"race":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	"rst":    "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 5 10 PORT kms2\n",
+	"adopt": "_vlmcs._tcp 600 IN SRV 0 0 PORT kms1\n_vlmcs._tcp 600 IN SRV 10 50 PORT kms2\n_vlmcs._tcp.emea IN SRV 0 0 1688 kms3\n" +
+		"_vlmcs._tcp.site.branch IN SRV 0 0 PORT kms-dead\n",
+	"json": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
+	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+}
+
+func convergeZone(name, body string, port int) string {
+	return fmt.Sprintf("$ORIGIN %s.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n"+
+		"kms1 IN A 127.0.0.71\nkms2 IN A 127.0.0.72\nkms3 IN A 127.0.0.74\nkms-dead IN A 127.0.0.73\n%s",
+		name, strings.ReplaceAll(body, "PORT", fmt.Sprint(port)))
+}
+
+// kmsHosts starts the live KMS hosts once per test binary run.
+func kmsHosts(t *testing.T) int {
+	port := testserver.FreePortOn(t, "127.0.0.71", "127.0.0.72", "127.0.0.73", "127.0.0.74")
+	for _, ip := range []string{"127.0.0.71", "127.0.0.72", "127.0.0.74"} {
+		kmstest.Start(t, ip, port, kmstest.KMS)
+	}
+	return port
+}
+
+// srvSet is the zone's SRV records as lower-cased zone-file lines, sorted.
+func srvSet(t *testing.T, server, zoneName string) []string {
+	t.Helper()
+	var out []string
+	for _, l := range testserver.Records(t, server, zoneName) {
+		if strings.Contains(l, "\tsrv\t") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// writeConfig writes a config with the lab's server and key for each
+// zone, extra appended to each zone entry (its desired: section), and
+// top (policy:) first.
+func (l *convergeLab) writeConfig(t *testing.T, top string, zones map[string]string) string {
+	t.Helper()
+	var b strings.Builder
+	fmt.Fprintf(&b, "# plan/apply test\n%sdefaults:\n  server: %s\n  update: {key-file: %s}\n  probe-timeout: 1s\nzones:\n", top, l.server.Addr, l.keyFile)
+	var names []string
+	for z := range zones {
+		names = append(names, z)
+	}
+	slices.Sort(names)
+	for _, z := range names {
+		fmt.Fprintf(&b, "  - name: %s\n", z)
+		if zones[z] != "" {
+			fmt.Fprintf(&b, "    desired:\n%s", zones[z])
+		}
+	}
+	p := filepath.Join(l.dir, fmt.Sprintf("kmsdns-%d.yaml", time.Now().UnixNano()))
+	if err := os.WriteFile(p, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// runEnv runs kmsdns in-process with e (stdout/stderr buffers are set).
+func runEnv(t *testing.T, e env, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	e.stdout, e.stderr, e.now, e.warned = &out, &errb, func() time.Time { return fixedNow }, map[string]bool{}
+	if e.stdin == nil {
+		e.stdin = strings.NewReader("")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	code := exitCode(execute(ctx, newApp(e), append([]string{"kmsdns"}, args...)), &errb)
+	return out.String(), errb.String(), code
+}
+
+// TestPlanApplyBIND and TestPlanApplyKnot run every plan/apply case
+// against one server each.
+func TestPlanApplyBIND(t *testing.T) {
+	port := kmsHosts(t)
+	var zs []testserver.Zone
+	for name, body := range convergeZones {
+		z := name + ".example"
+		zs = append(zs, testserver.Zone{Name: z, Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };", Content: convergeZone(z, body, port)})
+	}
+	srv := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey}, Zones: zs})
+	testPlanApply(t, srv, port)
+}
+
+func TestPlanApplyKnot(t *testing.T) {
+	port := kmsHosts(t)
+	var zs []testserver.Zone
+	for name, body := range convergeZones {
+		z := name + ".example"
+		zs = append(zs, testserver.Zone{Name: z, Transfer: "any", Update: cliUpdKey.Name, Content: convergeZone(z, body, port)})
+	}
+	srv := testserver.StartKnot(t, testserver.KnotConfig{Keys: []testserver.Key{cliUpdKey}, Zones: zs})
+	testPlanApply(t, srv, port)
+}
+
+func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
+	dir := t.TempDir()
+	t.Setenv("XDG_STATE_HOME", filepath.Join(dir, "state"))
+	l := &convergeLab{server: srv, port: port, keyFile: cliUpdKey.WriteKeyFile(t, dir), dir: dir}
+	p := fmt.Sprint(port)
+	backup := func() string { return filepath.Join(dir, fmt.Sprintf("backup-%d.zone", time.Now().UnixNano())) }
+
+	t.Run("converges and verifies", func(t *testing.T) {
+		cfg := l.writeConfig(t, "policy:\n  publish-groups: [[cv.example, grp.example]]\n", map[string]string{
+			"cv.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: ` + p + `, priority: 10}]
+      emea: [{host: kms2.cv.example, port: ` + p + `, priority: 5, weight: 50, ttl: 600}]
+      apac: [{host: kms3.cv.example, port: ` + p + `}]
+`,
+			"grp.example": "",
+		})
+		zones := []string{"cv.example", "grp.example"}
+		before := map[string][]string{}
+		serials := map[string]uint32{}
+		for _, z := range zones {
+			before[z], serials[z] = testserver.Records(t, srv.Addr, z), serial(t, srv.Addr, z)
+		}
+
+		// plan: the drift, exit 1, nothing changed.
+		out, errOut, code := run(t, "plan", "--config", cfg)
+		if code != exitWarnings {
+			t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+		}
+		for _, want := range []string{"would remove", "would add", "would replace", "kms-dead.cv.example", "clients see now:", "clients see after:",
+			"-> 50% of first tries reach a dead host", "every first try reaches a live host", ";; PREREQUISITES", "TTL 300 to 600"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("plan output lacks %q:\n%s", want, out)
+			}
+		}
+		for _, z := range zones {
+			if got := testserver.Records(t, srv.Addr, z); !slices.Equal(got, before[z]) || serial(t, srv.Addr, z) != serials[z] {
+				t.Fatalf("plan changed %s", z)
+			}
+		}
+
+		// apply: converged, verified; the unmanaged name untouched.
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
+		if code != exitClean || !strings.Contains(out, "verified: every managed name holds exactly its desired records") {
+			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+		}
+		want := map[string][]string{
+			"cv.example": {
+				"_vlmcs._tcp.apac.cv.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
+				"_vlmcs._tcp.branch.cv.example.\t300\tin\tsrv\t0 0 " + p + " kms-dead.cv.example.",
+				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.emea.cv.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
+			},
+			"grp.example": {
+				"_vlmcs._tcp.apac.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
+				"_vlmcs._tcp.emea.grp.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
+			},
+		}
+		for _, z := range zones {
+			if got := srvSet(t, srv.Addr, z); !slices.Equal(got, want[z]) {
+				t.Errorf("%s holds\n%s\nwant\n%s", z, strings.Join(got, "\n"), strings.Join(want[z], "\n"))
+			}
+			// Everything but the SRV records is as it was.
+			var other, otherBefore []string
+			for _, r := range testserver.Records(t, srv.Addr, z) {
+				if !strings.Contains(r, "\tsrv\t") {
+					other = append(other, r)
+				}
+			}
+			for _, r := range before[z] {
+				if !strings.Contains(r, "\tsrv\t") {
+					otherBefore = append(otherBefore, r)
+				}
+			}
+			if !slices.Equal(other, otherBefore) {
+				t.Errorf("%s: other records changed", z)
+			}
+		}
+
+		// A second plan is in sync (exit 0), a second apply sends nothing.
+		out, errOut, code = run(t, "plan", "--config", cfg)
+		if code != exitClean || !strings.Contains(out, "in sync: every managed name holds exactly its desired records") {
+			t.Fatalf("second plan: exit %d\n%s%s", code, out, errOut)
+		}
+		for _, z := range zones {
+			serials[z] = serial(t, srv.Addr, z)
+		}
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
+		if code != exitClean || !strings.Contains(out, "nothing to send") || strings.Contains(errOut, "backup of the records") {
+			t.Fatalf("second apply: exit %d\n%s%s", code, out, errOut)
+		}
+		for _, z := range zones {
+			if s := serial(t, srv.Addr, z); s != serials[z] {
+				t.Errorf("second apply changed the serial of %s: %d -> %d", z, serials[z], s)
+			}
+		}
+
+		// The DnsDomainPublishList value per host.
+		out, _, _ = run(t, "plan", "--config", cfg, "--publish-list")
+		for _, want := range []string{
+			"kms1.cv.example: cv.example,0,0 grp.example,0,0",
+			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 grp.example,10,0 emea.grp.example,5,50",
+			`/v DnsDomainPublishList /t REG_MULTI_SZ /d "apac.cv.example,0,0\0apac.grp.example,0,0" /f`,
+		} {
+			if !strings.Contains(out, want) {
+				t.Errorf("publish list lacks %q:\n%s", want, out)
+			}
+		}
+	})
+
+	t.Run("unsafe plan refused unless --force", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"unsafe.example": `      "@": [{host: kms-dead.unsafe.example, port: ` + p + `}]` + "\n"})
+		before := testserver.Records(t, srv.Addr, "unsafe.example")
+		out, errOut, code := run(t, "plan", "--config", cfg)
+		if code != exitErrors || !strings.Contains(out, "none of its desired hosts is live") || !strings.Contains(out, "kmsdns apply refuses this plan unless --force") {
+			t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+		}
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
+		if code != exitErrors || !strings.Contains(errOut, "refused, nothing was changed") || !strings.Contains(errOut, "kms-dead.unsafe.example (127.0.0.73) does not answer as a KMS host") {
+			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+		}
+		if got := testserver.Records(t, srv.Addr, "unsafe.example"); !slices.Equal(got, before) {
+			t.Fatalf("refused apply changed the zone")
+		}
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--force", "--backup", backup())
+		if code != exitClean || !strings.Contains(out, "--force: applied anyway") {
+			t.Fatalf("apply --force: exit %d\n%s%s", code, out, errOut)
+		}
+		if got := srvSet(t, srv.Addr, "unsafe.example"); !slices.Equal(got, []string{"_vlmcs._tcp.unsafe.example.\t300\tin\tsrv\t0 0 " + p + " kms-dead.unsafe.example."}) {
+			t.Errorf("after --force: %v", got)
+		}
+	})
+
+	t.Run("record changed between plan and apply", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"race.example": `      "@": [{host: kms1.race.example, port: ` + p + `}]` + "\n"})
+		intruder := "_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms2.race.example."
+		e := env{beforeZone: func(z string) { nsupdate(t, srv.Addr, z, intruder) }}
+		out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
+		if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
+			!strings.Contains(out, "the records changed since they were read") {
+			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+		}
+		want := []string{
+			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms-dead.race.example.",
+			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms1.race.example.",
+			intruder,
+		}
+		if got := srvSet(t, srv.Addr, "race.example"); !slices.Equal(got, want) {
+			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+	})
+
+	t.Run("backup restores exactly", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"rst.example": `      "@": [{host: kms1.rst.example, port: ` + p + `}]` + "\n" +
+			`      emea: [{host: kms2.rst.example, port: ` + p + `, priority: 5, weight: 10}]` + "\n"})
+		before := testserver.Records(t, srv.Addr, "rst.example")
+		out, errOut, code := run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
+		if code != exitClean {
+			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+		}
+		i := strings.Index(errOut, "(restore: ")
+		if i < 0 {
+			t.Fatalf("no restore hint: %s", errOut)
+		}
+		hint := errOut[i+len("(restore: "):]
+		hint = hint[:strings.Index(hint, ")\n")]
+		if strings.Contains(hint, cliUpdKey.Secret) || !strings.Contains(hint, "--config") {
+			t.Fatalf("hint %q", hint)
+		}
+		bin := buildKmsdns(t, t.TempDir())
+		sh := exec.Command("sh", "-c", hint)
+		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+		if b, err := sh.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", hint, err, b)
+		}
+		// The records removed are back, as they were.
+		if got := testserver.Records(t, srv.Addr, "rst.example"); !slices.Equal(got, before) {
+			t.Errorf("after restore:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+		}
+	})
+
+	t.Run("write-desired round-trips", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"adopt.example": ""})
+		out, errOut, code := run(t, "plan", "--config", cfg, "--write-desired")
+		if code != exitClean || !strings.Contains(out, "# plan/apply test") || !strings.Contains(out, "desired:") {
+			t.Fatalf("write-desired: exit %d\n%s%s", code, out, errOut)
+		}
+		adopted := filepath.Join(l.dir, "adopted.yaml")
+		if err := os.WriteFile(adopted, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		before := testserver.Records(t, srv.Addr, "adopt.example")
+		out, errOut, code = run(t, "plan", "--config", adopted)
+		if code != exitClean || !strings.Contains(out, "in sync") || !strings.Contains(out, "site.branch.adopt.example") {
+			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
+		}
+		out, errOut, code = run(t, "apply", "--config", adopted, "--yes", "--force", "--backup", backup())
+		if code != exitClean || !strings.Contains(out, "nothing to send") {
+			t.Fatalf("apply of the adopted config: exit %d\n%s%s", code, out, errOut)
+		}
+		if got := testserver.Records(t, srv.Addr, "adopt.example"); !slices.Equal(got, before) {
+			t.Errorf("changed")
+		}
+	})
+
+	t.Run("json is one document", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"json.example": `      "@": [{host: kms1.json.example, port: ` + p + `}, {host: kms2.json.example, port: ` + p + `}]` + "\n"})
+		for _, c := range []struct {
+			args   []string
+			code   int
+			inSync bool
+		}{
+			{[]string{"plan"}, exitWarnings, false},
+			{[]string{"apply", "--yes", "--backup", backup()}, exitClean, false},
+			{[]string{"plan"}, exitClean, true},
+		} {
+			out, errOut, code := run(t, append(c.args, "--config", cfg, "-o", "json")...)
+			var doc convergeDoc
+			dec := json.NewDecoder(strings.NewReader(out))
+			if err := dec.Decode(&doc); err != nil || dec.More() {
+				t.Fatalf("%v: stdout is not one JSON document (%v):\n%s\nstderr:\n%s", c.args, err, out, errOut)
+			}
+			if code != c.code || doc.InSync != c.inSync || doc.Version != 1 || len(doc.Zones) != 1 || len(doc.Hosts) != 2 || len(doc.PublishList) != 2 {
+				t.Errorf("%v: exit %d: %+v", c.args, code, doc)
+			}
+			if c.args[0] == "apply" && (!doc.Verified || len(doc.Results) != 1 || doc.Results[0].Status != "changed") {
+				t.Errorf("apply: %+v", doc)
+			}
+		}
+	})
+
+	t.Run("confirmation", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"tty.example": `      "@": [{host: kms1.tty.example, port: ` + p + `}]` + "\n"})
+		before := testserver.Records(t, srv.Addr, "tty.example")
+		_, errOut, code := run(t, "apply", "--config", cfg, "--backup", backup())
+		if code != exitUsage || !strings.Contains(errOut, "run again with --yes") {
+			t.Fatalf("no terminal: exit %d\n%s", code, errOut)
+		}
+		_, errOut, code = runEnv(t, env{stdin: strings.NewReader("n\n"), stdinTTY: true, stderrTTY: true}, "apply", "--config", cfg, "--backup", backup())
+		if code != exitErrors || !strings.Contains(errOut, "[y/N]") || !strings.Contains(errOut, "nothing was changed") {
+			t.Fatalf("answered no: exit %d\n%s", code, errOut)
+		}
+		if got := testserver.Records(t, srv.Addr, "tty.example"); !slices.Equal(got, before) {
+			t.Fatalf("zone changed without confirmation")
+		}
+		out, errOut, code := runEnv(t, env{stdin: strings.NewReader("y\n"), stdinTTY: true, stderrTTY: true}, "apply", "--config", cfg, "--backup", backup())
+		if code != exitClean || len(srvSet(t, srv.Addr, "tty.example")) != 1 {
+			t.Fatalf("answered yes: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
+	t.Run("usage and config errors exit 3", func(t *testing.T) {
+		noDesired := l.writeConfig(t, "", map[string]string{"json.example": ""})
+		bad := filepath.Join(l.dir, "bad.yaml")
+		os.WriteFile(bad, []byte("zones:\n  - name: json.example\n    desired:\n      \"@\": [kms1]\n"), 0o600)
+		for _, args := range [][]string{
+			{"plan"},
+			{"plan", "--config", noDesired},
+			{"plan", "--config", bad},
+			{"apply", "--config", noDesired, "--yes"},
+			{"plan", "--config", noDesired, "--zone", "nowhere.example"},
+			{"plan", "--config", noDesired, "-o", "xml"},
+		} {
+			if _, errOut, code := run(t, args...); code != exitUsage {
+				t.Errorf("%v: exit %d\n%s", args, code, errOut)
+			}
+		}
+		if _, errOut, _ := run(t, "plan", "--config", noDesired); !strings.Contains(errOut, "--write-desired") {
+			t.Errorf("no hint to --write-desired: %s", errOut)
+		}
+	})
+}
+
+// nsupdate adds rr to zone z on server, signed with cliUpdKey: someone
+// else's change.
+func nsupdate(t *testing.T, server, z, rr string) {
+	t.Helper()
+	r, err := dns.NewRR(rr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := new(dns.Msg)
+	m.SetUpdate(dns.Fqdn(z))
+	m.Insert([]dns.RR{r})
+	m.SetTsig(cliUpdKey.Name+".", dns.HmacSHA256, 300, time.Now().Unix())
+	c := &dns.Client{Net: "tcp", TsigSecret: map[string]string{cliUpdKey.Name + ".": cliUpdKey.Secret}}
+	a, _, err := c.Exchange(m, server)
+	if err != nil || a.Rcode != dns.RcodeSuccess {
+		t.Fatalf("update %s: %v %v", z, err, a)
+	}
+}
