@@ -93,7 +93,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 			return &codeError{code: exitErrors, err: errors.New("apply: some zones could not be read; nothing was sent")}
 		}
 		doc.Verified = plan.InSync()
-		fmt.Fprintln(human, "nothing to send")
+		fmt.Fprintln(human, "apply: nothing to send, every managed name is in sync")
 		return nil
 	}
 	if !a.yes {

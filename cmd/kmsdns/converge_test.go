@@ -34,7 +34,7 @@ var convergeZones = map[string]string{
 	// additions, removals, priority/weight/port and TTL changes, a new
 	// name, and an unmanaged name that must stay as it is.
 	"cv": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n" +
-		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n",
+		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms2\n",
 	"grp":    "_vlmcs._tcp IN SRV 0 0 PORT kms-dead.cv.example.\n", // takes cv's desired through a publish group
 	"unsafe": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"race":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
@@ -147,6 +147,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			"cv.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: ` + p + `, priority: 10}]
       emea: [{host: kms2.cv.example, port: ` + p + `, priority: 5, weight: 50, ttl: 600}]
       apac: [{host: kms3.cv.example, port: ` + p + `}]
+      lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: ` + p + `}]
 `,
 			"grp.example": "",
 		})
@@ -163,7 +164,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
 		}
 		for _, want := range []string{"would remove", "would add", "would replace", "kms-dead.cv.example", "clients see now:", "clients see after:",
-			"-> 50% of first tries reach a dead host", "every first try reaches a live host", ";; PREREQUISITES", "TTL 300 to 600"} {
+			"-> 50% of first tries reach a dead host", "every first try reaches a live host", ";; PREREQUISITES", "TTL 300 to 600", "TTL 300 to 900"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("plan output lacks %q:\n%s", want, out)
 			}
@@ -186,12 +187,16 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
 				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.emea.cv.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
 			},
 			"grp.example": {
 				"_vlmcs._tcp.apac.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
 				"_vlmcs._tcp.emea.grp.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
 			},
 		}
 		for _, z := range zones {
@@ -224,7 +229,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			serials[z] = serial(t, srv.Addr, z)
 		}
 		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
-		if code != exitClean || !strings.Contains(out, "nothing to send") || strings.Contains(errOut, "backup of the records") {
+		if code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") || strings.Contains(errOut, "backup of the records") {
 			t.Fatalf("second apply: exit %d\n%s%s", code, out, errOut)
 		}
 		for _, z := range zones {
@@ -236,8 +241,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		// The DnsDomainPublishList value per host.
 		out, _, _ = run(t, "plan", "--config", cfg, "--publish-list")
 		for _, want := range []string{
-			"kms1.cv.example: cv.example,0,0 grp.example,0,0",
-			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 grp.example,10,0 emea.grp.example,5,50",
+			"kms1.cv.example: cv.example,0,0 lab.cv.example,0,0 grp.example,0,0 lab.grp.example,0,0",
+			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 lab.cv.example,0,0 grp.example,10,0 emea.grp.example,5,50 lab.grp.example,0,0",
 			`/v DnsDomainPublishList /t REG_MULTI_SZ /d "apac.cv.example,0,0\0apac.grp.example,0,0" /f`,
 		} {
 			if !strings.Contains(out, want) {
@@ -333,7 +338,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
 		}
 		out, errOut, code = run(t, "apply", "--config", adopted, "--yes", "--force", "--backup", backup())
-		if code != exitClean || !strings.Contains(out, "nothing to send") {
+		if code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") {
 			t.Fatalf("apply of the adopted config: exit %d\n%s%s", code, out, errOut)
 		}
 		if got := testserver.Records(t, srv.Addr, "adopt.example"); !slices.Equal(got, before) {
