@@ -386,8 +386,19 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		if got := testserver.Records(t, srv.Addr, "tty.example"); !slices.Equal(got, before) {
 			t.Fatalf("zone changed without confirmation")
 		}
-		out, errOut, code := runEnv(t, env{stdin: strings.NewReader("y\n"), stdinTTY: true, stderrTTY: true}, "apply", "--config", cfg, "--backup", backup())
-		if code != exitClean || len(srvSet(t, srv.Addr, "tty.example")) != 1 {
+		// The command plan prints, run as printed at a terminal, answered yes.
+		out, _, code := run(t, "plan", "--config", cfg)
+		i := strings.Index(out, "kmsdns apply ")
+		if code != exitWarnings || i < 0 {
+			t.Fatalf("plan: exit %d, no apply command:\n%s", code, out)
+		}
+		hint := strings.Fields(out[i : strings.Index(out[i:], " sends them")+i])
+		if len(hint) != 4 || hint[2] != "--config" {
+			t.Fatalf("hint %q", hint)
+		}
+		t.Chdir(t.TempDir()) // the default backup file goes here
+		out, errOut, code = runEnv(t, env{stdin: strings.NewReader("y\n"), stdinTTY: true, stderrTTY: true}, hint[1:]...)
+		if code != exitClean || len(srvSet(t, srv.Addr, "tty.example")) != 1 || !strings.Contains(errOut, "kmsdns-backup-20261122-090000.zone") {
 			t.Fatalf("answered yes: exit %d\n%s%s", code, out, errOut)
 		}
 	})

@@ -317,7 +317,7 @@ func renderConvergePlan(w io.Writer, cv *converging, plan *converge.Plan, apply 
 	switch {
 	case plan.InSync():
 		fmt.Fprintln(w, "\nin sync: every managed name holds exactly its desired records")
-	case !apply:
+	case !apply && len(plan.Unsafe) == 0:
 		changes := 0
 		for _, z := range plan.Zones {
 			if !z.InSync() && z.Err == nil {
