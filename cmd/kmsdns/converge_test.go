@@ -443,3 +443,57 @@ func nsupdate(t *testing.T, server, z, rr string) {
 		t.Fatalf("update %s: %v %v", z, err, a)
 	}
 }
+
+// TestPlanApplySamba converges names of the package's Samba AD DC zone
+// (GSS-TSIG as administrator; the AD zone refuses AXFR, so plan reads
+// each managed name by query).
+func TestPlanApplySamba(t *testing.T) {
+	s := dc.Get(t)
+	dir := t.TempDir()
+	pw := filepath.Join(dir, "admin.pw")
+	if err := os.WriteFile(pw, []byte(s.AdminPassword+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host := s.Host + "."
+	write := func(desired string) string {
+		p := filepath.Join(dir, fmt.Sprintf("kmsdns-%d.yaml", time.Now().UnixNano()))
+		cfg := fmt.Sprintf("defaults:\n  no-probe: true\nzones:\n  - name: %s\n    server: %s\n    update: {principal: administrator, password-file: %s, krb5-conf: %s}\n    desired:\n%s",
+			s.Zone, s.IP, pw, s.Krb5Conf, desired)
+		if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cfg := write(fmt.Sprintf("      conv1: [{host: %s, priority: 10, weight: 20}]\n      conv2: [%s]\n", s.Host, s.Host))
+	out, errOut, code := run(t, "plan", "--config", cfg)
+	if code != exitWarnings || strings.Count(out, "would add") != 2 {
+		t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+	}
+	assertTargets(t, s, "_vlmcs._tcp.conv1."+s.Zone)
+	out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", filepath.Join(dir, "b1.zone"))
+	if code != exitClean || !strings.Contains(out, "verified: every managed name holds exactly its desired records") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	assertTargets(t, s, "_vlmcs._tcp.conv1."+s.Zone, host)
+	assertTargets(t, s, "_vlmcs._tcp.conv2."+s.Zone, host)
+	if out, errOut, code = run(t, "plan", "--config", cfg); code != exitClean {
+		t.Fatalf("second plan: exit %d\n%s%s", code, out, errOut)
+	}
+	// Priority changed, conv2 emptied: one UPDATE, refused as unsafe
+	// without --force (an empty list leaves conv2's clients nothing).
+	cfg = write(fmt.Sprintf("      conv1: [{host: %s, priority: 0}]\n      conv2: []\n", s.Host))
+	if out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", filepath.Join(dir, "b2.zone")); code != exitErrors || !strings.Contains(errOut, "its desired list is empty") {
+		t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+	}
+	assertTargets(t, s, "_vlmcs._tcp.conv2."+s.Zone, host)
+	out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--force", "--backup", filepath.Join(dir, "b3.zone"))
+	if code != exitClean {
+		t.Fatalf("apply --force: exit %d\n%s%s", code, out, errOut)
+	}
+	assertTargets(t, s, "_vlmcs._tcp.conv2."+s.Zone)
+	for _, rr := range s.Query(t, "_vlmcs._tcp.conv1."+s.Zone, dns.TypeSRV) {
+		if srv, ok := rr.(*dns.SRV); !ok || srv.Priority != 0 || srv.Weight != 0 {
+			t.Errorf("conv1: %v", rr)
+		}
+	}
+}
