@@ -99,7 +99,7 @@ func TestDidYouMean(t *testing.T) {
 		{[]string{"audt"}, `"audt" is not a kmsdns command: did you mean "audit"?`},
 		{[]string{"chek", "contoso.com"}, `did you mean "check"?`},
 		{[]string{"unpublsh"}, `did you mean "unpublish"?`},
-		{[]string{"frobnicate"}, `"frobnicate" is not a kmsdns command (commands: audit, check, publish, unpublish, cleanup)`},
+		{[]string{"frobnicate"}, `"frobnicate" is not a kmsdns command (commands: audit, check, publish, unpublish, cleanup, plan, apply)`},
 		{[]string{"publish", "--dryrun", "-z", "a.example", "--host", "kms1.a.example"}, "publish: unknown flag --dryrun: did you mean --dry-run?"},
 		{[]string{"cleanup", "--dryrun"}, "cleanup: unknown flag --dryrun: did you mean --dry-run?"},
 		{[]string{"unpublish", "--dry_run"}, "unpublish: unknown flag --dry_run: did you mean --dry-run?"},

@@ -403,6 +403,19 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 	})
 
+	t.Run("a zone that cannot be read exits 2", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"absent.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}]` + "\n"})
+		out, errOut, code := run(t, "plan", "--config", cfg, "-o", "json")
+		var doc convergeDoc
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&doc); err != nil || dec.More() || code != exitErrors || len(doc.Zones) != 1 || !strings.Contains(doc.Zones[0].Error, "absent.example") || doc.Error == "" {
+			t.Fatalf("plan: exit %d (%v)\n%s%s", code, err, out, errOut)
+		}
+		if _, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup()); code != exitErrors || !strings.Contains(errOut, "could not be read") {
+			t.Fatalf("apply: exit %d\n%s", code, errOut)
+		}
+	})
+
 	t.Run("usage and config errors exit 3", func(t *testing.T) {
 		noDesired := l.writeConfig(t, "", map[string]string{"json.example": ""})
 		bad := filepath.Join(l.dir, "bad.yaml")
