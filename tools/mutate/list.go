@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 )
 
@@ -16,6 +17,10 @@ type Mutation struct {
 	File     string
 	Packages []string
 	Run      string
+	// Survives explains why the tests cannot catch this mutant (an
+	// equivalent mutant, or one only a slower test sees); it is still
+	// counted as survived, but listed apart.
+	Survives string
 	From, To string
 	Line     int // line of the list the entry starts on
 }
@@ -28,6 +33,7 @@ type Mutation struct {
 //	file: zone/xfr.go
 //	pkg: ./zone ./publish
 //	run: ^TestTransfer      (optional: go test -run)
+//	survives: why no test can catch it (optional)
 //	--- from
 //	<the exact original lines>
 //	--- to
@@ -110,9 +116,14 @@ func ParseList(r io.Reader, name string) ([]Mutation, error) {
 			case key == "pkg":
 				cur.Packages = strings.Fields(val)
 			case key == "run":
+				if _, err := regexp.Compile(val); err != nil {
+					return nil, fmt.Errorf("%s:%d: run: %w", name, n, err)
+				}
 				cur.Run = val
+			case key == "survives":
+				cur.Survives = val
 			default:
-				return nil, fmt.Errorf("%s:%d: unknown key %q (desc, file, pkg, run)", name, n, key)
+				return nil, fmt.Errorf("%s:%d: unknown key %q (desc, file, pkg, run, survives)", name, n, key)
 			}
 		}
 	}

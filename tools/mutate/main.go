@@ -3,7 +3,8 @@
 // Command mutate measures how many deliberate bugs the tests catch. Each
 // entry of a mutation list (testdata/mutations.txt) names a file, an exact
 // snippet, its replacement and the packages whose tests should catch it.
-// One at a time, in a copy of the tree, mutate applies the entry, runs
+// In a copy of the tree (one per mutant tested at a time, -p), mutate
+// applies the entry, runs
 //
 //	KMSDNS_REQUIRE_SERVERS=1 go test -count=1 -timeout T [-run R] PKGS
 //
@@ -13,10 +14,17 @@
 // invalid (the mutant does not compile). It prints the score,
 // caught / (caught + survived):
 //
-//	go run ./tools/mutate                       # every entry (slow: an hour)
+//	go run ./tools/mutate                       # every entry, 2 at a time
+//	go run ./tools/mutate -p 1                  # one at a time
 //	go run ./tools/mutate -only 'probe|guard'   # entries whose id matches
-//	go run ./tools/mutate -check                # only report stale entries
-//	go run ./tools/mutate -short                # go test -short (minutes less)
+//	go run ./tools/mutate -check                # only check the list (a second)
+//	go run ./tools/mutate -short                # go test -short
+//
+// An entry's run: pattern (go test -run) limits it to the tests that
+// should catch it, which makes the whole list affordable; -check reports
+// a pattern that matches no test (a renamed test would otherwise make the
+// mutant survive silently). A survives: line explains a mutant no test can
+// catch; it is still counted as survived.
 //
 // The working tree is never modified: everything happens in a copy under
 // $TMPDIR, removed at the end. The tests' temporary files (and so the
@@ -41,6 +49,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -68,6 +77,7 @@ type options struct {
 	baseline bool
 	minScore float64
 	short    bool
+	parallel int
 }
 
 func main() {
@@ -80,6 +90,7 @@ func main() {
 	flag.BoolVar(&o.check, "check", false, "only check that every entry applies (stale, ambiguous); run no test")
 	flag.BoolVar(&o.baseline, "baseline", true, "first run the packages' tests unmutated; they must pass")
 	flag.BoolVar(&o.short, "short", false, "pass -short to go test (skips the 1,000,000-record streaming test)")
+	flag.IntVar(&o.parallel, "p", 2, "mutants tested at a time, each in its own copy of the tree")
 	flag.Float64Var(&o.minScore, "min-score", 0, "exit 1 when the score (0-100) is below this")
 	flag.Parse()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -121,81 +132,243 @@ func run(ctx context.Context, o options, w io.Writer) (int, error) {
 		return 0, errors.New("no mutation selected")
 	}
 	if o.check {
-		bad := 0
-		for _, m := range muts {
-			src, err := os.ReadFile(filepath.Join(root, m.File))
-			n := 0
-			if err == nil {
-				_, n = Apply(string(src), m)
-			}
-			if n != 1 {
-				bad++
-				fmt.Fprintf(w, "%-9s %s (%s, list line %d): snippet found %d times\n", outcomeOf(n), m.ID, m.File, m.Line, n)
-			}
-		}
-		fmt.Fprintf(w, "%d of %d entries apply\n", len(muts)-bad, len(muts))
-		return min(bad, 1), nil
+		return check(root, o.list, muts, w), nil
 	}
 
 	work, err := os.MkdirTemp("", "kmsdns-mutate-")
 	if err != nil {
 		return 0, err
 	}
-	tree, tmp := filepath.Join(work, "tree"), filepath.Join(work, "tmp")
+	workers := max(1, min(o.parallel, len(muts)))
+	trees, tmps := make([]string, workers), make([]string, workers)
 	defer func() {
-		reap(tmp)
+		for _, tmp := range tmps {
+			if tmp != "" {
+				reap(tmp)
+			}
+		}
 		if o.keep {
-			fmt.Fprintf(w, "copy kept in %s\n", tree)
+			fmt.Fprintf(w, "copies kept in %s\n", work)
 			return
 		}
 		os.RemoveAll(work)
 	}()
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return 0, err
+	for i := range workers {
+		trees[i], tmps[i] = filepath.Join(work, fmt.Sprintf("tree%d", i)), filepath.Join(work, fmt.Sprintf("tmp%d", i))
+		if err := os.Mkdir(tmps[i], 0o700); err != nil {
+			return 0, err
+		}
+		if err := copyTree(root, trees[i]); err != nil {
+			return 0, fmt.Errorf("copying the tree: %w", err)
+		}
 	}
-	if err := copyTree(root, tree); err != nil {
-		return 0, fmt.Errorf("copying the tree: %w", err)
-	}
-	fmt.Fprintf(w, "mutate: %d mutants, tree copied to %s\n", len(muts), tree)
+	fmt.Fprintf(w, "mutate: %d mutants, %d at a time, trees copied to %s\n", len(muts), workers, work)
+	began := time.Now()
 
 	if o.baseline {
-		var pkgs []string
-		for _, m := range muts {
-			pkgs = append(pkgs, m.Packages...)
-		}
-		slices.Sort(pkgs)
-		pkgs = slices.Compact(pkgs)
 		start := time.Now()
-		res := goTest(ctx, tree, tmp, o.timeout*2, o.short, "", pkgs)
-		if ctx.Err() != nil {
-			return 1, ctx.Err()
+		for _, b := range baselines(muts) {
+			res := goTest(ctx, trees[0], tmps[0], o.timeout*2, o.short, b.run, b.pkgs)
+			if ctx.Err() != nil {
+				return 1, ctx.Err()
+			}
+			if res.failed {
+				return 0, fmt.Errorf("the unmutated tests of %s (-run %q) fail; fix them first:\n%s", strings.Join(b.pkgs, " "), b.run, tail(res.output, 60))
+			}
 		}
-		if res.failed {
-			return 0, fmt.Errorf("the unmutated tests of %s fail; fix them first:\n%s", strings.Join(pkgs, " "), tail(res.output, 60))
-		}
-		fmt.Fprintf(w, "baseline: %s pass unmutated (%.0fs)\n", strings.Join(pkgs, " "), time.Since(start).Seconds())
+		fmt.Fprintf(w, "baseline: the selected tests pass unmutated (%.0fs)\n", time.Since(start).Seconds())
 	}
 
 	results := make([]Outcome, len(muts))
 	for i := range results {
 		results[i] = Skipped
 	}
-	for i, m := range muts {
-		if ctx.Err() != nil {
-			break
-		}
-		start := time.Now()
-		out, detail := runOne(ctx, tree, tmp, m, o)
-		if ctx.Err() != nil {
-			break // interrupted: the result means nothing
-		}
-		results[i] = out
-		fmt.Fprintf(w, "%-9s %-34s %5.0fs  %s\n", out, m.ID, time.Since(start).Seconds(), m.Desc)
-		if o.verbose && (out == Survived || out == Invalid) {
-			fmt.Fprintln(w, tail(detail, 30))
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		next = make(chan int)
+	)
+	for i := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				m := muts[j]
+				start := time.Now()
+				out, detail := runOne(ctx, trees[i], tmps[i], m, o)
+				if ctx.Err() != nil {
+					continue // interrupted: the result means nothing
+				}
+				mu.Lock()
+				results[j] = out
+				note := m.Desc
+				if out == Survived && m.Survives != "" {
+					note += " [explained]"
+				}
+				if out == Caught && m.Survives != "" {
+					note += " [has a survives: line but is caught now: drop the line]"
+				}
+				fmt.Fprintf(w, "%-9s %-40s %5.0fs  %s\n", out, m.ID, time.Since(start).Seconds(), note)
+				if o.verbose && (out == Survived || out == Invalid) {
+					fmt.Fprintln(w, tail(detail, 30))
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+feed:
+	for j := range muts {
+		select {
+		case next <- j:
+		case <-ctx.Done():
+			break feed
 		}
 	}
+	close(next)
+	wg.Wait()
+	fmt.Fprintf(w, "\nmutants run in %s with -p %d\n", time.Since(began).Round(time.Second), workers)
 	return summary(w, muts, results, o.minScore, ctx.Err() != nil), nil
+}
+
+// baseline is one unmutated go test run.
+type baseline struct {
+	pkgs []string
+	run  string
+}
+
+// baselines groups the tests the mutants run into as few go test runs as
+// possible: per package, the union of the entries' run: patterns (the
+// whole package when one entry has none). Patterns naming subtests ("/")
+// cannot be joined with "|" and get a run of their own.
+func baselines(muts []Mutation) []baseline {
+	type set struct {
+		all  bool
+		runs []string
+	}
+	per := map[string]*set{}
+	var order []string
+	var out []baseline
+	for _, m := range muts {
+		for _, p := range m.Packages {
+			s := per[p]
+			if s == nil {
+				s = &set{}
+				per[p] = s
+				order = append(order, p)
+			}
+			switch {
+			case m.Run == "":
+				s.all = true
+			case strings.Contains(m.Run, "/"):
+				out = append(out, baseline{pkgs: []string{p}, run: m.Run})
+			default:
+				s.runs = append(s.runs, m.Run)
+			}
+		}
+	}
+	var whole []string
+	for _, p := range order {
+		s := per[p]
+		switch {
+		case s.all:
+			whole = append(whole, p)
+		case len(s.runs) > 0:
+			slices.Sort(s.runs)
+			out = append(out, baseline{pkgs: []string{p}, run: "(" + strings.Join(slices.Compact(s.runs), ")|(") + ")"})
+		}
+	}
+	if len(whole) > 0 {
+		out = append([]baseline{{pkgs: whole}}, out...)
+	}
+	return out
+}
+
+// check reports, without running any test, every entry whose snippet is
+// not found exactly once, whose file is gone, or whose run: pattern
+// matches no test, benchmark, example or fuzz target in its packages
+// (a renamed test would make the mutant survive silently). It returns the
+// exit code.
+func check(root, list string, muts []Mutation, w io.Writer) int {
+	bad := 0
+	tests := map[string][]string{} // package dir -> top-level test names
+	for _, m := range muts {
+		var problems []string
+		src, err := os.ReadFile(filepath.Join(root, m.File))
+		switch {
+		case err != nil:
+			problems = append(problems, fmt.Sprintf("file: %v", err))
+		default:
+			if _, n := Apply(string(src), m); n != 1 {
+				problems = append(problems, fmt.Sprintf("snippet found %d times%s", n, where(string(src), m.From)))
+			}
+		}
+		for _, p := range m.Packages {
+			if fi, err := os.Stat(filepath.Join(root, p)); err != nil || !fi.IsDir() {
+				problems = append(problems, fmt.Sprintf("pkg %s: no such directory", p))
+			}
+		}
+		if m.Run != "" {
+			top := strings.Split(m.Run, "/")[0]
+			re := regexp.MustCompile(top) // ParseList compiled the whole pattern
+			matched := false
+			for _, p := range m.Packages {
+				names, ok := tests[p]
+				if !ok {
+					names = testNames(filepath.Join(root, p))
+					tests[p] = names
+				}
+				matched = matched || slices.ContainsFunc(names, re.MatchString)
+			}
+			if !matched {
+				problems = append(problems, fmt.Sprintf("run: %q matches no test in %s", m.Run, strings.Join(m.Packages, " ")))
+			}
+		}
+		if len(problems) > 0 {
+			bad++
+			fmt.Fprintf(w, "%s:%d: %s (%s): %s\n", list, m.Line, m.ID, m.File, strings.Join(problems, "; "))
+		}
+	}
+	fmt.Fprintf(w, "%d of %d entries apply\n", len(muts)-bad, len(muts))
+	return min(bad, 1)
+}
+
+// where names the lines of src holding the snippet's first line, to help
+// refresh an entry (an ambiguous snippet needs more context; a stale one
+// may have only been reindented or reworded nearby).
+func where(src, snippet string) string {
+	first := strings.TrimSpace(strings.SplitN(snippet, "\n", 2)[0])
+	if first == "" {
+		return ""
+	}
+	var lines []string
+	for i, l := range strings.Split(src, "\n") {
+		if strings.Contains(l, first) {
+			lines = append(lines, strconv.Itoa(i+1))
+		}
+	}
+	if len(lines) == 0 {
+		return " (its first line is nowhere in the file)"
+	}
+	return " (its first line is on line " + strings.Join(lines, ", ") + ")"
+}
+
+var testFunc = regexp.MustCompile(`(?m)^func ((?:Test|Benchmark|Example|Fuzz)\w*)\(`)
+
+// testNames lists the top-level tests of the package in dir, from its
+// _test.go files (no build: -check stays fast).
+func testNames(dir string) []string {
+	files, _ := filepath.Glob(filepath.Join(dir, "*_test.go"))
+	var names []string
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, m := range testFunc.FindAllSubmatch(b, -1) {
+			names = append(names, string(m[1]))
+		}
+	}
+	return names
 }
 
 func outcomeOf(found int) Outcome {
@@ -397,6 +570,9 @@ func summary(w io.Writer, muts []Mutation, results []Outcome, minScore float64, 
 		for i, r := range results {
 			if r == kind {
 				fmt.Fprintf(w, "  %s (%s, list line %d): %s\n", muts[i].ID, muts[i].File, muts[i].Line, muts[i].Desc)
+				if kind == Survived && muts[i].Survives != "" {
+					fmt.Fprintf(w, "      explained: %s\n", muts[i].Survives)
+				}
 			}
 		}
 	}
@@ -405,8 +581,14 @@ func summary(w io.Writer, muts []Mutation, results []Outcome, minScore float64, 
 	if judged > 0 {
 		score = 100 * float64(count[Caught]) / float64(judged)
 	}
-	fmt.Fprintf(w, "score: %d of %d mutants caught (%.0f%%); %d stale, %d ambiguous, %d invalid\n",
-		count[Caught], judged, score, count[Stale], count[Ambiguous], count[Invalid])
+	explained := 0
+	for i, r := range results {
+		if r == Survived && muts[i].Survives != "" {
+			explained++
+		}
+	}
+	fmt.Fprintf(w, "score: %d of %d mutants caught (%.1f%%); %d survived (%d explained), %d stale, %d ambiguous, %d invalid\n",
+		count[Caught], judged, score, count[Survived], explained, count[Stale], count[Ambiguous], count[Invalid])
 	if interrupted || (minScore > 0 && score < minScore) {
 		return 1
 	}
