@@ -592,6 +592,9 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 			if len(spec.Files) == 0 {
 				spec.Key = flagKey
 				spec.KeyOrigin = "--key-name and --key-algorithm, secret from " + firstS(fl.SecretFile, "$"+SecretEnv)
+				if fl.SecretFile != "" {
+					sec.warn(fl.SecretFile)
+				}
 			}
 		} else if keyFile != "" && len(spec.Files) == 0 {
 			from := f.setting(z, "key-file", fl.KeyFile, z.KeyFile)
