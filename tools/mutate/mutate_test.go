@@ -1,6 +1,8 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -84,5 +86,65 @@ func TestApply(t *testing.T) {
 		if got != tc.want || n != tc.found {
 			t.Errorf("Apply(%q) = %q, %d; want %q, %d", tc.src, got, n, tc.want, tc.found)
 		}
+	}
+}
+
+func TestBaselines(t *testing.T) {
+	muts := []Mutation{
+		{Packages: []string{"./a"}, Run: "^TestA$"},
+		{Packages: []string{"./a"}, Run: "^TestB"},
+		{Packages: []string{"./b"}},
+		{Packages: []string{"./b", "./c"}, Run: "^TestC"},
+		{Packages: []string{"./c"}, Run: "^TestD/sub"},
+	}
+	got := baselines(muts)
+	var s []string
+	for _, b := range got {
+		s = append(s, strings.Join(b.pkgs, ",")+" "+b.run)
+	}
+	want := []string{"./b ", "./c ^TestD/sub", "./a (^TestA$)|(^TestB)", "./c (^TestC)"}
+	if strings.Join(s, "; ") != strings.Join(want, "; ") {
+		t.Errorf("baselines:\n%q\nwant\n%q", s, want)
+	}
+}
+
+func TestCheck(t *testing.T) {
+	root := t.TempDir()
+	mustWrite := func(p, s string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, p)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, p), []byte(s), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustWrite("a/a.go", "package a\n\nfunc f(n int) bool {\n\treturn n > 1 && n > 1\n}\n")
+	mustWrite("a/a_test.go", "package a\n\nfunc TestF(t *testing.T) {}\n")
+	muts := []Mutation{
+		{ID: "ok", File: "a/a.go", Packages: []string{"./a"}, Run: "^TestF$", From: "func f(", To: "func g("},
+		{ID: "stale", File: "a/a.go", Packages: []string{"./a"}, From: "n < 1", To: "n < 2"},
+		{ID: "ambiguous", File: "a/a.go", Packages: []string{"./a"}, From: "n > 1", To: "n > 2"},
+		{ID: "gone", File: "b/b.go", Packages: []string{"./b"}, From: "x", To: "y"},
+		{ID: "renamed-test", File: "a/a.go", Packages: []string{"./a"}, Run: "^TestG$", From: "func f(", To: "func g("},
+	}
+	var out strings.Builder
+	if code := check(root, "list", muts, &out); code != 1 {
+		t.Errorf("exit %d, want 1", code)
+	}
+	for _, want := range []string{
+		"stale (a/a.go): snippet found 0 times (its first line is nowhere in the file)",
+		"ambiguous (a/a.go): snippet found 2 times (its first line is on line 4)",
+		"gone (b/b.go): file: open",
+		"pkg ./b: no such directory",
+		`renamed-test (a/a.go): run: "^TestG$" matches no test in ./a`,
+		"1 of 5 entries apply",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), " ok (") {
+		t.Errorf("a good entry reported:\n%s", out.String())
 	}
 }
