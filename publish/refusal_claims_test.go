@@ -8,25 +8,27 @@ import (
 	"github.com/kmsdns/kmsdns/publish"
 )
 
-// TestRefusalExplainedKnotPowerDNS: the README's refusal explanations
-// name what each server answers and what to check there: Knot answers
-// BADKEY to a key that no update acl names and NOTAUTH to an unsigned
-// update; PowerDNS answers REFUSED, even to a wrong secret, and the
-// explanation names TSIG-ALLOW-DNSUPDATE. The zone is unchanged.
-func TestRefusalExplainedKnotPowerDNS(t *testing.T) {
+// TestRefusalsKnotPDNS: the README's refusal explanations name what each
+// server answers and what to check there: Knot answers BADKEY to a key
+// that no update acl names and NOTAUTH to an unsigned update; PowerDNS
+// answers REFUSED, even to a wrong secret, and the explanation names
+// TSIG-ALLOW-DNSUPDATE. The zone is unchanged. (Names are short: the
+// servers' control sockets live in the test's temporary directory, and a
+// socket path holds at most 107 bytes, also under tools/mutate's TMPDIR.)
+func TestRefusalsKnotPDNS(t *testing.T) {
 	rec := publish.Record{Host: "kms1.x.example", Port: 1688, TTL: 3600}
 	for _, tc := range []struct {
 		server, name string
 		signer       func(t *testing.T) publish.Signer
 		want         []string
 	}{
-		{"knot", "key no acl names", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
+		{"knot", "noacl", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
 			[]string{"TSIG BADKEY", "Knot also answers BADKEY to a key that no update acl of the zone names"}},
 		{"knot", "unsigned", func(*testing.T) publish.Signer { return nil },
 			[]string{"answered NOTAUTH", "Knot answers NOTAUTH to an update no acl of the zone allows"}},
-		{"powerdns", "key without rights", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
+		{"powerdns", "norights", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
 			[]string{"REFUSED the update", "TSIG-ALLOW-DNSUPDATE (PowerDNS)"}},
-		{"powerdns", "wrong secret", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, wrongKey)} },
+		{"powerdns", "badsecret", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, wrongKey)} },
 			[]string{"REFUSED the update", "TSIG-ALLOW-DNSUPDATE (PowerDNS)"}},
 	} {
 		t.Run(tc.server+" "+tc.name, func(t *testing.T) {

@@ -135,7 +135,7 @@ func run(ctx context.Context, o options, w io.Writer) (int, error) {
 		return check(root, o.list, muts, w), nil
 	}
 
-	work, err := os.MkdirTemp("", "kmsdns-mutate-")
+	work, err := os.MkdirTemp("", "kmut-")
 	if err != nil {
 		return 0, err
 	}
@@ -154,7 +154,7 @@ func run(ctx context.Context, o options, w io.Writer) (int, error) {
 		os.RemoveAll(work)
 	}()
 	for i := range workers {
-		trees[i], tmps[i] = filepath.Join(work, fmt.Sprintf("tree%d", i)), filepath.Join(work, fmt.Sprintf("tmp%d", i))
+		trees[i], tmps[i] = filepath.Join(work, fmt.Sprintf("c%d", i)), filepath.Join(work, fmt.Sprintf("t%d", i))
 		if err := os.Mkdir(tmps[i], 0o700); err != nil {
 			return 0, err
 		}
