@@ -205,6 +205,9 @@ func testCleanupGuardsAndOptIns(t *testing.T, l *cleanupLab) {
 	if out, errOut, code = run(t, l.args("--zone", "g1.example", "--host", "kms-old.g1.example", "--yes", "--force")...); code != exitClean {
 		t.Errorf("force: exit %d\n%s%s", code, out, errOut)
 	}
+	if got := testserver.Records(t, l.bind.Addr, "g1.example"); slices.ContainsFunc(got, func(r string) bool { return strings.Contains(r, "\tsrv\t") && strings.Contains(r, "kms-old") }) || len(got) != len(g1)-1 {
+		t.Errorf("--force did not remove exactly the last record: %v", got)
+	}
 
 	// An unreachable host is left alone unless --include-unreachable;
 	// the unresolvable record in g3 goes either way, the healthy ones stay.
