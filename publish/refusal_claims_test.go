@@ -23,7 +23,7 @@ func TestRefusalsKnotPDNS(t *testing.T) {
 		want         []string
 	}{
 		{"knot", "noacl", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
-			[]string{"TSIG BADKEY", "Knot also answers BADKEY to a key that no update acl of the zone names"}},
+			[]string{"TSIG BADKEY", "Knot also answers BADKEY to a key that no acl of the zone names"}},
 		{"knot", "unsigned", func(*testing.T) publish.Signer { return nil },
 			[]string{"answered NOTAUTH", "Knot answers NOTAUTH to an update no acl of the zone allows"}},
 		{"powerdns", "norights", func(t *testing.T) publish.Signer { return publish.TSIG{Key: zkey(t, noRights)} },
