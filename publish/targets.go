@@ -19,7 +19,7 @@ type Settings struct {
 	// Resolver (host:port) finds primaries by SOA; /etc/resolv.conf's
 	// when empty.
 	Resolver string
-	// Timeout bounds each exchange; DefaultTimeout when zero.
+	// Timeout bounds each exchange; 10 s when zero.
 	Timeout time.Duration
 }
 
