@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -79,7 +80,7 @@ func OpenTargets(ctx context.Context, s Settings) (targets []Target, close func(
 	for i, t := range s.Targets {
 		targets[i] = Target{Zone: t.Zone}
 		if t.Server != "" {
-			targets[i].Server = zone.HostPort(t.Server, "")
+			targets[i].Server = dnsx.HostPort(t.Server, "")
 		}
 	}
 	names, err := Locate(ctx, targets, s.Resolver, s.Timeout)
