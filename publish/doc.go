@@ -11,7 +11,10 @@
 // ZonePlan.Text renders the very message Msg builds and Apply sends, for
 // --dry-run. Apply sends the plans, one signed message per zone, one
 // connection per server, and then reads the records back to verify them,
-// TTL included.
+// TTL included. An update sent without a clear answer (a timeout, a broken
+// connection, an interruption) is read back too, and its Result says
+// whether it was applied (ReadBack). Each request is signed and its answer
+// verified by miekg/dns, on a fresh dns.Conn over the one connection.
 //
 // An RRset has one TTL (RFC 2181 section 5.2): a record published without
 // a TTL takes the TTL of the set it joins, and a TTL that differs changes

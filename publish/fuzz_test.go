@@ -3,6 +3,7 @@ package publish
 import (
 	"testing"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -17,18 +18,18 @@ func FuzzUpdateRoundTrip(f *testing.F) {
 		if err != nil {
 			return
 		}
-		oldHost, err := CheckHost(old)
+		oldHost, err := dnsx.CheckHost(old)
 		if err != nil || oldPort == 0 {
 			return
 		}
 		// Zone and sub-domain names are host-like, as the CLI and config
 		// accept them.
-		z, err := CheckHost(zoneName)
+		z, err := dnsx.CheckHost(zoneName)
 		if err != nil || len(name) > 50 {
 			return
 		}
 		if name != "" {
-			if _, err := CheckHost(name + ".x"); err != nil {
+			if _, err := dnsx.CheckHost(name + ".x"); err != nil {
 				return
 			}
 		}

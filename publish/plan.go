@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -238,39 +239,12 @@ const (
 // ErrInput is wrapped by every error about bad input: nothing was sent.
 var ErrInput = errors.New("invalid input")
 
-// CheckHost validates a KMS host name: a fully qualifiable domain name of
-// at least two labels, letters, digits and hyphens.
-func CheckHost(host string) (string, error) {
-	h := strings.TrimSuffix(strings.TrimSpace(host), ".")
-	if h == "" {
-		return "", fmt.Errorf("%w: empty host name", ErrInput)
-	}
-	labels := strings.Split(h, ".")
-	if len(labels) < 2 {
-		return "", fmt.Errorf("%w: host %q is not a fully qualified name (like kms1.contoso.com)", ErrInput, host)
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return "", fmt.Errorf("%w: host %q is not a valid host name", ErrInput, host)
-		}
-		for _, c := range l {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
-				return "", fmt.Errorf("%w: host %q is not a valid host name (character %q)", ErrInput, host, c)
-			}
-		}
-	}
-	if len(h) > 253 {
-		return "", fmt.Errorf("%w: host %q is longer than 253 characters", ErrInput, host)
-	}
-	return dns.CanonicalName(h), nil
-}
-
 // Check validates r. A TTL of 0 means the TTL of the RRset the record
 // joins (DefaultTTL for a new one).
 func (r Record) Check() (Record, error) {
-	h, err := CheckHost(r.Host)
+	h, err := dnsx.CheckHost(r.Host)
 	if err != nil {
-		return r, err
+		return r, fmt.Errorf("%w: %w", ErrInput, err)
 	}
 	r.Host = h
 	if r.Port == 0 {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"strings"
 	"time"
@@ -68,7 +67,7 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 	}
 	c.c.SetDeadline(time.Now().Add(c.timeout))
 	if err := co.WriteMsg(m); err != nil {
-		if s != nil && ctx.Err() == nil && !isNetErr(err) {
+		if s != nil && ctx.Err() == nil && !dnsx.IsConnError(err) {
 			return signed{}, notSent{fmt.Errorf("signing: %w", err)}
 		}
 		return signed{}, notSent{ctxErr(ctx, err)}
@@ -81,7 +80,7 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 		// The message was read whole (the TSIG is its last record): the
 		// error is the verification's.
 		res.sigErr = fmt.Errorf("the answer's signature does not verify: %w", err)
-	case a != nil && ctx.Err() == nil && !isNetErr(err):
+	case a != nil && ctx.Err() == nil && !dnsx.IsConnError(err):
 		return signed{}, fmt.Errorf("malformed answer: %w", err)
 	default:
 		return signed{}, ctxErr(ctx, err)
@@ -107,12 +106,6 @@ func (c *conn) exchange(ctx context.Context, m *dns.Msg, s Signer) (signed, erro
 type notSent struct{ error }
 
 func (e notSent) Unwrap() error { return e.error }
-
-// isNetErr reports whether err came from the connection, not the message.
-func isNetErr(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
-}
 
 func ctxErr(ctx context.Context, err error) error {
 	return dnsx.CtxOr(ctx, dnsx.NetError(err))

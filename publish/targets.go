@@ -7,6 +7,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -19,7 +20,7 @@ type Settings struct {
 	// Resolver (host:port) finds primaries by SOA; /etc/resolv.conf's
 	// when empty.
 	Resolver string
-	// Timeout bounds each exchange; DefaultTimeout when zero.
+	// Timeout bounds each exchange; 10 s when zero.
 	Timeout time.Duration
 }
 
@@ -79,7 +80,7 @@ func OpenTargets(ctx context.Context, s Settings) (targets []Target, close func(
 	for i, t := range s.Targets {
 		targets[i] = Target{Zone: t.Zone}
 		if t.Server != "" {
-			targets[i].Server = zone.HostPort(t.Server, "")
+			targets[i].Server = dnsx.HostPort(t.Server, "")
 		}
 	}
 	names, err := Locate(ctx, targets, s.Resolver, s.Timeout)

@@ -23,11 +23,7 @@ import (
 // _vlmcs._tcp.f.example. It stands in for the query fallback.
 func queryServer(t *testing.T, tcpAddr string, extra ...string) {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", tcpAddr)
-	if err != nil {
-		t.Fatalf("cannot bind UDP on %s: %v", tcpAddr, err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+	testserver.ServeUDP(t, tcpAddr, func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(r)
 		m.Authoritative = true
@@ -43,12 +39,7 @@ func queryServer(t *testing.T, tcpAddr string, extra ...string) {
 			m.Rcode = dns.RcodeNameError
 		}
 		w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
+	})
 }
 
 // pack packs an AXFR answer message to q holding rrs.
@@ -476,11 +467,7 @@ func TestDefaultTimeout(t *testing.T) {
 // TestDiscoveryBoundsNSHosts: a zone listing many name servers gets at
 // most MaxNSHosts of them tried.
 func TestDiscoveryBoundsNSHosts(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+	resolver := testserver.ServeUDP(t, "127.0.0.1:0", func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(r)
 		m.Compress = true
@@ -495,14 +482,9 @@ func TestDiscoveryBoundsNSHosts(t *testing.T) {
 			m.Answer = []dns.RR{mustRR(t, q.Name+" 60 IN A 127.0.0.1")}
 		}
 		w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
+	})
 	closed := fmt.Sprint(testserver.FreePort(t))
-	res := Read(t.Context(), Spec{Zone: "f.example", Timeout: time.Second}, ReadOptions{Resolver: pc.LocalAddr().String(), Port: closed})
+	res := Read(t.Context(), Spec{Zone: "f.example", Timeout: time.Second}, ReadOptions{Resolver: resolver, Port: closed})
 	if res.Err == nil {
 		t.Fatal("read a zone from a closed port")
 	}

@@ -187,20 +187,7 @@ func FuzzScanName(f *testing.F) {
 	})
 }
 
-func TestHostPort(t *testing.T) {
-	for in, want := range map[string]string{
-		"127.0.0.1":          "127.0.0.1:53",
-		"127.0.0.1:5353":     "127.0.0.1:5353",
-		"::1":                "[::1]:53",
-		"[::1]":              "[::1]:53",
-		"[::1]:5353":         "[::1]:5353",
-		"ns1.contoso.com":    "ns1.contoso.com:53",
-		"ns1.contoso.com:54": "ns1.contoso.com:54",
-	} {
-		if got := HostPort(in, ""); got != want {
-			t.Errorf("HostPort(%q) = %q, want %q", in, got, want)
-		}
-	}
+func TestQualify(t *testing.T) {
 	if got := Qualify("emea", "contoso.com"); got != "emea.contoso.com." {
 		t.Errorf("Qualify: %q", got)
 	}

@@ -106,10 +106,6 @@ func (l *serverLimits) acquire(ctx context.Context, server string) (func(), erro
 // ErrOffline: a zone needs the network but Offline is set.
 var ErrOffline = errors.New("offline: only zone files can be read")
 
-// HostPort adds port (53 when empty) to a server given without one.
-// IPv6 addresses may be given bare or in brackets.
-func HostPort(server, port string) string { return dnsx.HostPort(server, port) }
-
 // ReadAll reads every spec, at most opts.Concurrency at a time, and returns
 // one Result per spec in the same order. A zone that cannot be read has
 // its Err set; the others are read all the same.
@@ -176,7 +172,7 @@ func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 	}
 	var servers []string
 	if spec.Server != "" {
-		servers = []string{HostPort(spec.Server, opts.Port)}
+		servers = []string{dnsx.HostPort(spec.Server, opts.Port)}
 	} else {
 		var err error
 		if servers, err = discover(ctx, zone, opts.Resolver, opts.Port, spec.Timeout); err != nil {

@@ -96,7 +96,7 @@ type Result struct {
 	// Seen counts every resource record read (transfer and file).
 	Seen int
 	// Servers are the answers of each of the zone's NS servers, when
-	// ReadOptions.ViewServers asked for them; ServersErr says why they
+	// the audit's resolve.ViewAll asked for them; ServersErr says why they
 	// could not be asked.
 	Servers    []ServerView
 	ServersErr error

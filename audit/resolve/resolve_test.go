@@ -2,7 +2,6 @@ package resolve
 
 import (
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -125,10 +124,6 @@ kms AAAA ::1
 // TestViewServersBoundsNSHosts: a server listing many name servers gets
 // at most zone.MaxNSHosts of them asked.
 func TestViewServersBoundsNSHosts(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mustRR := func(s string) dns.RR {
 		rr, err := dns.NewRR(s)
 		if err != nil {
@@ -136,7 +131,7 @@ func TestViewServersBoundsNSHosts(t *testing.T) {
 		}
 		return rr
 	}
-	srv := &dns.Server{PacketConn: pc, Handler: dns.HandlerFunc(func(w dns.ResponseWriter, r *dns.Msg) {
+	addr := testserver.ServeUDP(t, "127.0.0.1:0", func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg)
 		m.SetReply(r)
 		m.Authoritative = true
@@ -154,13 +149,8 @@ func TestViewServersBoundsNSHosts(t *testing.T) {
 			m.Rcode = dns.RcodeNameError
 		}
 		w.WriteMsg(m)
-	})}
-	started := make(chan struct{})
-	srv.NotifyStartedFunc = func() { close(started) }
-	go srv.ActivateAndServe()
-	<-started
-	t.Cleanup(func() { srv.Shutdown() })
-	r := &zone.Result{Zone: "f.example.", Server: pc.LocalAddr().String()}
+	})
+	r := &zone.Result{Zone: "f.example.", Server: addr}
 	views, err := ViewServers(t.Context(), r, ViewOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -66,7 +66,7 @@ _vlmcs._tcp.dead IN SRV 0 0 %d kms-down
 		t.Errorf("no domain: exit %d %q", code, errOut)
 	}
 	_, errOut, code = run(t, "check", "bad domain")
-	if code != exitUsage || !strings.Contains(errOut, "not a host name") {
+	if code != exitUsage || !strings.Contains(errOut, "not a domain name") {
 		t.Errorf("bad domain: exit %d %q", code, errOut)
 	}
 }

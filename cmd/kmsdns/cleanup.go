@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/kmsdns/kmsdns/cleanup"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/urfave/cli/v2"
 )
@@ -113,7 +114,7 @@ func cleanupInput(a cleanupArgs) (cleanup.Selection, *publish.Record, error) {
 		return sel, nil, usageError("--output: %q is not table or json", a.update.output)
 	}
 	for _, h := range a.hosts.Value() {
-		hh, err := publish.CheckHost(h)
+		hh, err := dnsx.CheckHost(h)
 		if err != nil {
 			return sel, nil, usageError("cleanup: --host: %v", err)
 		}

@@ -86,7 +86,7 @@ kms1 IN A 127.0.0.51
 	}
 	// After --, a flag is a domain (and not a valid one).
 	_, errOut, code := run(t, "check", "-r", bind.Addr, "--", "--no-probe")
-	if code != exitUsage || !strings.Contains(errOut, `"--no-probe" is not a host name`) {
+	if code != exitUsage || !strings.Contains(errOut, `"--no-probe" is not a domain name`) {
 		t.Errorf("after --: exit %d %q", code, errOut)
 	}
 }

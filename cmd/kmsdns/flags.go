@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/urfave/cli/v2"
 )
 
@@ -24,7 +25,7 @@ func resolverFlag(dest *string, what string) cli.Flag {
 
 // timeoutFlag is --timeout; what says what it bounds.
 func timeoutFlag(dest *time.Duration, what string) cli.Flag {
-	return &cli.DurationFlag{Name: "timeout", Usage: what + durationHint, DefaultText: "10s", Destination: dest}
+	return &cli.DurationFlag{Name: "timeout", Usage: what + durationHint, DefaultText: dnsx.DefaultTimeout.String(), Destination: dest}
 }
 
 // probeTimeoutFlag is --probe-timeout.

@@ -8,6 +8,7 @@ import (
 	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/urfave/cli/v2"
 )
@@ -188,7 +189,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 	}
 	var hosts []string
 	for _, h := range a.hosts.Value() {
-		host, err := publish.CheckHost(h)
+		host, err := dnsx.CheckHost(h)
 		if err != nil {
 			return usageError("%s: %v", cmd, err)
 		}
@@ -224,7 +225,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 			names[i] = ""
 			continue
 		}
-		if err := config.CheckHost(n); err != nil {
+		if err := config.CheckDomain(n); err != nil {
 			return usageError("%s: --name: %v", cmd, err)
 		}
 	}

@@ -164,10 +164,13 @@ func indent(s, pre string) string {
 }
 
 type jsonResult struct {
-	Zone         string       `json:"zone"`
-	Server       string       `json:"server"`
-	Action       string       `json:"action"`
-	Answer       string       `json:"answer,omitempty"`
+	Zone   string `json:"zone"`
+	Server string `json:"server"`
+	Action string `json:"action"`
+	Answer string `json:"answer,omitempty"`
+	// ReadBack is how an update without a clear answer was decided by
+	// reading the records back: "applied" or "not applied".
+	ReadBack     string       `json:"read_back,omitempty"`
 	Verified     bool         `json:"verified"`
 	Note         string       `json:"note,omitempty"`
 	Error        string       `json:"error,omitempty"`
@@ -192,7 +195,7 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 			Results []jsonResult `json:"results"`
 		}{Version: 1, Results: []jsonResult{}}
 		for _, r := range results {
-			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, Verified: r.Verified, Note: r.Note,
+			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, ReadBack: r.ReadBack, Verified: r.Verified, Note: r.Note,
 				AnswerSigned: r.AnswerSigned, Changes: jsonChanges(r.Changes, false), Warnings: r.Warnings, Credentials: r.Credentials}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
@@ -287,7 +288,7 @@ func (p Policy) check() error {
 		return fmt.Errorf("expected-port: %d is not between 1 and 65535", p.ExpectedPort)
 	}
 	for h, port := range p.HostPorts {
-		if err := CheckHost(h); err != nil {
+		if _, err := dnsx.CheckHost(h); err != nil {
 			return fmt.Errorf("host-ports: %w", err)
 		}
 		if port < 1 || port > 65535 {
@@ -295,12 +296,12 @@ func (p Policy) check() error {
 		}
 	}
 	for i, h := range p.ApprovedHosts {
-		if err := CheckHost(h); err != nil {
+		if _, err := dnsx.CheckHost(h); err != nil {
 			return fmt.Errorf("approved-hosts[%d]: %w", i, err)
 		}
 	}
 	for i, h := range p.DecommissionedHosts {
-		if err := CheckHost(h); err != nil {
+		if _, err := dnsx.CheckHost(h); err != nil {
 			return fmt.Errorf("decommissioned-hosts[%d]: %w", i, err)
 		}
 		for _, a := range p.ApprovedHosts {
@@ -314,7 +315,7 @@ func (p Policy) check() error {
 			return fmt.Errorf("publish-groups[%d]: a group needs at least two zones", i)
 		}
 		for j, z := range g {
-			if err := CheckHost(z); err != nil {
+			if err := CheckDomain(z); err != nil {
 				return fmt.Errorf("publish-groups[%d][%d]: %w", i, j, err)
 			}
 		}
@@ -325,10 +326,12 @@ func (p Policy) check() error {
 	return nil
 }
 
-// CheckHost accepts a host or domain name.
-func CheckHost(h string) error {
+// CheckDomain accepts a domain name: a zone, or a client's DNS suffix
+// (relative names and single labels included). Host names, the targets
+// of KMS records, follow the stricter dnsx.CheckHost.
+func CheckDomain(h string) error {
 	if !hostName.MatchString(h) {
-		return fmt.Errorf("%q is not a host name", h)
+		return fmt.Errorf("%q is not a domain name", h)
 	}
 	return nil
 }
@@ -534,7 +537,7 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 		return nil, nil, fmt.Errorf("--expected-port: %d is not between 1 and 65535", fl.ExpectedPort)
 	}
 	for _, h := range append(append([]string{}, fl.Decommissioned...), fl.Approved...) {
-		if err := CheckHost(h); err != nil {
+		if _, err := dnsx.CheckHost(h); err != nil {
 			return nil, nil, fmt.Errorf("--decommissioned/--approved: %w", err)
 		}
 	}

@@ -128,9 +128,11 @@ zones:
 
 	for _, tc := range []struct{ text, want string }{
 		{"policy:\n  expected-port: 70000\n", "policy.expected-port: 70000"},
-		{"policy:\n  host-ports: {kms1: 0}\n", "policy.host-ports.kms1: 0"},
+		{"policy:\n  host-ports: {kms1.example: 0}\n", "policy.host-ports.kms1.example: 0"},
+		{"policy:\n  host-ports: {kms1: 1688}\n", `policy.host-ports: host "kms1" is not a fully qualified name`},
 		{"policy:\n  approved-hosts: [\"a b\"]\n", "policy.approved-hosts[0]"},
-		{"policy:\n  approved-hosts: [k]\n  decommissioned-hosts: [K.]\n", "also an approved host"},
+		{"policy:\n  approved-hosts: [k.example]\n  decommissioned-hosts: [K.example.]\n", "also an approved host"},
+		{"policy:\n  decommissioned-hosts: [kms_1.example]\n", "policy.decommissioned-hosts[0]: host \"kms_1.example\" is not a valid host name"},
 		{"policy:\n  publish-groups: [[a.example]]\n", "publish-groups[0]: a group needs at least two zones"},
 		{"policy:\n  max-ttl: 10ms\n", "max-ttl: must be at least 1s"},
 		{"policy:\n  expected-prot: 1\n", `unknown field "expected-prot"`},

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
@@ -56,21 +57,6 @@ const (
 	kmsPort    = 1688
 	kmsService = "_vlmcs._tcp."
 )
-
-// checkFQDN accepts a host name of at least two labels and returns it
-// fully qualified and lower-cased.
-func checkFQDN(s string) (string, error) {
-	h := strings.TrimSuffix(strings.TrimSpace(s), ".")
-	if err := CheckHost(h); err != nil || !strings.Contains(h, ".") || len(h) > 253 || strings.Contains(h, "_") {
-		return "", fmt.Errorf("host %q is not a fully qualified name (like kms1.contoso.com)", s)
-	}
-	for _, l := range strings.Split(h, ".") {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
-			return "", fmt.Errorf("host %q is not a valid host name", s)
-		}
-	}
-	return dns.CanonicalName(h), nil
-}
 
 // Limits on a desired: section (a real one has a few names and hosts).
 const (
@@ -150,7 +136,7 @@ func checkDesiredName(name string) error {
 	case strings.HasPrefix(strings.ToLower(name), "_vlmcs"):
 		return errors.New("write the clients' DNS suffix relative to the zone (emea), not the SRV owner name (_vlmcs._tcp.emea)")
 	}
-	if err := CheckHost(name); err != nil {
+	if err := CheckDomain(name); err != nil {
 		return err
 	}
 	return nil
@@ -161,7 +147,7 @@ func desiredHost(n *yaml.Node) (DesiredHost, error) {
 	h := DesiredHost{Port: kmsPort, Line: n.Line}
 	switch n.Kind {
 	case yaml.ScalarNode:
-		host, err := checkFQDN(n.Value)
+		host, err := dnsx.CheckHost(n.Value)
 		if err != nil {
 			return h, err
 		}
@@ -181,7 +167,7 @@ func desiredHost(n *yaml.Node) (DesiredHost, error) {
 			return h, errors.New(msg)
 		}
 		if k.Value == "host" {
-			host, err := checkFQDN(v.Value)
+			host, err := dnsx.CheckHost(v.Value)
 			if v.Kind != yaml.ScalarNode || err != nil {
 				return h, fmt.Errorf("host: %q is not a fully qualified host name", v.Value)
 			}

@@ -72,7 +72,7 @@ func TestDesiredErrors(t *testing.T) {
 		{"owner name", zone("      _vlmcs._tcp.emea: []\n"), "not the SRV owner name"},
 		{"same name", zone("      EMEA: []\n      emea: []\n"), "the same name as"},
 		{"not a mapping", zone("      - a\n"), "expected a mapping"},
-		{"bad name", zone("      \"a b\": []\n"), "is not a host name"},
+		{"bad name", zone("      \"a b\": []\n"), "is not a domain name"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

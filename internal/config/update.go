@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
@@ -41,7 +42,7 @@ func (u Update) check() error {
 		return fmt.Errorf("server: %w", err)
 	}
 	if u.ServerName != "" {
-		if err := CheckHost(u.ServerName); err != nil {
+		if _, err := dnsx.CheckHost(u.ServerName); err != nil {
 			return fmt.Errorf("server-name: %w", err)
 		}
 	}
@@ -123,7 +124,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if len(fl.Zones) > 0 {
 		var err error
 		zones, err = f.zonesNamed(fl.Zones, func(n string) error {
-			if err := CheckHost(strings.TrimSuffix(n, ".")); err != nil {
+			if err := CheckDomain(strings.TrimSuffix(n, ".")); err != nil {
 				return fmt.Errorf("--zone: %w", err)
 			}
 			return nil

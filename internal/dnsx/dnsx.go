@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"strings"
@@ -66,6 +67,13 @@ func NetError(err error) error {
 		return fmt.Errorf("%w: %v", ErrTimeout, err)
 	}
 	return err
+}
+
+// IsConnError reports whether err came from the connection (a network
+// error, or the connection closed), not from the message read or written.
+func IsConnError(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // CtxOr prefers the context's error when it is done.
@@ -161,4 +169,48 @@ func ResolverAddr(resolver string) (string, error) {
 		return HostPort(resolver, ""), nil
 	}
 	return DefaultResolver()
+}
+
+// ErrHostName is matched by CheckHost's errors.
+var ErrHostName = errors.New("not a valid host name")
+
+// hostError is a host name that CheckHost refused, and why.
+type hostError struct {
+	host, why string
+}
+
+func (e *hostError) Error() string { return fmt.Sprintf("host %q %s", e.host, e.why) }
+
+// Is makes every hostError match ErrHostName.
+func (e *hostError) Is(target error) bool { return target == ErrHostName }
+
+// CheckHost is the rule for a host name, the target of a KMS SRV record
+// (RFC 2782: a name with address records): a fully qualified name of at
+// least two labels (kms1.contoso.com; a trailing dot is allowed), each
+// label letters, digits and hyphens (RFC 952/1123, not starting or ending
+// with a hyphen, at most 63 characters), at most 253 characters in all.
+// It returns the name lower-cased with its trailing dot.
+func CheckHost(host string) (string, error) {
+	h := strings.TrimSuffix(strings.TrimSpace(host), ".")
+	if h == "" {
+		return "", &hostError{host, "is empty"}
+	}
+	labels := strings.Split(h, ".")
+	if len(labels) < 2 {
+		return "", &hostError{host, "is not a fully qualified name (like kms1.contoso.com)"}
+	}
+	for _, l := range labels {
+		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' {
+			return "", &hostError{host, "is not a valid host name"}
+		}
+		for _, c := range l {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return "", &hostError{host, fmt.Sprintf("is not a valid host name (character %q)", c)}
+			}
+		}
+	}
+	if len(h) > 253 {
+		return "", &hostError{host, "is longer than 253 characters"}
+	}
+	return dns.CanonicalName(h), nil
 }

@@ -100,3 +100,21 @@ func LoseUpdates(t TB, upstream string, apply bool) string {
 	}()
 	return uc.LocalAddr().String()
 }
+
+// ServeUDP answers DNS over UDP on addr (a loopback host:port; port 0
+// picks a free one) with h, an in-process server for fault injection, and
+// returns the address it listens on. It stops at the test's end.
+func ServeUDP(t TB, addr string, h dns.HandlerFunc) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", addr)
+	if err != nil {
+		t.Fatalf("cannot bind UDP on %s: %v", addr, err)
+	}
+	srv := &dns.Server{PacketConn: pc, Handler: h}
+	started := make(chan struct{})
+	srv.NotifyStartedFunc = func() { close(started) }
+	go srv.ActivateAndServe()
+	<-started
+	t.Cleanup(func() { srv.Shutdown() })
+	return pc.LocalAddr().String()
+}
