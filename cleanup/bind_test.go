@@ -92,10 +92,10 @@ func hasOld(t *testing.T, server, z string) bool {
 // planFor plans removing kms-old from zones, through server.
 func planFor(t *testing.T, ctx context.Context, cl *publish.Client, server string, replace *publish.Record, zones ...string) *cleanup.Plan {
 	t.Helper()
-	var targets []publish.Target
+	var targets []publish.Primary
 	var rms []cleanup.Removal
 	for _, z := range zones {
-		targets = append(targets, publish.Target{Zone: z, Server: server})
+		targets = append(targets, publish.Primary{Zone: z, Server: server})
 		rms = append(rms, cleanup.Removal{Record: oldRecord(z)})
 	}
 	p := cleanup.NewPlan(ctx, cl, targets, rms, replace, false)
@@ -291,7 +291,7 @@ func (l *lab) testReplacementTTL(t *testing.T) {
 		{"l2.example", 60, 60, "changes the TTL of 1 other records from 600 to 60"},
 	} {
 		t.Run(c.zone, func(t *testing.T) {
-			rep := &publish.Record{Host: "kms-new." + c.zone + ".", Port: 1688, TTL: c.ttl, Priority: 5, Weight: 10}
+			rep := &publish.Record{Target: "kms-new." + c.zone + ".", Port: 1688, TTL: c.ttl, Priority: 5, Weight: 10}
 			plan := planFor(t, ctx, cl, l.bind.Addr, rep, c.zone)
 			notes := strings.Join(plan.Zones[0].TTLNotes, "; ")
 			if c.note == "" && notes != "" || !strings.Contains(notes, c.note) {

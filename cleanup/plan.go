@@ -52,7 +52,7 @@ func (p *Plan) Sends() int {
 // empty. The current records are read from each zone's primary and every
 // deletion is guarded by them. A replace.TTL of 0 takes the TTL of the
 // RRset the replacement joins.
-func NewPlan(ctx context.Context, cl *publish.Client, targets []publish.Target, removals []Removal, replace *publish.Record, force bool) *Plan {
+func NewPlan(ctx context.Context, cl *publish.Client, targets []publish.Primary, removals []Removal, replace *publish.Record, force bool) *Plan {
 	plan := &Plan{Replace: replace}
 	for _, t := range targets {
 		z := dns.CanonicalName(t.Zone)
@@ -109,13 +109,13 @@ func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool)
 		rs := byOwner[owner]
 		current := cp.Current[owner]
 		var add []zone.Record
-		if replace != nil && !slices.ContainsFunc(current, func(c zone.Record) bool { return c.Target == replace.Host }) {
+		if replace != nil && !slices.ContainsFunc(current, func(c zone.Record) bool { return c.Target == replace.Target }) {
 			ttl := replace.TTL
 			if ttl == 0 {
 				ttl = current[0].TTL
 			}
 			add = append(add, zone.Record{Zone: cp.Zone, Name: owner, TTL: ttl, Priority: replace.Priority,
-				Weight: replace.Weight, Port: replace.Port, Target: replace.Host})
+				Weight: replace.Weight, Port: replace.Port, Target: replace.Target})
 			stay, from := 0, uint32(0)
 			for _, c := range current {
 				if !slices.ContainsFunc(rs, func(r Removal) bool { return sameRR(r.Record, c) }) && c.TTL != ttl {
@@ -124,7 +124,7 @@ func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool)
 			}
 			if stay > 0 {
 				cp.TTLNotes = append(cp.TTLNotes, fmt.Sprintf("%s: adding %s with TTL %d changes the TTL of %d other records from %d to %d (an RRset has one TTL, RFC 2181 §5.2)",
-					strings.TrimSuffix(owner, "."), strings.TrimSuffix(replace.Host, "."), ttl, stay, from, ttl))
+					strings.TrimSuffix(owner, "."), strings.TrimSuffix(replace.Target, "."), ttl, stay, from, ttl))
 			}
 		}
 		remaining := len(current) - len(rs) + len(add)
@@ -141,7 +141,7 @@ func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool)
 	switch {
 	case len(cp.Delete) > 0 && len(cp.Add) > 0:
 		cp.Action = publish.ActionReplaced
-		cp.Note = fmt.Sprintf("removes %d record(s) and adds %s in the same message", len(cp.Delete), strings.TrimSuffix(replace.Host, "."))
+		cp.Note = fmt.Sprintf("removes %d record(s) and adds %s in the same message", len(cp.Delete), strings.TrimSuffix(replace.Target, "."))
 	case len(cp.Delete) > 0:
 		cp.Action = publish.ActionRemoved
 		cp.Note = fmt.Sprintf("removes %d record(s)", len(cp.Delete))

@@ -75,7 +75,7 @@ func PublishList(zones []Zone) []PublishEntry {
 	for _, z := range zones {
 		for _, n := range z.Names {
 			for _, r := range n.Records {
-				host := strings.ToLower(strings.TrimSuffix(r.Host, "."))
+				host := strings.ToLower(strings.TrimSuffix(r.Target, "."))
 				i, ok := idx[host]
 				if !ok {
 					i = len(out)

@@ -28,7 +28,7 @@ func (n Name) Domain() string { return strings.TrimPrefix(n.Owner, zone.KMSServi
 
 // Zone is the desired state of one zone and where its updates go.
 type Zone struct {
-	Target publish.Target
+	Target publish.Primary
 	Names  []Name
 }
 
@@ -187,7 +187,7 @@ func Diff(zoneName, server string, names []Name, current map[string][]zone.Recor
 		np := NamePlan{Owner: owner, Before: cur, After: []zone.Record{}}
 		var wanted []string
 		for _, r := range n.Records {
-			host := dns.CanonicalName(r.Host)
+			host := dns.CanonicalName(r.Target)
 			if slices.Contains(wanted, host) {
 				continue
 			}
@@ -262,7 +262,7 @@ func short(name string) string { return strings.TrimSuffix(name, ".") }
 // with a prober, probes it on the record's port (publish.CheckHosts: a
 // host inside a zone is resolved at that zone's primary). A name with
 // changes none of whose desired hosts is live is marked unsafe.
-func (p *Plan) Check(ctx context.Context, targets []publish.Target, res resolve.Resolver, prober resolve.Prober) {
+func (p *Plan) Check(ctx context.Context, targets []publish.Primary, res resolve.Resolver, prober resolve.Prober) {
 	var recs []publish.Record
 	seen := map[hostPort]bool{}
 	for _, z := range p.Zones {
@@ -271,7 +271,7 @@ func (p *Plan) Check(ctx context.Context, targets []publish.Target, res resolve.
 				hp := hostPort{r.Target, r.Port}
 				if !seen[hp] {
 					seen[hp] = true
-					recs = append(recs, publish.Record{Host: r.Target, Port: r.Port})
+					recs = append(recs, publish.Record{Target: r.Target, Port: r.Port})
 				}
 			}
 		}

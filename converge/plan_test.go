@@ -28,7 +28,7 @@ func TestDiff(t *testing.T) {
 	const z = "contoso.com."
 	const apex = "_vlmcs._tcp.contoso.com."
 	rec := func(host string, port, prio, weight uint16, ttl uint32) publish.Record {
-		return publish.Record{Host: host, Port: port, Priority: prio, Weight: weight, TTL: ttl}
+		return publish.Record{Target: host, Port: port, Priority: prio, Weight: weight, TTL: ttl}
 	}
 	tests := []struct {
 		name    string
@@ -103,8 +103,8 @@ func (f fakeReader) Current(_ context.Context, _, _, name string) ([]zone.Record
 }
 
 func TestNewUnreadableZoneSendsNothing(t *testing.T) {
-	p := New(context.Background(), fakeReader{err: errors.New("refused")}, []Zone{{Target: publish.Target{Zone: "a.example", Server: "127.0.0.1:9"},
-		Names: []Name{{Owner: "_vlmcs._tcp.a.example.", Records: []publish.Record{{Host: "kms.a.example.", Port: 1688}}}}}})
+	p := New(context.Background(), fakeReader{err: errors.New("refused")}, []Zone{{Target: publish.Primary{Zone: "a.example", Server: "127.0.0.1:9"},
+		Names: []Name{{Owner: "_vlmcs._tcp.a.example.", Records: []publish.Record{{Target: "kms.a.example.", Port: 1688}}}}}})
 	if !p.Failed() || p.Sends() != 0 || p.InSync() || !p.Zones[0].Empty() {
 		t.Errorf("%+v", p.Zones[0])
 	}
@@ -113,8 +113,8 @@ func TestNewUnreadableZoneSendsNothing(t *testing.T) {
 func TestGuard(t *testing.T) {
 	const z = "a.example."
 	mk := func() *Plan {
-		return New(context.Background(), fakeReader{recs: map[string][]zone.Record{}}, []Zone{{Target: publish.Target{Zone: z, Server: "127.0.0.1:9"},
-			Names: []Name{{Owner: "_vlmcs._tcp.a.example.", Records: []publish.Record{{Host: "dead.a.example.", Port: 1688}, {Host: "live.a.example.", Port: 1688}}}}}})
+		return New(context.Background(), fakeReader{recs: map[string][]zone.Record{}}, []Zone{{Target: publish.Primary{Zone: z, Server: "127.0.0.1:9"},
+			Names: []Name{{Owner: "_vlmcs._tcp.a.example.", Records: []publish.Record{{Target: "dead.a.example.", Port: 1688}, {Target: "live.a.example.", Port: 1688}}}}}})
 	}
 	tests := []struct {
 		name   string
@@ -193,12 +193,12 @@ func TestClientView(t *testing.T) {
 
 func TestPublishList(t *testing.T) {
 	zones := []Zone{
-		{Target: publish.Target{Zone: "contoso.com"}, Names: []Name{
-			{Owner: "_vlmcs._tcp.contoso.com.", Records: []publish.Record{{Host: "kms1.contoso.com.", Port: 1688}, {Host: "kms2.contoso.com.", Port: 1688, Priority: 10}}},
-			{Owner: "_vlmcs._tcp.emea.contoso.com.", Records: []publish.Record{{Host: "kms1.contoso.com.", Port: 1700, Weight: 100, TTL: 60}}},
+		{Target: publish.Primary{Zone: "contoso.com"}, Names: []Name{
+			{Owner: "_vlmcs._tcp.contoso.com.", Records: []publish.Record{{Target: "kms1.contoso.com.", Port: 1688}, {Target: "kms2.contoso.com.", Port: 1688, Priority: 10}}},
+			{Owner: "_vlmcs._tcp.emea.contoso.com.", Records: []publish.Record{{Target: "kms1.contoso.com.", Port: 1700, Weight: 100, TTL: 60}}},
 		}},
-		{Target: publish.Target{Zone: "fabrikam.com"}, Names: []Name{
-			{Owner: "_vlmcs._tcp.fabrikam.com.", Records: []publish.Record{{Host: "kms1.contoso.com.", Port: 1688}}},
+		{Target: publish.Primary{Zone: "fabrikam.com"}, Names: []Name{
+			{Owner: "_vlmcs._tcp.fabrikam.com.", Records: []publish.Record{{Target: "kms1.contoso.com.", Port: 1688}}},
 		}},
 	}
 	got := PublishList(zones)

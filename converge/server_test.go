@@ -79,12 +79,12 @@ func TestConvergeRealServers(t *testing.T) {
 			defer cl.Close()
 			p := uint16(port)
 			desired := func(z string) converge.Zone {
-				return converge.Zone{Target: publish.Target{Zone: z, Server: srv.Addr}, Names: []converge.Name{
-					{Owner: "_vlmcs._tcp." + z + ".", Records: []publish.Record{{Host: "kms1." + z, Port: p}, {Host: "kms2." + z, Port: p, Priority: 10}}},
-					{Owner: "_vlmcs._tcp.emea." + z + ".", Records: []publish.Record{{Host: "kms2." + z, Port: p, Weight: 5, TTL: 60}}},
+				return converge.Zone{Target: publish.Primary{Zone: z, Server: srv.Addr}, Names: []converge.Name{
+					{Owner: "_vlmcs._tcp." + z + ".", Records: []publish.Record{{Target: "kms1." + z, Port: p}, {Target: "kms2." + z, Port: p, Priority: 10}}},
+					{Owner: "_vlmcs._tcp.emea." + z + ".", Records: []publish.Record{{Target: "kms2." + z, Port: p, Weight: 5, TTL: 60}}},
 				}}
 			}
-			targets := []publish.Target{{Zone: "a.example", Server: srv.Addr}}
+			targets := []publish.Primary{{Zone: "a.example", Server: srv.Addr}}
 
 			t.Run("apply converges, second plan sends nothing", func(t *testing.T) {
 				zs := []converge.Zone{desired("a.example")}
@@ -132,11 +132,11 @@ func TestConvergeRealServers(t *testing.T) {
 			})
 
 			t.Run("every desired host dead is refused", func(t *testing.T) {
-				z := converge.Zone{Target: publish.Target{Zone: "b.example", Server: srv.Addr}, Names: []converge.Name{
-					{Owner: "_vlmcs._tcp.b.example.", Records: []publish.Record{{Host: "kms-dead.b.example", Port: uint16(port)}}}}}
+				z := converge.Zone{Target: publish.Primary{Zone: "b.example", Server: srv.Addr}, Names: []converge.Name{
+					{Owner: "_vlmcs._tcp.b.example.", Records: []publish.Record{{Target: "kms-dead.b.example", Port: uint16(port)}}}}}
 				before := testserver.Records(t, srv.Addr, "b.example")
 				plan := converge.New(ctx, cl, []converge.Zone{z})
-				plan.Check(ctx, []publish.Target{z.Target}, &resolve.TargetResolver{Timeout: time.Second}, probe.Prober{Timeout: time.Second})
+				plan.Check(ctx, []publish.Primary{z.Target}, &resolve.TargetResolver{Timeout: time.Second}, probe.Prober{Timeout: time.Second})
 				err := plan.Guard(false)
 				if err == nil || !strings.Contains(err.Error(), "kms-dead.b.example (127.0.0.83) does not answer as a KMS host") || plan.Sends() != 0 {
 					t.Fatalf("guard: %v, sends %d", err, plan.Sends())

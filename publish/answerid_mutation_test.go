@@ -66,7 +66,7 @@ func TestUpdateAnswerWithOtherIDRefused(t *testing.T) {
 	}()
 	cl := NewClient(Options{Timeout: 2 * time.Second})
 	defer cl.Close()
-	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Target{{Zone: "f.example", Server: l.Addr().String()}}, "", Record{Host: "kms1.f.example.", Port: 1688, TTL: 3600}))
+	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Primary{{Zone: "f.example", Server: l.Addr().String()}}, "", Record{Target: "kms1.f.example.", Port: 1688, TTL: 3600}))
 	if !updated.Load() {
 		t.Fatal("no update was sent")
 	}

@@ -382,13 +382,13 @@ func srvAnswer(a *dns.Msg, server, zoneName, name string) ([]zone.Record, error)
 }
 
 // PlanPublish reads each target zone's records at name and plans adding rec.
-func (cl *Client) PlanPublish(ctx context.Context, targets []Target, name string, rec Record) []*ZonePlan {
+func (cl *Client) PlanPublish(ctx context.Context, targets []Primary, name string, rec Record) []*ZonePlan {
 	return cl.PlanPublishAll(ctx, targets, []string{name}, []Record{rec})
 }
 
 // PlanPublishAll reads each target zone's records at every name and plans
 // adding every record of recs under each, one message per zone.
-func (cl *Client) PlanPublishAll(ctx context.Context, targets []Target, names []string, recs []Record) []*ZonePlan {
+func (cl *Client) PlanPublishAll(ctx context.Context, targets []Primary, names []string, recs []Record) []*ZonePlan {
 	return cl.planEach(ctx, targets, names, func(z, server string, cur map[string][]zone.Record) *ZonePlan {
 		return PlanPublishAll(z, server, names, recs, cur)
 	})
@@ -396,13 +396,13 @@ func (cl *Client) PlanPublishAll(ctx context.Context, targets []Target, names []
 
 // PlanUnpublish reads each target zone's records at name and plans
 // removing host's records.
-func (cl *Client) PlanUnpublish(ctx context.Context, targets []Target, name, host string, force bool) []*ZonePlan {
+func (cl *Client) PlanUnpublish(ctx context.Context, targets []Primary, name, host string, force bool) []*ZonePlan {
 	return cl.PlanUnpublishAll(ctx, targets, []string{name}, []string{host}, force)
 }
 
 // PlanUnpublishAll reads each target zone's records at every name and
 // plans removing every host's records, one message per zone.
-func (cl *Client) PlanUnpublishAll(ctx context.Context, targets []Target, names, hosts []string, force bool) []*ZonePlan {
+func (cl *Client) PlanUnpublishAll(ctx context.Context, targets []Primary, names, hosts []string, force bool) []*ZonePlan {
 	return cl.planEach(ctx, targets, names, func(z, server string, cur map[string][]zone.Record) *ZonePlan {
 		return PlanUnpublishAll(z, server, names, hosts, cur, force)
 	})
@@ -410,7 +410,7 @@ func (cl *Client) PlanUnpublishAll(ctx context.Context, targets []Target, names,
 
 // planEach reads every name in every target zone at once and plans each
 // zone from what it holds; a zone that cannot be read gets a failed plan.
-func (cl *Client) planEach(ctx context.Context, targets []Target, names []string, plan func(z, server string, cur map[string][]zone.Record) *ZonePlan) []*ZonePlan {
+func (cl *Client) planEach(ctx context.Context, targets []Primary, names []string, plan func(z, server string, cur map[string][]zone.Record) *ZonePlan) []*ZonePlan {
 	var reqs []ownerReq
 	for _, t := range targets {
 		z := dns.CanonicalName(t.Zone)
@@ -447,7 +447,7 @@ func (cl *Client) planEach(ctx context.Context, targets []Target, names []string
 // zone's SOA MNAME (as nsupdate does), through the resolver (host:port;
 // /etc/resolv.conf when empty). It returns the DNS host name of each
 // server it found, for GSS-TSIG's service principal.
-func Locate(ctx context.Context, targets []Target, resolver string, timeout time.Duration) (map[string]string, error) {
+func Locate(ctx context.Context, targets []Primary, resolver string, timeout time.Duration) (map[string]string, error) {
 	names := map[string]string{}
 	for i, t := range targets {
 		if t.Server != "" {

@@ -108,8 +108,8 @@ func PlanRestore(zoneName, server string, records []zone.Record, current map[str
 // PlanRestoreFrom reads the current records of each backup zone from the
 // primary its target names (the backup's server when the zone has no
 // target) and plans the restore, signed with the target's signer.
-func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, targets []Target) []*ZonePlan {
-	byZone := map[string]Target{}
+func (cl *Client) PlanRestoreFrom(ctx context.Context, b *Backup, targets []Primary) []*ZonePlan {
+	byZone := map[string]Primary{}
 	for _, t := range targets {
 		byZone[dns.CanonicalName(t.Zone)] = t
 	}

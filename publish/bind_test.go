@@ -89,12 +89,12 @@ func results(t *testing.T, rs []publish.Result) string {
 func TestPublishBIND(t *testing.T) {
 	bind := startUpdatableBIND(t, "a.example", "b.example")
 	ctx := t.Context()
-	targets := []publish.Target{{Zone: "a.example", Server: bind.Addr}, {Zone: "b.example", Server: bind.Addr}}
+	targets := []publish.Primary{{Zone: "a.example", Server: bind.Addr}, {Zone: "b.example", Server: bind.Addr}}
 	baseA, baseB := testserver.Records(t, bind.Addr, "a.example"), testserver.Records(t, bind.Addr, "b.example")
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}, Timeout: 5 * time.Second})
 	defer cl.Close()
-	kms1 := publish.Record{Host: "kms1.a.example", Port: 1688, TTL: 3600}
-	kms2 := publish.Record{Host: "kms2.a.example", Port: 1688, TTL: 3600}
+	kms1 := publish.Record{Target: "kms1.a.example", Port: 1688, TTL: 3600}
+	kms2 := publish.Record{Target: "kms2.a.example", Port: 1688, TTL: 3600}
 
 	apply := func(plans []*publish.ZonePlan) []publish.Result {
 		rs := cl.Apply(ctx, plans)
@@ -235,7 +235,7 @@ func TestWrongKeyRefusedZoneUnchanged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, tc.key)}})
 			defer cl.Close()
-			rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Target{{Zone: "a.example", Server: bind.Addr}}, "", publish.Record{Host: "kms1.a.example.", Port: 1688, TTL: 3600}))
+			rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Primary{{Zone: "a.example", Server: bind.Addr}}, "", publish.Record{Target: "kms1.a.example.", Port: 1688, TTL: 3600}))
 			if rs[0].Action != publish.ActionFailed || rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), tc.want) || !strings.Contains(rs[0].Err.Error(), bind.Addr) {
 				t.Errorf("%s", results(t, rs))
 			}
@@ -247,7 +247,7 @@ func TestWrongKeyRefusedZoneUnchanged(t *testing.T) {
 	t.Run("unsigned is refused", func(t *testing.T) {
 		cl := publish.NewClient(publish.Options{})
 		defer cl.Close()
-		rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Target{{Zone: "a.example", Server: bind.Addr}}, "", publish.Record{Host: "kms1.a.example.", Port: 1688, TTL: 3600}))
+		rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Primary{{Zone: "a.example", Server: bind.Addr}}, "", publish.Record{Target: "kms1.a.example.", Port: 1688, TTL: 3600}))
 		if rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), "REFUSED") || !strings.Contains(rs[0].Err.Error(), "update-policy") {
 			t.Errorf("%s", results(t, rs))
 		}
@@ -265,13 +265,13 @@ func TestManySignedUpdatesOneConnection(t *testing.T) {
 	zones := []string{"c1.example", "c2.example", "c3.example", "c4.example", "c5.example"}
 	bind := startUpdatableBIND(t, zones...)
 	proxy, updateConns := updateCounter(t, bind.Addr)
-	var targets []publish.Target
+	var targets []publish.Primary
 	for _, z := range zones {
-		targets = append(targets, publish.Target{Zone: z, Server: proxy})
+		targets = append(targets, publish.Primary{Zone: z, Server: proxy})
 	}
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
-	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Host: "kms1.c1.example", Port: 1688, TTL: 600}))
+	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Target: "kms1.c1.example", Port: 1688, TTL: 600}))
 	for _, r := range rs {
 		if r.Err != nil || r.Action != publish.ActionAdded || !r.Verified || !r.AnswerSigned {
 			t.Errorf("%s", results(t, rs))

@@ -16,7 +16,7 @@ func ExamplePlanPublish() {
 		{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 3600, Port: 1689, Target: "kms1.contoso.com."},
 		{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 3600, Port: 1688, Target: "kms2.contoso.com."},
 	}
-	p := publish.PlanPublish("contoso.com", "192.0.2.53:53", "", publish.Record{Host: "kms1.contoso.com", Port: 1688, TTL: 3600}, current)
+	p := publish.PlanPublish("contoso.com", "192.0.2.53:53", "", publish.Record{Target: "kms1.contoso.com", Port: 1688, TTL: 3600}, current)
 	fmt.Println(p.Action)
 	fmt.Print(p.Text())
 	// Output:

@@ -168,7 +168,7 @@ func TestUpdateFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := Record{Host: "kms1.f.example.", Port: 1688, TTL: 3600}
+	rec := Record{Target: "kms1.f.example.", Port: 1688, TTL: 3600}
 	for _, tc := range []struct {
 		name     string
 		f        *fakePrimary
@@ -195,7 +195,7 @@ func TestUpdateFaults(t *testing.T) {
 			addr := tc.f.start(t, key)
 			cl := NewClient(Options{Signer: TSIG{Key: key}, Timeout: 2 * time.Second})
 			defer cl.Close()
-			rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Target{{Zone: "f.example", Server: addr}}, "", rec))
+			rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Primary{{Zone: "f.example", Server: addr}}, "", rec))
 			r := rs[0]
 			text := r.Note
 			if r.Err != nil {
@@ -232,7 +232,7 @@ func TestUpdateTimeout(t *testing.T) {
 	}()
 	cl := NewClient(Options{Timeout: 300 * time.Millisecond})
 	defer cl.Close()
-	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Target{{Zone: "f.example", Server: l.Addr().String()}}, "", Record{Host: "kms1.f.example.", Port: 1688, TTL: 60}))
+	rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []Primary{{Zone: "f.example", Server: l.Addr().String()}}, "", Record{Target: "kms1.f.example.", Port: 1688, TTL: 60}))
 	if rs[0].Action != ActionFailed || rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), "timed out") || !strings.Contains(rs[0].Err.Error(), "f.example") {
 		t.Errorf("%s %v", rs[0].Action, rs[0].Err)
 	}
@@ -299,7 +299,7 @@ func TestFakePrimaryPrerequisites(t *testing.T) {
 	addr := f.start(t, key)
 	cl := NewClient(Options{Signer: TSIG{Key: key}, Timeout: 2 * time.Second})
 	defer cl.Close()
-	targets := []Target{{Zone: "f.example", Server: addr}}
+	targets := []Primary{{Zone: "f.example", Server: addr}}
 	plans := cl.PlanUnpublish(t.Context(), targets, "", "kms1.f.example", false)
 	// Someone adds a record between the read and the update: the RRset is
 	// no longer as read.
@@ -363,8 +363,8 @@ func mustSRV(s string) dns.RR {
 func TestPlanPublishAllDuplicates(t *testing.T) {
 	cur := map[string][]zone.Record{"_vlmcs._tcp.d.example.": {{Zone: "d.example.", Name: "_vlmcs._tcp.d.example.", TTL: 600, Port: 1688, Target: "kms1.d.example."}}}
 	for _, recs := range [][]Record{
-		{{Host: "kms1.d.example", Port: 1688}, {Host: "KMS1.d.example.", Port: 1688}},
-		{{Host: "kms2.d.example", Port: 1688}, {Host: "kms2.d.example.", Port: 1688}},
+		{{Target: "kms1.d.example", Port: 1688}, {Target: "KMS1.d.example.", Port: 1688}},
+		{{Target: "kms2.d.example", Port: 1688}, {Target: "kms2.d.example.", Port: 1688}},
 	} {
 		p := PlanPublishAll("d.example", "127.0.0.1:9", []string{"", "@"}, recs, cur)
 		if len(p.Changes) != 1 || len(p.Add) > 1 {

@@ -14,7 +14,7 @@ func FuzzUpdateRoundTrip(f *testing.F) {
 	f.Add("contoso.com", "kms1.contoso.com", "emea", uint16(1688), uint32(3600), uint16(0), uint16(0), "kms-old.contoso.com", uint16(1689))
 	f.Add("a.b", "x.a.b", "", uint16(1), uint32(1), uint16(65535), uint16(7), "y.c.d", uint16(65535))
 	f.Fuzz(func(t *testing.T, zoneName, host, name string, port uint16, ttl uint32, prio, weight uint16, old string, oldPort uint16) {
-		rec, err := Record{Host: host, Port: port, TTL: ttl, Priority: prio, Weight: weight}.Check()
+		rec, err := Record{Target: host, Port: port, TTL: ttl, Priority: prio, Weight: weight}.Check()
 		if err != nil {
 			return
 		}
@@ -38,7 +38,7 @@ func FuzzUpdateRoundTrip(f *testing.F) {
 			return
 		}
 		current := []zone.Record{{Zone: z, Name: own, TTL: 60, Port: oldPort, Target: oldHost}}
-		rec.Host = oldHost // same host: a replacement, with prerequisite and deletion
+		rec.Target = oldHost // same host: a replacement, with prerequisite and deletion
 		p := PlanPublish(z, "127.0.0.1:53", name, rec, current)
 		m := p.Msg()
 		b, err := m.Pack()

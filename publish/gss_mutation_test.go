@@ -160,8 +160,8 @@ func TestGSSAnswerMICVerified(t *testing.T) {
 	cl := publish.NewClient(publish.Options{Signer: g})
 	defer cl.Close()
 	base := testserver.Records(t, l.bind.Addr, "gss.example")
-	targets := []publish.Target{{Zone: "gss.example", Server: rec.addr}}
-	rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: "kms1.gss.example", Port: 1688, TTL: 3600}))
+	targets := []publish.Primary{{Zone: "gss.example", Server: rec.addr}}
+	rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Target: "kms1.gss.example", Port: 1688, TTL: 3600}))
 	if rs[0].Err != nil || rs[0].AnswerSigned || rs[0].Unverifiable == nil || !strings.Contains(rs[0].Unverifiable.Error(), "does not verify") {
 		t.Errorf("altered answer MAC: AnswerSigned %v, Unverifiable %v, Err %v", rs[0].AnswerSigned, rs[0].Unverifiable, rs[0].Err)
 	}

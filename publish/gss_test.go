@@ -41,9 +41,9 @@ func startGSSLab(t *testing.T) *gssLab {
 func TestGSSTSIGWithBIND(t *testing.T) {
 	l := startGSSLab(t)
 	ctx := t.Context()
-	targets := []publish.Target{{Zone: "gss.example", Server: l.bind.Addr}}
+	targets := []publish.Primary{{Zone: "gss.example", Server: l.bind.Addr}}
 	base := testserver.Records(t, l.bind.Addr, "gss.example")
-	rec := publish.Record{Host: "kms1.gss.example", Port: 1688, TTL: 3600}
+	rec := publish.Record{Target: "kms1.gss.example", Port: 1688, TTL: 3600}
 	srv := srvText("_vlmcs._tcp.gss.example.", 3600, 1688, "kms1.gss.example.")
 
 	t.Run("keytab publish and unpublish", func(t *testing.T) {

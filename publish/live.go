@@ -54,13 +54,13 @@ func (h HostCheck) Warning() string {
 // host. A host inside a target zone is resolved at that zone's primary,
 // others through the resolver, as the audit does (*resolve.TargetResolver
 // does both). prober may be nil (--no-probe).
-func CheckHosts(ctx context.Context, targets []Target, recs []Record, res resolve.Resolver, prober resolve.Prober) []HostCheck {
+func CheckHosts(ctx context.Context, targets []Primary, recs []Record, res resolve.Resolver, prober resolve.Prober) []HostCheck {
 	var out []HostCheck
 	for _, rec := range recs {
 		if ctx.Err() != nil {
 			break
 		}
-		host := dns.CanonicalName(rec.Host)
+		host := dns.CanonicalName(rec.Target)
 		r := &zone.Result{Zone: ".", Source: zone.SourceResolver}
 		for _, t := range targets {
 			if z := dns.CanonicalName(t.Zone); dns.IsSubDomain(z, host) && t.Server != "" {

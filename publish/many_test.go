@@ -71,10 +71,10 @@ func TestManyNamesAndHostsOneMessage(t *testing.T) {
 			cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}, Timeout: 5 * time.Second})
 			defer cl.Close()
 			zones := []string{"m1.example", "m2.example"}
-			var targets []publish.Target
+			var targets []publish.Primary
 			base, serial := map[string][]string{}, map[string]uint32{}
 			for _, z := range zones {
-				targets = append(targets, publish.Target{Zone: z, Server: s.Addr})
+				targets = append(targets, publish.Primary{Zone: z, Server: s.Addr})
 				base[z], serial[z] = testserver.Records(t, s.Addr, z), soaSerial(t, s.Addr, z)
 			}
 			step := func(name string, rs []publish.Result, want publish.Action, zoneWant func(z string) []string) {
@@ -99,7 +99,7 @@ func TestManyNamesAndHostsOneMessage(t *testing.T) {
 			hosts := func(z string, n ...string) []publish.Record {
 				var out []publish.Record
 				for _, h := range n {
-					out = append(out, publish.Record{Host: h + "." + z, Port: 1688})
+					out = append(out, publish.Record{Target: h + "." + z, Port: 1688})
 				}
 				return out
 			}
@@ -132,7 +132,7 @@ func TestManyNamesAndHostsOneMessage(t *testing.T) {
 				})
 			// A --ttl that differs: the plan says it changes the others.
 			for i, z := range zones {
-				plans := cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Host: "kms3." + z, Port: 1688, TTL: 60}})
+				plans := cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Target: "kms3." + z, Port: 1688, TTL: 60}})
 				if !strings.Contains(plans[0].Note, "changes the TTL of 3 other record(s) of _vlmcs._tcp."+z+". from 600 to 60") {
 					t.Errorf("TTL note: %q", plans[0].Note)
 				}
@@ -142,7 +142,7 @@ func TestManyNamesAndHostsOneMessage(t *testing.T) {
 				assertZone(t, s.Addr, z, with(without(base[z], srvText("_vlmcs._tcp."+z+".", 600, 1688, "kms0."+z+".")),
 					srv(z, "", 60, "kms0"), srv(z, "", 60, "kms1"), srv(z, "", 60, "kms2"), srv(z, "", 60, "kms3")))
 				// The same record with another TTL is not "already present".
-				plans = cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Host: "kms3." + z, Port: 1688, TTL: 120}})
+				plans = cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Target: "kms3." + z, Port: 1688, TTL: 120}})
 				if plans[0].Action != publish.ActionReplaced {
 					t.Errorf("TTL change planned as %s", plans[0].Action)
 				}
@@ -152,7 +152,7 @@ func TestManyNamesAndHostsOneMessage(t *testing.T) {
 				assertZone(t, s.Addr, z, with(without(base[z], srvText("_vlmcs._tcp."+z+".", 600, 1688, "kms0."+z+".")),
 					srv(z, "", 120, "kms0"), srv(z, "", 120, "kms1"), srv(z, "", 120, "kms2"), srv(z, "", 120, "kms3")))
 				// Without a TTL, the set's TTL: already present.
-				plans = cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Host: "kms3." + z, Port: 1688}})
+				plans = cl.PlanPublishAll(ctx, targets[i:i+1], nil, []publish.Record{{Target: "kms3." + z, Port: 1688}})
 				if plans[0].Action != publish.ActionAlreadyPresent || !plans[0].Empty() {
 					t.Errorf("no TTL: %s %q", plans[0].Action, plans[0].Note)
 				}
@@ -171,8 +171,8 @@ func TestPrintedIsWhatTheServerApplies(t *testing.T) {
 	ctx := t.Context()
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
-	targets := []publish.Target{{Zone: "contoso.example", Server: bind.Addr}}
-	for _, r := range []publish.Record{{Host: "kms1.contoso.example", Port: 1689, TTL: 3600}, {Host: "kms2.contoso.example", Port: 1688, TTL: 3600}} {
+	targets := []publish.Primary{{Zone: "contoso.example", Server: bind.Addr}}
+	for _, r := range []publish.Record{{Target: "kms1.contoso.example", Port: 1689, TTL: 3600}, {Target: "kms2.contoso.example", Port: 1688, TTL: 3600}} {
 		if rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", r)); rs[0].Err != nil {
 			t.Fatal(results(t, rs))
 		}
@@ -181,9 +181,9 @@ func TestPrintedIsWhatTheServerApplies(t *testing.T) {
 		name string
 		rec  publish.Record
 	}{
-		{"port", publish.Record{Host: "kms1.contoso.example", Port: 1688, TTL: 3600}},
-		{"ttl", publish.Record{Host: "kms1.contoso.example", Port: 1688, TTL: 300}},
-		{"priority and weight", publish.Record{Host: "kms2.contoso.example", Port: 1688, Priority: 10, Weight: 5}},
+		{"port", publish.Record{Target: "kms1.contoso.example", Port: 1688, TTL: 3600}},
+		{"ttl", publish.Record{Target: "kms1.contoso.example", Port: 1688, TTL: 300}},
+		{"priority and weight", publish.Record{Target: "kms2.contoso.example", Port: 1688, Priority: 10, Weight: 5}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := testserver.Records(t, bind.Addr, "contoso.example")
@@ -244,19 +244,19 @@ func TestCredentialsInRefusals(t *testing.T) {
 		t.Run(server, func(t *testing.T) {
 			s := updatable(t, server, "r.example")
 			before := testserver.Records(t, s.Addr, "r.example")
-			rec := publish.Record{Host: "kms1.r.example", Port: 1688, TTL: 3600}
+			rec := publish.Record{Target: "kms1.r.example", Port: 1688, TTL: 3600}
 			for _, tc := range []struct {
 				name   string
 				signer publish.Signer
-				target publish.Target
+				target publish.Primary
 				prefix string
 			}{
-				{"key without rights", publish.TSIG{Key: zkey(t, noRights), Origin: "/etc/kmsdns/reader.key (--key-file)"}, publish.Target{},
+				{"key without rights", publish.TSIG{Key: zkey(t, noRights), Origin: "/etc/kmsdns/reader.key (--key-file)"}, publish.Primary{},
 					"signed with key `reader` (hmac-sha256) from /etc/kmsdns/reader.key (--key-file): "},
-				{"wrong secret", publish.TSIG{Key: zkey(t, wrongKey), Origin: "/etc/kmsdns/upd.key (/etc/kmsdns/kmsdns.yaml zones[0].update.key-file)"}, publish.Target{},
+				{"wrong secret", publish.TSIG{Key: zkey(t, wrongKey), Origin: "/etc/kmsdns/upd.key (/etc/kmsdns/kmsdns.yaml zones[0].update.key-file)"}, publish.Primary{},
 					"signed with key `upd` (hmac-sha256) from /etc/kmsdns/upd.key (/etc/kmsdns/kmsdns.yaml zones[0].update.key-file): "},
-				{"unsigned", nil, publish.Target{}, publish.Unsigned + ": "},
-				{"described by the target", publish.TSIG{Key: zkey(t, noRights)}, publish.Target{Credentials: publish.Credentials("reader", "hmac-sha256.", "$KMSDNS_TSIG_SECRET")},
+				{"unsigned", nil, publish.Primary{}, publish.Unsigned + ": "},
+				{"described by the target", publish.TSIG{Key: zkey(t, noRights)}, publish.Primary{Credentials: publish.Credentials("reader", "hmac-sha256.", "$KMSDNS_TSIG_SECRET")},
 					"signed with key `reader` (hmac-sha256) from $KMSDNS_TSIG_SECRET: "},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
@@ -264,7 +264,7 @@ func TestCredentialsInRefusals(t *testing.T) {
 					defer cl.Close()
 					tgt := tc.target
 					tgt.Zone, tgt.Server = "r.example", s.Addr
-					rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Target{tgt}, "", rec))
+					rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), []publish.Primary{tgt}, "", rec))
 					if rs[0].Err == nil || !strings.HasPrefix(rs[0].Err.Error(), tc.prefix) {
 						t.Fatalf("want prefix %q:\n%s", tc.prefix, results(t, rs))
 					}
@@ -295,7 +295,7 @@ func TestLocateBySOA(t *testing.T) {
 		Zones: []testserver.Zone{{Name: "soa.example", Content: content, Transfer: "any", Update: "upd"}}})
 	// The resolver answers from a copy of the zone; it takes no updates.
 	resolver := testserver.StartKnot(t, testserver.KnotConfig{Zones: []testserver.Zone{{Name: "soa.example", Content: content, Transfer: "any"}}})
-	targets := []publish.Target{{Zone: "soa.example"}}
+	targets := []publish.Primary{{Zone: "soa.example"}}
 	names, err := publish.Locate(t.Context(), targets, resolver.Addr, 5*time.Second)
 	if err != nil || targets[0].Server != primary.Addr || names[primary.Addr] != "ns1.soa.example." {
 		t.Fatalf("located %q (%v), err %v; want %s", targets[0].Server, names, err, primary.Addr)
@@ -303,7 +303,7 @@ func TestLocateBySOA(t *testing.T) {
 	before := testserver.Records(t, primary.Addr, "soa.example")
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
-	if rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Host: "kms1.soa.example", Port: 1688})); rs[0].Err != nil || !rs[0].Verified {
+	if rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", publish.Record{Target: "kms1.soa.example", Port: 1688})); rs[0].Err != nil || !rs[0].Verified {
 		t.Fatal(results(t, rs))
 	}
 	assertZone(t, primary.Addr, "soa.example", with(before, srvText("_vlmcs._tcp.soa.example.", 3600, 1688, "kms1.soa.example.")))

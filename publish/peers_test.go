@@ -29,20 +29,20 @@ func TestPublishKnotAndPowerDNS(t *testing.T) {
 			base := testserver.Records(t, s.Addr, "p.example")
 			cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 			defer cl.Close()
-			targets := []publish.Target{{Zone: "p.example", Server: s.Addr}}
+			targets := []publish.Primary{{Zone: "p.example", Server: s.Addr}}
 			check := func(step string, rs []publish.Result, want publish.Action) {
 				t.Helper()
 				if rs[0].Action != want || rs[0].Err != nil || (want != publish.ActionAlreadyPresent && !rs[0].Verified) {
 					t.Fatalf("%s on %s: %s", step, tc.name, results(t, rs))
 				}
 			}
-			check("publish kms1", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: "kms1.p.example", Port: 1688, TTL: 3600})), publish.ActionAdded)
-			check("publish kms2", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: "kms2.p.example", Port: 1688, TTL: 3600})), publish.ActionAdded)
-			check("republish", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: "kms2.p.example", Port: 1688, TTL: 3600})), publish.ActionAlreadyPresent)
+			check("publish kms1", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Target: "kms1.p.example", Port: 1688, TTL: 3600})), publish.ActionAdded)
+			check("publish kms2", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Target: "kms2.p.example", Port: 1688, TTL: 3600})), publish.ActionAdded)
+			check("republish", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Target: "kms2.p.example", Port: 1688, TTL: 3600})), publish.ActionAlreadyPresent)
 			assertZone(t, s.Addr, "p.example", with(base,
 				srvText("_vlmcs._tcp.p.example.", 3600, 1688, "kms1.p.example."),
 				srvText("_vlmcs._tcp.p.example.", 3600, 1688, "kms2.p.example.")))
-			check("replace", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Host: "kms2.p.example", Port: 1689, TTL: 3600})), publish.ActionReplaced)
+			check("replace", cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", publish.Record{Target: "kms2.p.example", Port: 1689, TTL: 3600})), publish.ActionReplaced)
 			check("unpublish kms1", cl.Apply(ctx, cl.PlanUnpublish(ctx, targets, "", "kms1.p.example", false)), publish.ActionRemoved)
 			assertZone(t, s.Addr, "p.example", with(base, srvText("_vlmcs._tcp.p.example.", 3600, 1689, "kms2.p.example.")))
 			check("unpublish kms2", cl.Apply(ctx, cl.PlanUnpublish(ctx, targets, "", "kms2.p.example", true)), publish.ActionRemoved)

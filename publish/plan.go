@@ -78,8 +78,8 @@ type ZonePlan struct {
 	Warnings []string
 }
 
-// Target is a zone and the primary server updates go to.
-type Target struct {
+// Primary is a zone and the primary server updates go to.
+type Primary struct {
 	Zone   string
 	Server string
 	// Signer signs this zone's updates; the Client's when nil. Reading
@@ -221,9 +221,9 @@ func sameRR(a, b zone.Record) bool {
 
 // Record is what to publish.
 type Record struct {
-	// Host is the KMS host's FQDN (the SRV target).
-	Host string
-	Port uint16
+	// Target is the KMS host's FQDN (the SRV target).
+	Target string
+	Port   uint16
 	// TTL, or 0 for the TTL of the RRset the record joins.
 	TTL      uint32
 	Priority uint16
@@ -242,11 +242,11 @@ var ErrInput = errors.New("invalid input")
 // Check validates r. A TTL of 0 means the TTL of the RRset the record
 // joins (DefaultTTL for a new one).
 func (r Record) Check() (Record, error) {
-	h, err := dnsx.CheckHost(r.Host)
+	h, err := dnsx.CheckHost(r.Target)
 	if err != nil {
 		return r, fmt.Errorf("%w: %w", ErrInput, err)
 	}
-	r.Host = h
+	r.Target = h
 	if r.Port == 0 {
 		return r, fmt.Errorf("%w: port 0 is not between 1 and 65535", ErrInput)
 	}
@@ -313,7 +313,7 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 		var added, deleted []zone.Record
 		var seen []string
 		for _, rec := range recs {
-			host := dns.CanonicalName(rec.Host)
+			host := dns.CanonicalName(rec.Target)
 			if slices.Contains(seen, host) {
 				continue // the same host given twice
 			}

@@ -26,8 +26,8 @@ func TestTimedOutUpdateReadBack(t *testing.T) {
 	// r3 and r4 start with the record unpublish removes.
 	direct := publish.NewClient(publish.Options{Signer: signer})
 	defer direct.Close()
-	for _, r := range direct.Apply(ctx, direct.PlanPublish(ctx, []publish.Target{{Zone: "r3.example", Server: bind.Addr}, {Zone: "r4.example", Server: bind.Addr}},
-		"", publish.Record{Host: "kms-old.example.com", Port: 1688, TTL: 600})) {
+	for _, r := range direct.Apply(ctx, direct.PlanPublish(ctx, []publish.Primary{{Zone: "r3.example", Server: bind.Addr}, {Zone: "r4.example", Server: bind.Addr}},
+		"", publish.Record{Target: "kms-old.example.com", Port: 1688, TTL: 600})) {
 		if r.Err != nil || !r.Verified {
 			t.Fatalf("setup: %+v", r)
 		}
@@ -49,14 +49,14 @@ func TestTimedOutUpdateReadBack(t *testing.T) {
 			addr := testserver.LoseUpdates(t, bind.Addr, c.apply)
 			cl := publish.NewClient(publish.Options{Signer: signer, Timeout: 500 * time.Millisecond})
 			defer cl.Close()
-			targets := []publish.Target{{Zone: c.zone, Server: addr}}
+			targets := []publish.Primary{{Zone: c.zone, Server: addr}}
 			host := "kms1.example.com."
 			var plans []*publish.ZonePlan
 			if c.unpub {
 				host = "kms-old.example.com."
 				plans = cl.PlanUnpublish(ctx, targets, "", host, true)
 			} else {
-				plans = cl.PlanPublish(ctx, targets, "", publish.Record{Host: host, Port: 1688, TTL: 600})
+				plans = cl.PlanPublish(ctx, targets, "", publish.Record{Target: host, Port: 1688, TTL: 600})
 			}
 			r := cl.Apply(ctx, plans)[0]
 			applied := c.readBack == publish.ReadBackApplied
@@ -86,7 +86,7 @@ func TestApplyNotSentAfterCancel(t *testing.T) {
 	before := testserver.Records(t, bind.Addr, "n1.example")
 	cl := publish.NewClient(publish.Options{Signer: publish.TSIG{Key: zkey(t, updKey)}})
 	defer cl.Close()
-	plans := cl.PlanPublish(t.Context(), []publish.Target{{Zone: "n1.example", Server: bind.Addr}}, "", publish.Record{Host: "kms1.example.com", Port: 1688, TTL: 600})
+	plans := cl.PlanPublish(t.Context(), []publish.Primary{{Zone: "n1.example", Server: bind.Addr}}, "", publish.Record{Target: "kms1.example.com", Port: 1688, TTL: 600})
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
 	r := cl.Apply(ctx, plans)[0]

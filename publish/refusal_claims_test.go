@@ -16,7 +16,7 @@ import (
 // servers' control sockets live in the test's temporary directory, and a
 // socket path holds at most 107 bytes, also under tools/mutate's TMPDIR.)
 func TestRefusalsKnotPDNS(t *testing.T) {
-	rec := publish.Record{Host: "kms1.x.example", Port: 1688, TTL: 3600}
+	rec := publish.Record{Target: "kms1.x.example", Port: 1688, TTL: 3600}
 	for _, tc := range []struct {
 		server, name string
 		signer       func(t *testing.T) publish.Signer
@@ -36,7 +36,7 @@ func TestRefusalsKnotPDNS(t *testing.T) {
 			before := testserver.Records(t, s.Addr, "x.example")
 			cl := publish.NewClient(publish.Options{Signer: tc.signer(t)})
 			defer cl.Close()
-			targets := []publish.Target{{Zone: "x.example", Server: s.Addr}}
+			targets := []publish.Primary{{Zone: "x.example", Server: s.Addr}}
 			rs := cl.Apply(t.Context(), cl.PlanPublish(t.Context(), targets, "", rec))
 			if rs[0].Err == nil {
 				t.Fatalf("accepted: %s", results(t, rs))

@@ -46,7 +46,7 @@ func TestSambaGSS(t *testing.T) {
 	t.Logf("Samba DC %s: provisioned in %v, serving in %v", s.Addr, s.ProvisionTime, s.StartTime)
 	ctx := t.Context()
 	names := map[string]string{s.Addr: s.Host}
-	targets := []publish.Target{{Zone: s.Zone, Server: s.Addr}}
+	targets := []publish.Primary{{Zone: s.Zone, Server: s.Addr}}
 	s.AddComputer(t, "KMSGSS1", "Kms-Gss1-Pass!")
 	s.AddUser(t, "kmsadmin", "Kms-Adm1n-User!")
 
@@ -77,7 +77,7 @@ func TestSambaGSS(t *testing.T) {
 			host := "kms-" + tc.site + "." + s.Zone
 			cl := publish.NewClient(publish.Options{Signer: tc.gss(t)})
 			defer cl.Close()
-			rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, tc.site, publish.Record{Host: host, Port: 1688, TTL: 3600}))
+			rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, tc.site, publish.Record{Target: host, Port: 1688, TTL: 3600}))
 			if rs[0].Action != publish.ActionAdded || rs[0].Err != nil || !rs[0].Verified {
 				t.Fatalf("publish: %s", results(t, rs))
 			}
@@ -103,7 +103,7 @@ func TestSambaOwnership(t *testing.T) {
 	s := dc.Get(t)
 	ctx := t.Context()
 	names := map[string]string{s.Addr: s.Host}
-	targets := []publish.Target{{Zone: s.Zone, Server: s.Addr}}
+	targets := []publish.Primary{{Zone: s.Zone, Server: s.Addr}}
 	s.AddComputer(t, "KMS1", "Kms1-Machine-Pass!")
 	s.AddComputer(t, "KMS2", "Kms2-Machine-Pass!")
 	as := func(account, password string) *publish.Client {
@@ -112,9 +112,9 @@ func TestSambaOwnership(t *testing.T) {
 		return cl
 	}
 	name := "_vlmcs._tcp.site2." + s.Zone
-	kms1 := publish.Record{Host: "kms1." + s.Zone, Port: 1688, TTL: 3600}
-	kms2 := publish.Record{Host: "kms2." + s.Zone, Port: 1688, TTL: 3600}
-	first := sambaSRVText(name, 3600, 1688, kms1.Host)
+	kms1 := publish.Record{Target: "kms1." + s.Zone, Port: 1688, TTL: 3600}
+	kms2 := publish.Record{Target: "kms2." + s.Zone, Port: 1688, TTL: 3600}
+	first := sambaSRVText(name, 3600, 1688, kms1.Target)
 
 	cl := as("KMS1$", "Kms1-Machine-Pass!")
 	if rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "site2", kms1)); rs[0].Err != nil || !rs[0].Verified {
@@ -154,7 +154,7 @@ func TestSambaOwnership(t *testing.T) {
 	if rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "site2", kms2)); rs[0].Action != publish.ActionAdded || rs[0].Err != nil || !rs[0].Verified {
 		t.Fatalf("KMS2$ publish after the fix: %s", results(t, rs))
 	}
-	assertSRV(t, s, name, append(first, sambaSRVText(name, 3600, 1688, kms2.Host)...))
+	assertSRV(t, s, name, append(first, sambaSRVText(name, 3600, 1688, kms2.Target)...))
 }
 
 // TestSambaOneContext sends several updates on one GSS-TSIG context
@@ -164,7 +164,7 @@ func TestSambaOwnership(t *testing.T) {
 func TestSambaOneContext(t *testing.T) {
 	s := dc.Get(t)
 	ctx := t.Context()
-	targets := []publish.Target{{Zone: s.Zone, Server: s.Addr}}
+	targets := []publish.Primary{{Zone: s.Zone, Server: s.Addr}}
 	sites := []string{"ctx-a", "ctx-b", "ctx-c", "ctx-d"}
 	host := "kms-ctx." + s.Zone
 	for run := 1; run <= 2; run++ {
@@ -172,7 +172,7 @@ func TestSambaOneContext(t *testing.T) {
 		cl := publish.NewClient(publish.Options{Signer: g})
 		var plans []*publish.ZonePlan
 		for _, site := range sites {
-			plans = append(plans, cl.PlanPublish(ctx, targets, site, publish.Record{Host: host, Port: 1688, TTL: 3600})...)
+			plans = append(plans, cl.PlanPublish(ctx, targets, site, publish.Record{Target: host, Port: 1688, TTL: 3600})...)
 		}
 		rs := cl.Apply(ctx, plans)
 		plans = plans[:0]

@@ -140,14 +140,14 @@ func cleanupInput(a cleanupArgs) (cleanup.Selection, *publish.Record, error) {
 			return sel, nil, usageError("cleanup: %s %d is out of range", v.name, v.val)
 		}
 	}
-	r, err := publish.Record{Host: a.replaceWith, Port: uint16(a.replacePort), TTL: publish.DefaultTTL,
+	r, err := publish.Record{Target: a.replaceWith, Port: uint16(a.replacePort), TTL: publish.DefaultTTL,
 		Priority: uint16(a.replacePriority), Weight: uint16(a.replaceWeight)}.Check()
 	if err != nil {
 		return sel, nil, usageError("cleanup: --replace-with: %v", err)
 	}
 	r.TTL = uint32(a.replaceTTL) // 0: the TTL of the RRset it joins
 	for _, h := range sel.Hosts {
-		if h == r.Host {
+		if h == r.Target {
 			return sel, nil, usageError("cleanup: --replace-with %s is also a --host to remove", a.replaceWith)
 		}
 	}

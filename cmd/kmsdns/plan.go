@@ -104,7 +104,7 @@ type converging struct {
 	file    *config.File
 	desired []config.DesiredZone
 	zones   []converge.Zone
-	targets []publish.Target
+	targets []publish.Primary
 	cl      *publish.Client
 	done    func()
 	uplan   *config.UpdatePlan
@@ -168,7 +168,7 @@ func loadConverge(c *cli.Context, e env, a convergeArgs, cmd string) (*convergin
 		for _, n := range d.Names {
 			cn := converge.Name{Owner: n.Owner}
 			for _, h := range n.Hosts {
-				cn.Records = append(cn.Records, publish.Record{Host: h.Host, Port: h.Port, Priority: h.Priority, Weight: h.Weight, TTL: h.TTL})
+				cn.Records = append(cn.Records, publish.Record{Target: h.Host, Port: h.Port, Priority: h.Priority, Weight: h.Weight, TTL: h.TTL})
 			}
 			z.Names = append(z.Names, cn)
 		}

@@ -211,7 +211,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 			}
 		}
 		for _, h := range hosts {
-			rec := publish.Record{Host: h, Port: uint16(a.port), TTL: uint32(max(ttl, 0)), Priority: uint16(a.priority), Weight: uint16(a.weight)}
+			rec := publish.Record{Target: h, Port: uint16(a.port), TTL: uint32(max(ttl, 0)), Priority: uint16(a.priority), Weight: uint16(a.weight)}
 			rec, err := rec.Check()
 			if err != nil {
 				return usageError("%s: %v", cmd, err)
@@ -273,8 +273,8 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 
 // openUpdates finds the primaries, builds the signers and a client; done
 // deletes GSS contexts and closes connections.
-func openUpdates(c *cli.Context, e env, plan *config.UpdatePlan) ([]publish.Target, *publish.Client, func(), error) {
-	targets, closeSigners, err := publish.OpenTargets(c.Context, plan.Settings)
+func openUpdates(c *cli.Context, e env, plan *config.UpdatePlan) ([]publish.Primary, *publish.Client, func(), error) {
+	targets, closeSigners, err := publish.OpenPrimaries(c.Context, plan.Settings)
 	if err != nil {
 		return nil, nil, nil, &codeError{code: exitErrors, err: err}
 	}

@@ -17,13 +17,13 @@ func recordLines(w io.Writer, recs []publish.Record, results []publish.Result) {
 	find:
 		for _, r := range results {
 			for _, c := range r.Changes {
-				if c.Record.Target == rec.Host {
+				if c.Record.Target == rec.Target {
 					ttl = c.Record.TTL
 					break find
 				}
 			}
 		}
-		fmt.Fprintf(w, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Host), ttl)
+		fmt.Fprintf(w, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Target), ttl)
 	}
 }
 

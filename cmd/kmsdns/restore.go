@@ -33,9 +33,9 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	if err != nil {
 		return err
 	}
-	for i := range plan.Targets {
-		if plan.Targets[i].Server == "" {
-			plan.Targets[i].Server = b.Zones[i].Server
+	for i := range plan.Primaries {
+		if plan.Primaries[i].Server == "" {
+			plan.Primaries[i].Server = b.Zones[i].Server
 		}
 	}
 	targets, cl, done, err := openUpdates(c, e, plan)

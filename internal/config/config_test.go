@@ -357,7 +357,7 @@ func TestMergeWrite(t *testing.T) {
 				t.Fatal(err)
 			}
 			var got []target
-			for _, tg := range up.Targets {
+			for _, tg := range up.Primaries {
 				got = append(got, target{tg.Zone, tg.Server, tg.Key.Name, tg.KeyOrigin})
 				if tc.upd.GSS != (tg.GSS != nil) {
 					t.Errorf("%s: GSS %v", tg.Zone, tg.GSS)
@@ -373,7 +373,7 @@ func TestMergeWrite(t *testing.T) {
 				t.Errorf("resolver %q timeout %v", up.Resolver, up.Timeout)
 			}
 			// The read side of the same zones, from the same merge.
-			if len(p.Specs) < len(up.Targets) || p.Specs[0].Zone != got[0].zone {
+			if len(p.Specs) < len(up.Primaries) || p.Specs[0].Zone != got[0].zone {
 				t.Errorf("specs %+v", p.Specs)
 			}
 		})
@@ -388,7 +388,7 @@ func TestUpdatePlanOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 	var got []string
-	for _, tg := range p.Only([]string{"c.example.", "b.example.", "x.example."}).Targets {
+	for _, tg := range p.Only([]string{"c.example.", "b.example.", "x.example."}).Primaries {
 		got = append(got, tg.Zone)
 	}
 	if !slices.Equal(got, []string{"c.example.", "b.example."}) {

@@ -51,7 +51,7 @@ zones:
 				t.Fatal(err)
 			}
 			var got []string
-			for _, tg := range p.Targets {
+			for _, tg := range p.Primaries {
 				got = append(got, tg.KeyOrigin)
 				if strings.Contains(tg.KeyOrigin, secret) {
 					t.Error("origin holds the secret")

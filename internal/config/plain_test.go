@@ -10,13 +10,13 @@ import (
 )
 
 // TestConfigIsPlainData: the package turns files and flags into settings
-// and never talks to servers or builds signers (publish.OpenTargets does,
+// and never talks to servers or builds signers (publish.OpenPrimaries does,
 // from the settings). Every name it uses from the library packages and
 // from net is on this list of data types and pure functions.
 func TestConfigIsPlainData(t *testing.T) {
 	allowed := map[string]bool{
 		"audit.Policy": true, "net.ParseIP": true, "net.SplitHostPort": true,
-		"publish.Settings": true, "publish.TargetSettings": true, "publish.GSSSettings": true,
+		"publish.Settings": true, "publish.PrimarySettings": true, "publish.GSSSettings": true,
 		"zone.Key": true, "zone.Spec": true, "zone.ReadOptions": true, "zone.CheckNames": true,
 		"zone.ReadKeyFile": true, "zone.FindKey": true, "zone.NewKey": true,
 	}

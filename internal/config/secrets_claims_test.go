@@ -137,10 +137,10 @@ zones:
 	must(err)
 	plan, err := MergeUpdate(f, UpdateFlags{})
 	must(err)
-	if len(plan.Targets) != 4 {
-		t.Fatalf("%d targets, want 4: %+v", len(plan.Targets), plan.Targets)
+	if len(plan.Primaries) != 4 {
+		t.Fatalf("%d targets, want 4: %+v", len(plan.Primaries), plan.Primaries)
 	}
-	a, b := plan.Targets[0], plan.Targets[1]
+	a, b := plan.Primaries[0], plan.Primaries[1]
 	if a.GSS == nil || a.GSS.Keytab != filepath.Join(dir, "keys", "kmsdns.keytab") || a.GSS.Principal != "kmsdns@A.EXAMPLE" ||
 		a.GSS.Krb5Conf != filepath.Join(dir, "krb5.conf") || a.ServerName != "dc1.a.example" || a.Server != "127.0.0.1:53" {
 		t.Errorf("a.example: %+v GSS %+v", a, a.GSS)
@@ -148,10 +148,10 @@ zones:
 	if b.GSS == nil || b.GSS.Password != "Pa55-w0rd-claims" || b.GSS.Principal != "admin" || b.GSS.Keytab != "" {
 		t.Errorf("b.example: GSS %v", b.GSS)
 	}
-	if c := plan.Targets[2]; c.GSS != nil || c.Key.Name != "xfr." {
+	if c := plan.Primaries[2]; c.GSS != nil || c.Key.Name != "xfr." {
 		t.Errorf("c.example (no update credentials: the read key): GSS %v key %q", c.GSS, c.Key.Name)
 	}
-	if d := plan.Targets[3]; d.GSS == nil || d.GSS.Principal != "" || d.GSS.Keytab != "" || d.GSS.Password != "" || d.GSS.Krb5Conf != filepath.Join(dir, "krb5.conf") {
+	if d := plan.Primaries[3]; d.GSS == nil || d.GSS.Principal != "" || d.GSS.Keytab != "" || d.GSS.Password != "" || d.GSS.Krb5Conf != filepath.Join(dir, "krb5.conf") {
 		t.Errorf("d.example (gss: true: the user's credential cache): GSS %#v", d.GSS)
 	}
 }

@@ -75,7 +75,7 @@ type UpdateFlags struct {
 const SecretEnv = "KMSDNS_TSIG_SECRET"
 
 // UpdatePlan is what publish, unpublish and cleanup work on: plain
-// settings (publish.OpenTargets finds the primaries and builds the
+// settings (publish.OpenPrimaries finds the primaries and builds the
 // signers) and what to tell the user first.
 type UpdatePlan struct {
 	publish.Settings
@@ -89,10 +89,10 @@ type UpdatePlan struct {
 func (p *UpdatePlan) Only(zones []string) *UpdatePlan {
 	out := &UpdatePlan{Settings: publish.Settings{Resolver: p.Resolver, Timeout: p.Timeout}, Warnings: p.Warnings}
 	for _, z := range zones {
-		for _, t := range p.Targets {
+		for _, t := range p.Primaries {
 			if dns.CanonicalName(t.Zone) == dns.CanonicalName(z) {
 				t.Zone = z
-				out.Targets = append(out.Targets, t)
+				out.Primaries = append(out.Primaries, t)
 				break
 			}
 		}
@@ -180,7 +180,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
 			from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }
 		}
-		t := publish.TargetSettings{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
+		t := publish.PrimarySettings{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
 		}
@@ -236,7 +236,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 				t.KeyOrigin = fl.SecretFile + " (--key-secret-file)"
 			}
 		}
-		p.Targets = append(p.Targets, t)
+		p.Primaries = append(p.Primaries, t)
 	}
 	return p, nil
 }

@@ -12,11 +12,11 @@ import (
 )
 
 // Settings are the zones to update and how, as plain data (what a
-// configuration file and flags say): OpenTargets turns them into Targets
+// configuration file and flags say): OpenPrimaries turns them into Primaries
 // with their signers. Producing Settings touches neither the network nor
 // any credential beyond reading key and password files.
 type Settings struct {
-	Targets []TargetSettings
+	Primaries []PrimarySettings
 	// Resolver (host:port) finds primaries by SOA; /etc/resolv.conf's
 	// when empty.
 	Resolver string
@@ -24,8 +24,8 @@ type Settings struct {
 	Timeout time.Duration
 }
 
-// TargetSettings is one zone to update: its primary and credentials.
-type TargetSettings struct {
+// PrimarySettings is one zone to update: its primary and credentials.
+type PrimarySettings struct {
 	Zone string
 	// Server is the primary (host[:port]); empty to find it from the
 	// zone's SOA MNAME.
@@ -70,15 +70,15 @@ func (g GSSSettings) String() string {
 	return fmt.Sprintf("signed with GSS-TSIG as %s (credential cache)", who)
 }
 
-// OpenTargets finds each zone's primary where none is given (SOA MNAME,
+// OpenPrimaries finds each zone's primary where none is given (SOA MNAME,
 // through s.Resolver), works out the server host names GSS-TSIG needs, and
 // builds the signers: one per TSIG key, one per GSS-TSIG credential (so one
 // context per server is negotiated and reused across zones). close deletes
 // the GSS contexts.
-func OpenTargets(ctx context.Context, s Settings) (targets []Target, close func() error, err error) {
-	targets = make([]Target, len(s.Targets))
-	for i, t := range s.Targets {
-		targets[i] = Target{Zone: t.Zone}
+func OpenPrimaries(ctx context.Context, s Settings) (targets []Primary, close func() error, err error) {
+	targets = make([]Primary, len(s.Primaries))
+	for i, t := range s.Primaries {
+		targets[i] = Primary{Zone: t.Zone}
 		if t.Server != "" {
 			targets[i].Server = dnsx.HostPort(t.Server, "")
 		}
@@ -89,7 +89,7 @@ func OpenTargets(ctx context.Context, s Settings) (targets []Target, close func(
 	}
 	gssByCred := map[GSSSettings]*GSS{}
 	var signers []Signer
-	for i, t := range s.Targets {
+	for i, t := range s.Primaries {
 		switch {
 		case t.GSS != nil:
 			g, ok := gssByCred[*t.GSS]
@@ -123,7 +123,7 @@ func OpenTargets(ctx context.Context, s Settings) (targets []Target, close func(
 // principal: the one given, the one Locate found, the host of a
 // host:port, or, for an address, the SOA MNAME of the zone when it
 // resolves to that address.
-func serverName(ctx context.Context, t TargetSettings, server, located string, s Settings) string {
+func serverName(ctx context.Context, t PrimarySettings, server, located string, s Settings) string {
 	name := t.ServerName
 	if name == "" {
 		name = located

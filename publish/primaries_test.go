@@ -6,10 +6,10 @@ import (
 	"github.com/kmsdns/kmsdns/publish"
 )
 
-// TestOpenTargetsCredentials: GSS-TSIG credentials are described by
+// TestOpenPrimariesCredentials: GSS-TSIG credentials are described by
 // principal and keytab, never by password, and the targets carry that
 // description; one credential gives one signer across zones.
-func TestOpenTargetsCredentials(t *testing.T) {
+func TestOpenPrimariesCredentials(t *testing.T) {
 	for _, tc := range []struct {
 		g    publish.GSSSettings
 		want string
@@ -24,12 +24,12 @@ func TestOpenTargetsCredentials(t *testing.T) {
 	}
 	// Named servers: nothing is sent.
 	cred := publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}
-	s := publish.Settings{Targets: []publish.TargetSettings{
+	s := publish.Settings{Primaries: []publish.PrimarySettings{
 		{Zone: "corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example", GSS: &cred},
 		{Zone: "emea.corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example", GSS: &publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}},
 		{Zone: "plain.example", Server: "127.0.0.1"},
 	}}
-	targets, closeAll, err := publish.OpenTargets(t.Context(), s)
+	targets, closeAll, err := publish.OpenPrimaries(t.Context(), s)
 	if err != nil {
 		t.Fatal(err)
 	}
