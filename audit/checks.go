@@ -67,7 +67,7 @@ func short(name string) string { return strings.TrimSuffix(name, ".") }
 // the audit learned about its target.
 type recordCtx struct {
 	a   *auditor
-	r   *zone.Result
+	r   *zone.Snapshot
 	rec zone.Record
 	// perTarget counts the records under the same owner name by target.
 	perTarget map[string]int
@@ -392,7 +392,7 @@ func failing(check string) bool {
 // the findings of each.
 type ownerCtx struct {
 	a     *auditor
-	r     *zone.Result
+	r     *zone.Snapshot
 	owner string
 	recs  []zone.Record
 	// fails[i] is set when recs[i] has a failing finding.
@@ -562,7 +562,7 @@ func checkZeroWeight(o *ownerCtx) []Finding {
 }
 
 // zoneFindings judges one zone.
-func (a *auditor) zoneFindings(r *zone.Result) []Finding {
+func (a *auditor) zoneFindings(r *zone.Snapshot) []Finding {
 	var notes []Finding
 	for _, w := range r.Warnings {
 		if w.Kind != zone.WarnZoneFile {
@@ -632,7 +632,7 @@ func (a *auditor) zoneFindings(r *zone.Result) []Finding {
 }
 
 // recordFindings runs every record check on rec.
-func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, perTarget map[string]int) []Finding {
+func (a *auditor) recordFindings(r *zone.Snapshot, rec zone.Record, perTarget map[string]int) []Finding {
 	c := &recordCtx{a: a, r: r, rec: rec, perTarget: perTarget}
 	if rec.Target == "." {
 		return checkTargetNull(c)
@@ -656,7 +656,7 @@ func (a *auditor) recordFindings(r *zone.Result, rec zone.Record, perTarget map[
 }
 
 // noRecord reports the apex and each configured name without a record.
-func (a *auditor) noRecord(r *zone.Result) []Finding {
+func (a *auditor) noRecord(r *zone.Snapshot) []Finding {
 	var out []Finding
 	have := map[string]bool{}
 	for _, rec := range r.Records {
@@ -706,7 +706,7 @@ type Disagreement struct {
 }
 
 // serversDisagree compares what each NS server answers with what was read.
-func serversDisagree(r *zone.Result) []Finding {
+func serversDisagree(r *zone.Snapshot) []Finding {
 	if len(r.Servers) == 0 {
 		return nil
 	}
@@ -795,8 +795,8 @@ func serversDisagree(r *zone.Result) []Finding {
 // publish group but not of the others. A host that is not fit to publish
 // (decommissioned, unapproved, an alias, unresolvable, failing its probe)
 // is not suggested: its own findings say what to do.
-func (a *auditor) partialPublish(results []*zone.Result, groups [][]string) []Finding {
-	byZone := map[string]*zone.Result{}
+func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []Finding {
+	byZone := map[string]*zone.Snapshot{}
 	for _, r := range results {
 		if r.Err == nil {
 			byZone[r.Zone] = r

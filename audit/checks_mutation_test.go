@@ -16,7 +16,7 @@ import (
 // statusResolver answers each target with a fixed status (no network).
 type statusResolver map[string]resolve.ResolveStatus
 
-func (s statusResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
+func (s statusResolver) Resolve(_ context.Context, _ *zone.Snapshot, target string) resolve.Resolution {
 	st, ok := s[target]
 	if !ok {
 		st = resolve.NXDomain
@@ -51,30 +51,30 @@ func TestChecksWithoutNetwork(t *testing.T) {
 	const z = "c.example."
 	tests := []struct {
 		name    string
-		results []*zone.Result
+		results []*zone.Snapshot
 		opts    audit.Options
 		want    []string
 	}{
 		{
 			name:    "no address",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "kms2.c.example.", 1688)}}},
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "kms2.c.example.", 1688)}}},
 			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": resolve.NoAddress, "kms2.c.example.": resolve.Resolved}},
 			want:    []string{"target-unresolvable error kms1.c.example."},
 		},
 		{
 			name:    "not verified",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)}}},
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)}}},
 			opts:    audit.Options{Resolver: statusResolver{"kms1.c.example.": resolve.NotVerified}},
 			want:    []string{"target-not-verified info kms1.c.example."},
 		},
 		{
 			name:    "every record on the wrong port",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1689), srvRec(z, "kms2.c.example.", 1690)}}},
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1689), srvRec(z, "kms2.c.example.", 1690)}}},
 			want:    []string{"no-live-host error ", "port-mismatch error kms1.c.example.", "port-mismatch error kms2.c.example."},
 		},
 		{
 			name: "secondary with an extra record",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
 				Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)},
 				Servers: []zone.ServerView{{Host: "ns2.c.example.", Server: "127.0.0.2:53", Serial: 5, HasSerial: true,
 					Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "old.c.example.", 1688)}}}}},
@@ -82,21 +82,21 @@ func TestChecksWithoutNetwork(t *testing.T) {
 		},
 		{
 			name: "silent secondary",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
 				Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)},
 				Servers: []zone.ServerView{{Host: "ns2.c.example.", Server: "127.0.0.2:53", Err: errors.New("timed out")}}}},
 			want: []string{"servers-disagree warning "},
 		},
 		{
 			name: "agreeing secondary",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Serial: 5, HasSerial: true,
 				Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)},
 				Servers: []zone.ServerView{{Host: "ns2.c.example.", Server: "127.0.0.2:53", Serial: 5, HasSerial: true, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688)}}}}},
 			want: nil,
 		},
 		{
 			name: "partial publish is a warning",
-			results: []*zone.Result{
+			results: []*zone.Snapshot{
 				{Zone: "a.example.", Source: zone.SourceFile, Records: []zone.Record{srvRec("a.example.", "kms1.a.example.", 1688)}},
 				{Zone: "b.example.", Source: zone.SourceFile, Records: []zone.Record{srvRec("b.example.", "kms2.a.example.", 1688)}},
 			},
@@ -105,7 +105,7 @@ func TestChecksWithoutNetwork(t *testing.T) {
 		},
 		{
 			name:    "reappeared",
-			results: []*zone.Result{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "kms2.c.example.", 1688)}}},
+			results: []*zone.Snapshot{{Zone: z, Source: zone.SourceFile, Records: []zone.Record{srvRec(z, "kms1.c.example.", 1688), srvRec(z, "kms2.c.example.", 1688)}}},
 			opts: audit.Options{Removed: []audit.Removed{
 				{Zone: z, Name: "_vlmcs._tcp." + z, TTL: 3600, Port: 1688, Target: "kms1.c.example.", RemovedAt: now.Add(-time.Hour)},
 				{Zone: z, Name: "_vlmcs._tcp." + z, TTL: 3600, Port: 1689, Target: "kms2.c.example.", RemovedAt: now.Add(-time.Hour)},

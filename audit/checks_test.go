@@ -23,7 +23,7 @@ type fakeResolver struct {
 	auth, cache map[string]resolve.Resolution
 }
 
-func (f fakeResolver) Resolve(_ context.Context, r *zone.Result, target string) resolve.Resolution {
+func (f fakeResolver) Resolve(_ context.Context, r *zone.Snapshot, target string) resolve.Resolution {
 	m := f.auth
 	if r.Source == zone.SourceResolver && f.cache != nil {
 		m = f.cache
@@ -272,13 +272,13 @@ func TestChecks(t *testing.T) {
 			if c.edit != nil {
 				c.edit(auth, cache, prober)
 			}
-			r := &zone.Result{Zone: tz, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Names: c.names}
+			r := &zone.Snapshot{Zone: tz, Source: zone.SourceAXFR, Server: "127.0.0.1:53", Names: c.names}
 			for i, s := range c.records {
 				rec := mustRec(t, s)
 				rec.Age = c.ages[i]
 				r.Records = append(r.Records, rec)
 			}
-			rep := audit.Run(t.Context(), []*zone.Result{r}, audit.Options{
+			rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{
 				Policy: c.policy, Resolver: fakeResolver{auth: auth, cache: cache}, Prober: prober,
 				Now: func() time.Time { return now },
 			})

@@ -98,16 +98,16 @@ func TestChecksTablesMatch(t *testing.T) {
 // that is decommissioned, unapproved, an alias, unresolvable or failing
 // its probe is never suggested for the other zone; a fit one is.
 func TestPartialPublishNeverSuggestsUnfitHosts(t *testing.T) {
-	a := &zone.Result{Zone: tz, Source: zone.SourceAXFR}
+	a := &zone.Snapshot{Zone: tz, Source: zone.SourceAXFR}
 	for _, s := range []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2", "@ 3600 0 0 1688 gone", "@ 3600 0 0 1688 noaddr",
 		"@ 3600 0 0 1688 cname", "@ 3600 0 0 1688 down", "@ 3600 0 0 1688 decom", "@ 3600 0 0 1688 rogue"} {
 		a.Records = append(a.Records, mustRec(t, s))
 	}
 	const other = "o.example."
-	b := &zone.Result{Zone: other, Source: zone.SourceAXFR, Records: []zone.Record{{Zone: other, Name: "_vlmcs._tcp." + other, TTL: 3600, Port: 1688, Target: "up." + tz}}}
+	b := &zone.Snapshot{Zone: other, Source: zone.SourceAXFR, Records: []zone.Record{{Zone: other, Name: "_vlmcs._tcp." + other, TTL: 3600, Port: 1688, Target: "up." + tz}}}
 	auth, prober := fakeWorld()
 	auth["decom."+tz], auth["rogue."+tz] = at("127.0.0.2"), at("127.0.0.2")
-	rep := audit.Run(t.Context(), []*zone.Result{a, b}, audit.Options{
+	rep := audit.Run(t.Context(), []*zone.Snapshot{a, b}, audit.Options{
 		Policy: audit.Policy{
 			Decommissioned: []string{"decom." + tz},
 			Approved:       []string{"up." + tz, "up2." + tz, "gone." + tz, "noaddr." + tz, "cname." + tz, "down." + tz, "decom." + tz},

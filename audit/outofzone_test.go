@@ -13,11 +13,11 @@ import (
 // audited as the zone's, but reported as a warning.
 func TestOutOfZoneWarning(t *testing.T) {
 	evil := zone.Record{Zone: "contoso.com.", Name: "_vlmcs._tcp.evil.org.", TTL: 60, Port: 1688, Target: "kms.evil.org."}
-	r := &zone.Result{Zone: "contoso.com.", Source: zone.SourceAXFR, Server: "127.0.0.1:53", HasSerial: true,
+	r := &zone.Snapshot{Zone: "contoso.com.", Source: zone.SourceAXFR, Server: "127.0.0.1:53", HasSerial: true,
 		Records:  []zone.Record{{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 60, Port: 1688, Target: "kms1.contoso.com."}},
 		Warnings: []zone.Warning{{Kind: zone.WarnOutOfZone, Record: evil, Message: "127.0.0.1:53: owner _vlmcs._tcp.evil.org. is outside zone contoso.com.: ignored"}},
 	}
-	rep := audit.Run(t.Context(), []*zone.Result{r}, audit.Options{Resolver: &resolve.TargetResolver{Offline: true}})
+	rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{Resolver: &resolve.TargetResolver{Offline: true}})
 	var got []audit.Finding
 	for _, f := range rep.Findings {
 		if f.Check == audit.CheckOutOfZone {

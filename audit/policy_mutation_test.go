@@ -21,7 +21,7 @@ func agedHours(t time.Time) uint32 {
 // returns "check target" for each finding.
 func policyFindings(t *testing.T, now time.Time, pol audit.Policy, recs ...zone.Record) []string {
 	t.Helper()
-	res := &zone.Result{Zone: "p.example.", Source: zone.SourceFile}
+	res := &zone.Snapshot{Zone: "p.example.", Source: zone.SourceFile}
 	for _, r := range recs {
 		r.Zone, r.Name = res.Zone, "_vlmcs._tcp.p.example."
 		if r.TTL == 0 {
@@ -29,7 +29,7 @@ func policyFindings(t *testing.T, now time.Time, pol audit.Policy, recs ...zone.
 		}
 		res.Records = append(res.Records, r)
 	}
-	rep := audit.Run(t.Context(), []*zone.Result{res}, audit.Options{Policy: pol, Now: func() time.Time { return now }})
+	rep := audit.Run(t.Context(), []*zone.Snapshot{res}, audit.Options{Policy: pol, Now: func() time.Time { return now }})
 	var out []string
 	for _, f := range rep.Findings {
 		if f.Check != audit.CheckNoLiveHost {

@@ -59,7 +59,7 @@ func (p *countingProber) Probe(_ context.Context, ap netip.AddrPort) probe.Resul
 // multiResolver maps a target to several addresses.
 type multiResolver map[string][]netip.Addr
 
-func (m multiResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
+func (m multiResolver) Resolve(_ context.Context, _ *zone.Snapshot, target string) resolve.Resolution {
 	if a, ok := m[target]; ok {
 		return resolve.Resolution{Target: target, Status: resolve.Resolved, Addrs: a, Via: "test"}
 	}
@@ -76,7 +76,7 @@ func TestProbePoolSize(t *testing.T) {
 		{5, 5},
 	} {
 		t.Run(fmt.Sprint(tc.concurrency), func(t *testing.T) {
-			res := &zone.Result{Zone: "pool.example.", Source: zone.SourceFile}
+			res := &zone.Snapshot{Zone: "pool.example.", Source: zone.SourceFile}
 			mr := multiResolver{}
 			for i := 0; i < 2*tc.want; i++ {
 				target := fmt.Sprintf("kms%d.pool.example.", i)
@@ -86,7 +86,7 @@ func TestProbePoolSize(t *testing.T) {
 			// Wait for up to 64 probes even when fewer are expected, so
 			// that a pool larger than asked shows as a peak above it.
 			p := newCountingProber(64, 300*time.Millisecond)
-			audit.Run(t.Context(), []*zone.Result{res}, audit.Options{Resolver: mr, Prober: p, Concurrency: tc.concurrency})
+			audit.Run(t.Context(), []*zone.Snapshot{res}, audit.Options{Resolver: mr, Prober: p, Concurrency: tc.concurrency})
 			if p.peak != tc.want {
 				t.Errorf("Concurrency %d: at most %d probes ran at once, want %d", tc.concurrency, p.peak, tc.want)
 			}
@@ -109,11 +109,11 @@ func TestProbeTriesEveryAddress(t *testing.T) {
 	p := newCountingProber(1, 0)
 	p.status[dead1] = probe.StatusRefused
 	p.status[dead2] = probe.StatusTimeout
-	res := &zone.Result{Zone: "multi.example.", Source: zone.SourceFile, Records: []zone.Record{
+	res := &zone.Snapshot{Zone: "multi.example.", Source: zone.SourceFile, Records: []zone.Record{
 		{Zone: "multi.example.", Name: "_vlmcs._tcp.multi.example.", TTL: 3600, Port: 1688, Target: "kms1.multi.example."},
 		{Zone: "multi.example.", Name: "_vlmcs._tcp.multi.example.", TTL: 3600, Port: 1688, Target: "kms2.multi.example."},
 	}}
-	rep := audit.Run(t.Context(), []*zone.Result{res}, audit.Options{Resolver: mr, Prober: p})
+	rep := audit.Run(t.Context(), []*zone.Snapshot{res}, audit.Options{Resolver: mr, Prober: p})
 	got := map[string]string{}
 	for _, tg := range rep.Targets {
 		got[tg.Target] = tg.Probe

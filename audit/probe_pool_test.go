@@ -18,7 +18,7 @@ import (
 // staticResolver maps targets to addresses without DNS.
 type staticResolver map[string]netip.Addr
 
-func (s staticResolver) Resolve(_ context.Context, _ *zone.Result, target string) resolve.Resolution {
+func (s staticResolver) Resolve(_ context.Context, _ *zone.Snapshot, target string) resolve.Resolution {
 	if a, ok := s[target]; ok {
 		return resolve.Resolution{Target: target, Status: resolve.Resolved, Addrs: []netip.Addr{a}, Via: "test"}
 	}
@@ -28,13 +28,13 @@ func (s staticResolver) Resolve(_ context.Context, _ *zone.Result, target string
 // deadHostsLab starts n simulated hosts on 127.0.1.x, the first dead of
 // them silent (they accept and never answer), and returns a zone naming
 // them all and a resolver for their names.
-func deadHostsLab(t testing.TB, n, dead int) (*zone.Result, staticResolver) {
+func deadHostsLab(t testing.TB, n, dead int) (*zone.Snapshot, staticResolver) {
 	ips := make([]string, n)
 	for i := range ips {
 		ips[i] = fmt.Sprintf("127.0.%d.%d", 1+i/250, 1+i%250)
 	}
 	port := testserver.FreePortOn(t, ips[0], ips[n-1])
-	res := &zone.Result{Zone: "pool.example.", Source: zone.SourceFile}
+	res := &zone.Snapshot{Zone: "pool.example.", Source: zone.SourceFile}
 	sr := staticResolver{}
 	for i, ip := range ips {
 		b := kmstest.KMS
@@ -59,7 +59,7 @@ func TestDeadHostsProbedInParallel(t *testing.T) {
 	const timeout = 2 * time.Second
 	res, sr := deadHostsLab(t, 200, 50)
 	start := time.Now()
-	rep := audit.Run(t.Context(), []*zone.Result{res}, audit.Options{
+	rep := audit.Run(t.Context(), []*zone.Snapshot{res}, audit.Options{
 		Policy:   audit.Policy{ExpectedPort: res.Records[0].Port},
 		Resolver: sr,
 		Prober:   probe.Prober{Timeout: timeout},
@@ -90,7 +90,7 @@ func BenchmarkDeadHosts(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		start := time.Now()
-		audit.Run(context.Background(), []*zone.Result{res}, audit.Options{
+		audit.Run(context.Background(), []*zone.Snapshot{res}, audit.Options{
 			Policy:   audit.Policy{ExpectedPort: res.Records[0].Port},
 			Resolver: sr,
 			Prober:   probe.Prober{Timeout: timeout},

@@ -39,7 +39,7 @@ func (r Removed) Same(rec zone.Record) bool {
 }
 
 // reappeared reports records that cleanup removed and that are back.
-func reappeared(r *zone.Result, removed []Removed) []Finding {
+func reappeared(r *zone.Snapshot, removed []Removed) []Finding {
 	var out []Finding
 	for i := range r.Records {
 		rec := &r.Records[i]
@@ -68,7 +68,7 @@ func reappeared(r *zone.Result, removed []Removed) []Finding {
 // linkRecords sets Record on the findings of zone r that are about one of
 // its records and do not refer to it yet, in linear time. Checks that know
 // their record set it themselves.
-func linkRecords(r *zone.Result, fs []Finding) {
+func linkRecords(r *zone.Snapshot, fs []Finding) {
 	type key struct {
 		name, target string
 		port         uint16

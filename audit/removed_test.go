@@ -12,7 +12,7 @@ import (
 // the finding refers to the record; a pending removal (interrupted, maybe
 // never applied) is not.
 func TestReappeared(t *testing.T) {
-	res := &zone.Result{Zone: "r.example.", Source: zone.SourceFile, Records: []zone.Record{
+	res := &zone.Snapshot{Zone: "r.example.", Source: zone.SourceFile, Records: []zone.Record{
 		{Zone: "r.example.", Name: "_vlmcs._tcp.r.example.", TTL: 3600, Port: 1688, Target: "kms-old.r.example."},
 		{Zone: "r.example.", Name: "_vlmcs._tcp.r.example.", TTL: 3600, Port: 1688, Target: "kms-half.r.example."},
 	}}
@@ -21,7 +21,7 @@ func TestReappeared(t *testing.T) {
 		{Zone: "r.example.", Name: "_vlmcs._tcp.r.example.", Port: 1688, Target: "kms-old.r.example.", RemovedAt: at},
 		{Zone: "r.example.", Name: "_vlmcs._tcp.r.example.", Port: 1688, Target: "kms-half.r.example.", RemovedAt: at, Pending: true},
 	}
-	rep := audit.Run(t.Context(), []*zone.Result{res}, audit.Options{Removed: removed, Policy: audit.Policy{Decommissioned: []string{"kms-old.r.example"}}})
+	rep := audit.Run(t.Context(), []*zone.Snapshot{res}, audit.Options{Removed: removed, Policy: audit.Policy{Decommissioned: []string{"kms-old.r.example"}}})
 	var got []audit.Finding
 	for _, f := range rep.Findings {
 		if f.Check == audit.CheckReappeared {

@@ -82,7 +82,7 @@ type Options struct {
 // Run judges the zones read and returns the report. Zones keep the order
 // of results; findings are sorted by zone, errors first. Network traffic
 // happens only through opts.Resolver and opts.Prober.
-func Run(ctx context.Context, results []*zone.Result, opts Options) *Report {
+func Run(ctx context.Context, results []*zone.Snapshot, opts Options) *Report {
 	now := time.Now
 	if opts.Now != nil {
 		now = opts.Now
@@ -220,12 +220,12 @@ func pool(ctx context.Context, n, c int, f func(i int)) {
 	wg.Wait()
 }
 
-func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
+func (a *auditor) resolveAll(ctx context.Context, results []*zone.Snapshot) {
 	if a.opts.Resolver == nil {
 		return
 	}
 	type job struct {
-		r   *zone.Result
+		r   *zone.Snapshot
 		key zoneTarget
 	}
 	var jobs []job
@@ -262,7 +262,7 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Result) {
 	cached := make([]resolve.Resolution, len(again))
 	pool(ctx, len(again), a.opts.Concurrency, func(k int) {
 		j := jobs[again[k]]
-		cached[k] = a.opts.Resolver.Resolve(ctx, &zone.Result{Zone: j.r.Zone, Source: zone.SourceResolver}, j.key.target)
+		cached[k] = a.opts.Resolver.Resolve(ctx, &zone.Snapshot{Zone: j.r.Zone, Source: zone.SourceResolver}, j.key.target)
 	})
 	for k, i := range again {
 		c := cached[k]
@@ -446,7 +446,7 @@ func (a *auditor) expectedPort(target string) uint16 {
 // fixZone is the zone a fix command for a record of r changes: r's zone,
 // or for a client view the zone that holds the domain (empty when
 // unknown).
-func (a *auditor) fixZone(r *zone.Result) string {
+func (a *auditor) fixZone(r *zone.Snapshot) string {
 	if r.Source == zone.SourceResolver {
 		return a.opts.ContainingZone[r.Zone]
 	}

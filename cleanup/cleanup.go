@@ -76,7 +76,7 @@ func (e *UnknownHostError) Error() string {
 // judged by rep. Records without a host named or a removable finding are
 // never picked. A host that is the target of no record is an
 // *UnknownHostError (a typo must not look like "nothing to clean").
-func Select(results []*zone.Result, rep *audit.Report, sel Selection) ([]Removal, error) {
+func Select(results []*zone.Snapshot, rep *audit.Report, sel Selection) ([]Removal, error) {
 	if len(sel.Hosts) == 0 && !sel.Stale {
 		return nil, ErrNothingSelected
 	}
@@ -186,7 +186,7 @@ func editDistance(a, b string) int {
 // that follow them (a record's target, or slmgr /skms ALIAS) still reach
 // the failed host. A zone whose CNAMEs could not all be seen (read by
 // queries, or beyond the cap on aliases) is named.
-func AliasWarnings(rep *audit.Report, removals []Removal, results ...*zone.Result) []string {
+func AliasWarnings(rep *audit.Report, removals []Removal, results ...*zone.Snapshot) []string {
 	gone := map[string]bool{}
 	for _, r := range removals {
 		gone[r.Record.Target] = true

@@ -13,16 +13,16 @@ import (
 // Select takes exactly what is asked: the records of a named host, and a
 // typo is an error that names the closest targets seen.
 func ExampleSelect() {
-	res := &zone.Result{Zone: "contoso.com.", Records: []zone.Record{
+	res := &zone.Snapshot{Zone: "contoso.com.", Records: []zone.Record{
 		{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 3600, Port: 1688, Target: "kms1.contoso.com."},
 		{Zone: "contoso.com.", Name: "_vlmcs._tcp.contoso.com.", TTL: 3600, Port: 1688, Target: "kms-old.contoso.com."},
 	}}
-	rep := audit.Run(context.Background(), []*zone.Result{res}, audit.Options{})
-	rms, _ := cleanup.Select([]*zone.Result{res}, rep, cleanup.Selection{Hosts: []string{"kms-old.contoso.com"}})
+	rep := audit.Run(context.Background(), []*zone.Snapshot{res}, audit.Options{})
+	rms, _ := cleanup.Select([]*zone.Snapshot{res}, rep, cleanup.Selection{Hosts: []string{"kms-old.contoso.com"}})
 	for _, r := range rms {
 		fmt.Println(r.Check(), r.Record.Target)
 	}
-	_, err := cleanup.Select([]*zone.Result{res}, rep, cleanup.Selection{Hosts: []string{"kms-lod.contoso.com"}})
+	_, err := cleanup.Select([]*zone.Snapshot{res}, rep, cleanup.Selection{Hosts: []string{"kms-lod.contoso.com"}})
 	var uh *cleanup.UnknownHostError
 	fmt.Println(errors.As(err, &uh), uh.Closest[0])
 	// Output:

@@ -15,7 +15,7 @@ import (
 // the KMS bind) beside host-unreachable; a record with any other finding
 // stays.
 func TestSelectDecommissionedAndNotKMS(t *testing.T) {
-	res := &zone.Result{Zone: "c.example.", Records: []zone.Record{
+	res := &zone.Snapshot{Zone: "c.example.", Records: []zone.Record{
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "old.c.example."},
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "web.c.example."},
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "ok.c.example."},
@@ -35,7 +35,7 @@ func TestSelectDecommissionedAndNotKMS(t *testing.T) {
 			[]string{"old.c.example. decommissioned", "web.c.example. not-kms"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := cleanup.Select([]*zone.Result{res}, rep, c.sel)
+			got, err := cleanup.Select([]*zone.Snapshot{res}, rep, c.sel)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 )
 
 func TestSelect(t *testing.T) {
-	res := &zone.Result{Zone: "c.example.", Records: []zone.Record{
+	res := &zone.Snapshot{Zone: "c.example.", Records: []zone.Record{
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "kms-ok.c.example."},
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "kms-old.c.example."},
 		{Zone: "c.example.", Name: "_vlmcs._tcp.c.example.", Port: 1688, Target: "gone.c.example."},
@@ -47,7 +47,7 @@ func TestSelect(t *testing.T) {
 		{"both", cleanup.Selection{Hosts: []string{"KMS-OLD.c.example."}, Stale: true}, []string{"kms-old.c.example. host", "gone.c.example. target-unresolvable"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got, err := cleanup.Select([]*zone.Result{res}, rep, c.sel)
+			got, err := cleanup.Select([]*zone.Snapshot{res}, rep, c.sel)
 			if err != nil || !slices.Equal(targets(got), c.want) {
 				t.Fatalf("got %v (%v), want %v", targets(got), err, c.want)
 			}
@@ -58,10 +58,10 @@ func TestSelect(t *testing.T) {
 			}
 		})
 	}
-	if _, err := cleanup.Select([]*zone.Result{res}, rep, cleanup.Selection{}); !errors.Is(err, cleanup.ErrNothingSelected) {
+	if _, err := cleanup.Select([]*zone.Snapshot{res}, rep, cleanup.Selection{}); !errors.Is(err, cleanup.ErrNothingSelected) {
 		t.Errorf("empty selection: %v", err)
 	}
-	_, err := cleanup.Select([]*zone.Result{res}, rep, cleanup.Selection{Hosts: []string{"kms-odl.c.example"}})
+	_, err := cleanup.Select([]*zone.Snapshot{res}, rep, cleanup.Selection{Hosts: []string{"kms-odl.c.example"}})
 	var uh *cleanup.UnknownHostError
 	if !errors.As(err, &uh) || len(uh.Closest) == 0 || uh.Closest[0] != "kms-old.c.example." || !strings.Contains(err.Error(), "closest targets seen: kms-old.c.example") {
 		t.Errorf("typo: %v", err)

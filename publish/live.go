@@ -61,10 +61,10 @@ func CheckHosts(ctx context.Context, targets []Primary, recs []Record, res resol
 			break
 		}
 		host := dns.CanonicalName(rec.Target)
-		r := &zone.Result{Zone: ".", Source: zone.SourceResolver}
+		r := &zone.Snapshot{Zone: ".", Source: zone.SourceResolver}
 		for _, t := range targets {
 			if z := dns.CanonicalName(t.Zone); dns.IsSubDomain(z, host) && t.Server != "" {
-				r = &zone.Result{Zone: z, Source: zone.SourceQuery, Server: t.Server}
+				r = &zone.Snapshot{Zone: z, Source: zone.SourceQuery, Server: t.Server}
 				break
 			}
 		}

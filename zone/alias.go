@@ -15,11 +15,11 @@ type Alias struct {
 }
 
 // DefaultMaxAliases caps the aliases a transfer keeps per zone; the rest
-// are counted in Result.AliasesDropped.
+// are counted in Snapshot.AliasesDropped.
 const DefaultMaxAliases = 50000
 
 // addAlias keeps the CNAME cn of r, up to DefaultMaxAliases.
-func (r *Result) addAlias(cn *dns.CNAME) {
+func (r *Snapshot) addAlias(cn *dns.CNAME) {
 	name := dns.CanonicalName(cn.Hdr.Name)
 	if !dns.IsSubDomain(r.Zone, name) {
 		return

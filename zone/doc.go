@@ -1,7 +1,7 @@
 // Package zone gets KMS SRV records (_vlmcs._tcp.<domain>) out of DNS
 // servers and zone files.
 //
-// A zone is read in one of three ways, and the Result says which:
+// A zone is read in one of three ways, and the Snapshot says which:
 //
 //	source  how                                          function
 //	axfr    zone transfer (RFC 5936), TSIG when keyed     Transfer
@@ -21,7 +21,7 @@
 // transfer within DefaultTransferTimeout, at most DefaultMaxRecords
 // distinct KMS records kept (both configurable), exact duplicates dropped.
 // Records whose owner is outside the zone are not kept; each becomes a
-// Warning in the Result.
+// Warning in the Snapshot.
 //
 // Transfers are streamed: each message is walked in place by owner name
 // and type, and only the SOA, the KMS SRV records and the TSIG record are

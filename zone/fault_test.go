@@ -151,7 +151,7 @@ func TestTransferFaults(t *testing.T) {
 		name  string
 		key   Key
 		serve func(t *testing.T, c net.Conn, q *dns.Msg)
-		check func(t *testing.T, res *Result, err error)
+		check func(t *testing.T, res *Snapshot, err error)
 	}{
 		{
 			name: "multi-message signed answer verifies",
@@ -161,7 +161,7 @@ func TestTransferFaults(t *testing.T) {
 					writeMsg(c, b)
 				}
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -212,7 +212,7 @@ func TestTransferFaults(t *testing.T) {
 			name:  "message 2 of 3 signed 290 s away is within the fudge",
 			key:   key,
 			serve: second(key, -290*time.Second),
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if err != nil || len(res.Records) != 2 {
 					t.Fatalf("err = %v", err)
 				}
@@ -238,7 +238,7 @@ func TestTransferFaults(t *testing.T) {
 					writeMsg(c, b)
 				}
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if !errors.Is(err, ErrTruncated) || !strings.Contains(err.Error(), "after 4 records") {
 					t.Fatalf("err = %v", err)
 				}
@@ -251,7 +251,7 @@ func TestTransferFaults(t *testing.T) {
 				out := binary.BigEndian.AppendUint16(nil, uint16(len(b)))
 				c.Write(append(out, b[:len(b)/2]...))
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if !errors.Is(err, ErrTruncated) {
 					t.Fatalf("err = %v", err)
 				}
@@ -262,7 +262,7 @@ func TestTransferFaults(t *testing.T) {
 			serve: func(t *testing.T, c net.Conn, q *dns.Msg) {
 				time.Sleep(2 * time.Second)
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if !errors.Is(err, ErrTimeout) {
 					t.Fatalf("err = %v", err)
 				}
@@ -276,7 +276,7 @@ func TestTransferFaults(t *testing.T) {
 				b, _ := m.Pack()
 				writeMsg(c, b)
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if err == nil || !strings.Contains(err.Error(), "does not match query id") {
 					t.Fatalf("err = %v", err)
 				}
@@ -288,7 +288,7 @@ func TestTransferFaults(t *testing.T) {
 				b, _ := answers(t, q, 6, faultZone[1:]...)[0].Pack()
 				writeMsg(c, b)
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if err == nil || !strings.Contains(err.Error(), "does not start with the SOA") {
 					t.Fatalf("err = %v", err)
 				}
@@ -302,7 +302,7 @@ func TestTransferFaults(t *testing.T) {
 				b, _ := m.Pack()
 				writeMsg(c, b)
 			},
-			check: func(t *testing.T, res *Result, err error) {
+			check: func(t *testing.T, res *Snapshot, err error) {
 				if !errors.Is(err, ErrTransferRefused) || !strings.Contains(err.Error(), "NOTIMP") {
 					t.Fatalf("err = %v", err)
 				}
@@ -321,8 +321,8 @@ func TestTransferFaults(t *testing.T) {
 	}
 }
 
-func wantTSIG(code int, text string) func(t *testing.T, res *Result, err error) {
-	return func(t *testing.T, res *Result, err error) {
+func wantTSIG(code int, text string) func(t *testing.T, res *Snapshot, err error) {
+	return func(t *testing.T, res *Snapshot, err error) {
 		t.Helper()
 		var te *TSIGError
 		if !errors.As(err, &te) || te.Code != code || !errors.Is(err, ErrTSIG) {

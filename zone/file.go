@@ -18,14 +18,14 @@ import (
 // it then comes from the file ($ORIGIN before the SOA, an absolute SOA
 // owner, or the header comment of a Windows export). It is
 // ReadFileContext without a deadline and with default FileOptions.
-func ReadFile(path, origin string) (*Result, error) {
+func ReadFile(path, origin string) (*Snapshot, error) {
 	return ReadFileContext(context.Background(), path, origin, FileOptions{})
 }
 
 // ReadFileContext is ReadFile with a context, which stops the reading when
-// done, and options. On error the Result is still returned when the zone's
+// done, and options. On error the Snapshot is still returned when the zone's
 // name is known, so that the failure can be reported under it.
-func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions) (*Result, error) {
+func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions) (*Snapshot, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return failedFile(origin, path), fmt.Errorf("zone file: %w", err)
@@ -36,7 +36,7 @@ func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions)
 
 // ParseFile is ReadFile for a reader; file names it in errors and anchors
 // relative $INCLUDE paths.
-func ParseFile(r io.Reader, origin, file string) (*Result, error) {
+func ParseFile(r io.Reader, origin, file string) (*Snapshot, error) {
 	return ParseFileContext(context.Background(), r, origin, file, FileOptions{})
 }
 
@@ -56,7 +56,7 @@ func ParseFile(r io.Reader, origin, file string) (*Result, error) {
 // opts.MaxRecords records in all. Errors are *FileError (file and line)
 // and quote at most a short prefix of the file's text, none of an included
 // file's.
-func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opts FileOptions) (*Result, error) {
+func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opts FileOptions) (*Snapshot, error) {
 	br := bufio.NewReaderSize(r, MaxLineLength+1)
 	head, _ := br.Peek(64 << 10)
 	if origin == "" {
@@ -69,14 +69,14 @@ func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opt
 		return nil, fmt.Errorf("zone file %s: %s is not a valid zone name", file, quote(origin))
 	}
 	origin = dns.CanonicalName(origin)
-	res := &Result{Zone: origin, Source: SourceFile, Files: []string{file}}
+	res := &Snapshot{Zone: origin, Source: SourceFile, Files: []string{file}}
 	res.fileOpts = opts
 	return res, parse(ctx, br, head, file, res, nil)
 }
 
 // parse reads a zone file into res, calling each (when set) for every
 // record read.
-func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res *Result, each func(dns.RR)) error {
+func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res *Snapshot, each func(dns.RR)) error {
 	origin := res.Zone
 	fr := &fileReader{
 		ctx: ctx, opts: res.fileOpts, zone: origin, res: res, top: file, each: each,
@@ -85,14 +85,14 @@ func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res 
 	}
 	if err := fr.read(br, &fileState{name: file, origin: origin}); err != nil {
 		// Keep the zone's name (and what was noticed), not the records.
-		*res = Result{Zone: origin, Source: SourceFile, Files: res.Files, Warnings: res.Warnings, fileOpts: res.fileOpts}
+		*res = Snapshot{Zone: origin, Source: SourceFile, Files: res.Files, Warnings: res.Warnings, fileOpts: res.fileOpts}
 		return fmt.Errorf("zone %s: %w", origin, err)
 	}
 	return nil
 }
 
 // walkFile reads a zone file of r again, calling each for every record.
-func walkFile(ctx context.Context, r *Result, path string, each func(dns.RR)) error {
+func walkFile(ctx context.Context, r *Snapshot, path string, each func(dns.RR)) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("zone file: %w", err)
@@ -100,16 +100,16 @@ func walkFile(ctx context.Context, r *Result, path string, each func(dns.RR)) er
 	defer f.Close()
 	br := bufio.NewReaderSize(f, MaxLineLength+1)
 	head, _ := br.Peek(64 << 10)
-	tmp := &Result{Zone: r.Zone, fileOpts: r.fileOpts}
+	tmp := &Snapshot{Zone: r.Zone, fileOpts: r.fileOpts}
 	return parse(ctx, br, head, path, tmp, each)
 }
 
-// failedFile is the Result of a zone file that could not be opened.
-func failedFile(origin, path string) *Result {
+// failedFile is the Snapshot of a zone file that could not be opened.
+func failedFile(origin, path string) *Snapshot {
 	if origin == "" {
 		return nil
 	}
-	return &Result{Zone: dns.CanonicalName(origin), Source: SourceFile, Files: []string{path}}
+	return &Snapshot{Zone: dns.CanonicalName(origin), Source: SourceFile, Files: []string{path}}
 }
 
 // firstComment returns the Windows export header line, if any: the first

@@ -241,7 +241,7 @@ func TestTransferKeepsOnlyTheZone(t *testing.T) {
 	}
 }
 
-func checkWarnings(t *testing.T, res *Result, owners []string, last string) {
+func checkWarnings(t *testing.T, res *Snapshot, owners []string, last string) {
 	t.Helper()
 	if len(res.Warnings) != len(owners) {
 		t.Fatalf("%d warnings, want %d: %+v", len(res.Warnings), len(owners), res.Warnings)

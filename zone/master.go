@@ -260,7 +260,7 @@ type fileReader struct {
 	ctx     context.Context
 	opts    FileOptions
 	zone    string
-	res     *Result
+	res     *Snapshot
 	seen    map[Record]bool
 	count   int
 	windows bool   // a Windows export: no $TTL is the norm, not news

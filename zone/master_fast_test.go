@@ -17,7 +17,7 @@ import (
 // for comparison.
 func readBothWays(t testing.TB, text string) (fast, slow string) {
 	read := func(slow bool, each func(dns.RR)) string {
-		res := &Result{Zone: "example.org.", Source: SourceFile, Files: []string{"t.zone"}, fileOpts: FileOptions{MaxRecords: 2000, slow: slow}}
+		res := &Snapshot{Zone: "example.org.", Source: SourceFile, Files: []string{"t.zone"}, fileOpts: FileOptions{MaxRecords: 2000, slow: slow}}
 		br := bufio.NewReaderSize(strings.NewReader(text), MaxLineLength+1)
 		head, _ := br.Peek(64 << 10)
 		err := parse(context.Background(), br, head, "t.zone", res, each)

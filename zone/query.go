@@ -65,7 +65,7 @@ func CheckNames(zone string, names []string) error {
 // at each extra name by asking the server directly. Records in the answers
 // whose owner is outside the zone are ignored with a Warning; exact
 // duplicates are dropped.
-func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
+func Query(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 	res, err := queryZone(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("zone %s: %w", dns.CanonicalName(cfg.Zone), err)
@@ -74,12 +74,12 @@ func Query(ctx context.Context, cfg QueryConfig) (*Result, error) {
 }
 
 // queryZone is Query with errors that do not name the zone.
-func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
+func queryZone(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 	zone := dns.CanonicalName(cfg.Zone)
 	if err := CheckNames(zone, cfg.Names); err != nil {
 		return nil, err
 	}
-	res := &Result{Zone: zone, Source: SourceQuery, Server: cfg.Server}
+	res := &Snapshot{Zone: zone, Source: SourceQuery, Server: cfg.Server}
 	keep := newCollector(res, cfg.MaxRecords)
 	q := dnsx.Query{Server: cfg.Server, Timeout: cfg.Timeout}
 
@@ -128,6 +128,6 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Result, error) {
 // ErrNotAuthoritative: the server does not answer authoritatively for the zone.
 var ErrNotAuthoritative = errors.New("server is not authoritative for the zone")
 
-// SourceResolver marks a Result read through a recursive resolver, as a
+// SourceResolver marks a Snapshot read through a recursive resolver, as a
 // KMS client reads it (kmsdns check, resolve.ClientView).
 const SourceResolver Source = "resolver"

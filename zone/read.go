@@ -60,7 +60,7 @@ type ReadOptions struct {
 	// DefaultTransfersPerServer when zero.
 	TransfersPerServer int
 	// Aliases keeps each transferred zone's CNAME records
-	// (Result.Aliases), for a change that must warn about aliases of the
+	// (Snapshot.Aliases), for a change that must warn about aliases of the
 	// hosts it removes.
 	Aliases bool
 	// IncludeDirs are directories, besides each zone file's own, from
@@ -68,7 +68,7 @@ type ReadOptions struct {
 	IncludeDirs []string
 	// Progress, when set, is called after each zone is read, from one
 	// goroutine at a time.
-	Progress func(done, total int, r *Result)
+	Progress func(done, total int, r *Snapshot)
 
 	limits      *serverLimits
 	busyBackoff time.Duration // first pause before a busy server is asked again (tests)
@@ -107,9 +107,9 @@ func (l *serverLimits) acquire(ctx context.Context, server string) (func(), erro
 var ErrOffline = errors.New("offline: only zone files can be read")
 
 // ReadAll reads every spec, at most opts.Concurrency at a time, and returns
-// one Result per spec in the same order. A zone that cannot be read has
+// one Snapshot per spec in the same order. A zone that cannot be read has
 // its Err set; the others are read all the same.
-func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
+func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Snapshot {
 	n := opts.Concurrency
 	if n <= 0 {
 		n = 4
@@ -119,7 +119,7 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 		per = DefaultTransfersPerServer
 	}
 	opts.limits = &serverLimits{n: per, sem: map[string]chan struct{}{}}
-	results := make([]*Result, len(specs))
+	results := make([]*Snapshot, len(specs))
 	jobs := make(chan int)
 	var (
 		wg   sync.WaitGroup
@@ -152,20 +152,20 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Result {
 
 // Read reads one zone: from its files, or by transfer from its server(s),
 // falling back to direct queries when every transfer is refused or times
-// out. It never returns nil; a failure is in Result.Err.
-func Read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
+// out. It never returns nil; a failure is in Snapshot.Err.
+func Read(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 	res := read(ctx, spec, opts)
 	res.Names = spec.Names
 	return res
 }
 
-func read(ctx context.Context, spec Spec, opts ReadOptions) *Result {
+func read(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 	if len(spec.Files) > 0 {
 		return readFiles(ctx, spec, opts)
 	}
 	zone := dns.CanonicalName(spec.Zone)
-	fail := func(server string, err error) *Result {
-		return &Result{Zone: zone, Server: server, Err: err}
+	fail := func(server string, err error) *Snapshot {
+		return &Snapshot{Zone: zone, Server: server, Err: err}
 	}
 	if opts.Offline {
 		return fail("", fmt.Errorf("zone %s: %w (no zone file given for it)", zone, ErrOffline))
@@ -232,7 +232,7 @@ const defaultBusyBackoff = 200 * time.Millisecond
 // transferBusy transfers the zone within the per-server limit, trying a
 // server again, after a growing pause, while it answers SERVFAIL before
 // sending anything else.
-func transferBusy(ctx context.Context, tc TransferConfig, limits *serverLimits, backoff time.Duration) (*Result, bool, error) {
+func transferBusy(ctx context.Context, tc TransferConfig, limits *serverLimits, backoff time.Duration) (*Snapshot, bool, error) {
 	if backoff <= 0 {
 		backoff = defaultBusyBackoff
 	}
@@ -285,8 +285,8 @@ func shortReason(err error) string {
 	return err.Error()
 }
 
-func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Result {
-	var res *Result
+func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
+	var res *Snapshot
 	for _, f := range spec.Files {
 		r, err := ReadFileContext(ctx, f, spec.Zone, FileOptions{IncludeDirs: opts.IncludeDirs})
 		if err != nil {
@@ -299,14 +299,14 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Result {
 			case spec.Zone != "":
 				z = dns.CanonicalName(spec.Zone)
 			}
-			return &Result{Zone: z, Source: SourceFile, Files: spec.Files, Err: err}
+			return &Snapshot{Zone: z, Source: SourceFile, Files: spec.Files, Err: err}
 		}
 		if res == nil {
 			res = r
 			continue
 		}
 		if r.Zone != res.Zone {
-			return &Result{Zone: res.Zone, Source: SourceFile, Files: spec.Files,
+			return &Snapshot{Zone: res.Zone, Source: SourceFile, Files: spec.Files,
 				Err: fmt.Errorf("zone %s: zone file %s holds zone %s", res.Zone, f, r.Zone)}
 		}
 		res.Files = append(res.Files, f)
@@ -459,7 +459,7 @@ func (r resolverClient) lookup(ctx context.Context, name string, qtype uint16) (
 // WalkFiles reads the zone files r was read from again, as they were read
 // ($INCLUDE directories included), calling each for every record. The
 // audit's resolution uses it to look up the names SRV targets point to.
-func (r *Result) WalkFiles(ctx context.Context, each func(dns.RR)) error {
+func (r *Snapshot) WalkFiles(ctx context.Context, each func(dns.RR)) error {
 	for _, f := range r.Files {
 		if err := walkFile(ctx, r, f, each); err != nil {
 			return err

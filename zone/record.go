@@ -13,7 +13,7 @@ import (
 // Source says how a zone's records were obtained.
 type Source string
 
-// The sources a Result can come from.
+// The sources a Snapshot can come from.
 const (
 	SourceAXFR  Source = "axfr"
 	SourceQuery Source = "query"
@@ -70,8 +70,8 @@ func (r Record) RR() *dns.SRV {
 	}
 }
 
-// Result is what was read from one zone.
-type Result struct {
+// Snapshot is what was read from one zone.
+type Snapshot struct {
 	// Zone is the zone's name, fully qualified and lower-cased.
 	Zone string
 	// Source is how the records were read; empty when nothing could be read.
@@ -220,14 +220,14 @@ func (w Warning) String() string {
 // at most max distinct records are kept, so memory is bounded whatever the
 // source sends.
 type collector struct {
-	res     *Result
+	res     *Snapshot
 	max     int
 	seen    map[Record]struct{}
 	sent    int // KMS SRV records received, kept or not
 	outside int
 }
 
-func newCollector(res *Result, max int) *collector {
+func newCollector(res *Snapshot, max int) *collector {
 	if max <= 0 {
 		max = DefaultMaxRecords
 	}

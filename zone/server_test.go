@@ -246,7 +246,7 @@ func TestReadAllWrongKeyOthersStillReport(t *testing.T) {
 		{Zone: "signed.example", Server: bind.Addr, Key: zoneKey(t, testserver.Key{Name: "nobody-knows", Algorithm: "hmac-sha384", Secret: keySHA256.Secret}), KeyOrigin: "k.key (--key-file)"},
 	}
 	var calls int
-	results := ReadAll(t.Context(), specs, ReadOptions{Concurrency: 2, Progress: func(done, total int, r *Result) {
+	results := ReadAll(t.Context(), specs, ReadOptions{Concurrency: 2, Progress: func(done, total int, r *Snapshot) {
 		calls++
 		if total != 5 || done != calls {
 			t.Errorf("progress %d/%d on call %d", done, total, calls)

@@ -78,7 +78,7 @@ func TestTransferStreamsMillionRecordZone(t *testing.T) {
 		Keys:  []testserver.Key{key},
 		Zones: []testserver.Zone{{Name: "big.example", File: path, Transfer: "key big-xfr;"}},
 	})
-	var res *Result
+	var res *Snapshot
 	var err error
 	start := time.Now()
 	peak := heapPeak(func() {

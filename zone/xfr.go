@@ -34,7 +34,7 @@ type TransferConfig struct {
 	// MaxRecords caps the distinct KMS records kept; DefaultMaxRecords
 	// when zero.
 	MaxRecords int
-	// Aliases keeps the zone's CNAME records (Result.Aliases, at most
+	// Aliases keeps the zone's CNAME records (Snapshot.Aliases, at most
 	// DefaultMaxAliases) for kmsdns cleanup; off, memory stays flat.
 	Aliases bool
 }
@@ -46,7 +46,7 @@ type TransferConfig struct {
 // are dropped, records outside the zone are ignored with a Warning, and
 // the transfer fails (ErrLimit) when it outlasts TransferTimeout or sends
 // more than MaxRecords distinct KMS records.
-func Transfer(ctx context.Context, cfg TransferConfig) (*Result, error) {
+func Transfer(ctx context.Context, cfg TransferConfig) (*Snapshot, error) {
 	res, _, err := transferZone(ctx, cfg)
 	if err != nil {
 		return nil, transferError(cfg, err)
@@ -82,9 +82,9 @@ func Credentials(key Key, origin string) string {
 // answered reports whether the server sent any part of an answer: a
 // failure before that (no connection, no answer in time) is not a
 // malformed transfer.
-func transferZone(ctx context.Context, cfg TransferConfig) (res *Result, answered bool, err error) {
+func transferZone(ctx context.Context, cfg TransferConfig) (res *Snapshot, answered bool, err error) {
 	zone := dns.CanonicalName(cfg.Zone)
-	res = &Result{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
+	res = &Snapshot{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
 	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords), aliases: cfg.Aliases}
 	if err := transfer(ctx, cfg, x); err != nil {
 		return nil, x.answered, err
@@ -217,7 +217,7 @@ type xfrState struct {
 	zone     string
 	id       uint16
 	v        *tsigVerifier
-	res      *Result
+	res      *Snapshot
 	keep     *collector
 	aliases  bool // keep CNAME records
 	answered bool // some of an answer was received

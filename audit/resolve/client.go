@@ -14,9 +14,9 @@ import (
 // for _vlmcs._tcp.<domain> SRV exactly as a KMS client whose DNS suffix is
 // domain does. NXDOMAIN and an empty answer give a Result without records;
 // its Source is zone.SourceResolver.
-func ClientView(ctx context.Context, resolver, domain string, timeout time.Duration) *zone.Result {
+func ClientView(ctx context.Context, resolver, domain string, timeout time.Duration) *zone.Snapshot {
 	domain = dns.CanonicalName(domain)
-	res := &zone.Result{Zone: domain, Source: zone.SourceResolver}
+	res := &zone.Snapshot{Zone: domain, Source: zone.SourceResolver}
 	addr, err := dnsx.ResolverAddr(resolver)
 	if err != nil {
 		res.Err = fmt.Errorf("domain %s: %w", domain, err)

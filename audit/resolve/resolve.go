@@ -24,7 +24,7 @@ import (
 
 // Resolver looks up SRV targets; *TargetResolver is one.
 type Resolver interface {
-	Resolve(ctx context.Context, r *zone.Result, target string) Resolution
+	Resolve(ctx context.Context, r *zone.Snapshot, target string) Resolution
 }
 
 // Prober checks whether a KMS service answers at an address; probe.Prober
@@ -99,7 +99,7 @@ type TargetResolver struct {
 var ErrNotVerified = errors.New("--offline sends no queries")
 
 // Resolve looks up target for the zone read into r.
-func (tr *TargetResolver) Resolve(ctx context.Context, r *zone.Result, target string) Resolution {
+func (tr *TargetResolver) Resolve(ctx context.Context, r *zone.Snapshot, target string) Resolution {
 	target = dns.CanonicalName(target)
 	inZone := dns.IsSubDomain(r.Zone, target)
 	switch {
@@ -266,7 +266,7 @@ type nameInfo struct {
 
 // resolveInFiles answers from the zone's files, scanning them for the
 // target (and the names its aliases point to inside the zone).
-func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *zone.Result, target string) Resolution {
+func (tr *TargetResolver) resolveInFiles(ctx context.Context, r *zone.Snapshot, target string) Resolution {
 	tr.mu.Lock()
 	if tr.files == nil {
 		tr.files = map[string]*fileIndex{}
@@ -331,7 +331,7 @@ func (tr *TargetResolver) resolveOutside(ctx context.Context, name string) Resol
 // lookup returns what the files say about name. The first lookup scans
 // the files once for every target of the zone's records; a name not
 // among them (the end of an alias) costs a scan of its own.
-func (idx *fileIndex) lookup(ctx context.Context, r *zone.Result, name string) (*nameInfo, error) {
+func (idx *fileIndex) lookup(ctx context.Context, r *zone.Snapshot, name string) (*nameInfo, error) {
 	if !idx.primed {
 		idx.primed = true
 		want := map[string]*nameInfo{}
@@ -361,7 +361,7 @@ func (idx *fileIndex) lookup(ctx context.Context, r *zone.Result, name string) (
 
 // scanFiles reads the zone's files and fills in what they say of each
 // name in want.
-func scanFiles(ctx context.Context, r *zone.Result, want map[string]*nameInfo) error {
+func scanFiles(ctx context.Context, r *zone.Snapshot, want map[string]*nameInfo) error {
 	return r.WalkFiles(ctx, func(rr dns.RR) {
 		owner := dns.CanonicalName(rr.Header().Name)
 		info := want[owner]

@@ -150,7 +150,7 @@ func TestViewServersBoundsNSHosts(t *testing.T) {
 		}
 		w.WriteMsg(m)
 	})
-	r := &zone.Result{Zone: "f.example.", Server: addr}
+	r := &zone.Snapshot{Zone: "f.example.", Server: addr}
 	views, err := ViewServers(t.Context(), r, ViewOptions{Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)

@@ -32,8 +32,8 @@ type ViewOptions struct {
 // without error) for their serial and KMS records, and puts their answers
 // in the zone's Result (Servers, or ServersErr when they could not be
 // asked), so that the audit can tell a stale secondary.
-func ViewAll(ctx context.Context, results []*zone.Result, opts ViewOptions) {
-	var todo []*zone.Result
+func ViewAll(ctx context.Context, results []*zone.Snapshot, opts ViewOptions) {
+	var todo []*zone.Snapshot
 	for _, r := range results {
 		if r != nil && r.Err == nil && r.Server != "" && r.Source != zone.SourceResolver {
 			todo = append(todo, r)
@@ -63,7 +63,7 @@ func ViewAll(ctx context.Context, results []*zone.Result, opts ViewOptions) {
 // ViewServers asks every server of the zone's NS set, as the server that r
 // was read from lists it, for its SOA serial and KMS records, so that a
 // stale secondary can be told. At most zone.MaxNSHosts hosts are asked.
-func ViewServers(ctx context.Context, r *zone.Result, opts ViewOptions) ([]zone.ServerView, error) {
+func ViewServers(ctx context.Context, r *zone.Snapshot, opts ViewOptions) ([]zone.ServerView, error) {
 	if r.Server == "" {
 		return nil, fmt.Errorf("zone %s: no server to ask for the NS set", r.Zone)
 	}

@@ -162,7 +162,7 @@ type audited struct {
 	file   *config.File
 	report *audit.Report
 	// results are the zones as read; findings refer to their records.
-	results []*zone.Result
+	results []*zone.Snapshot
 	// removed are the records the state file says cleanup removed.
 	removed []audit.Removed
 	// statePath is where state lives.

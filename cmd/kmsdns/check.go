@@ -75,7 +75,7 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 			return usageError("check: %v", err)
 		}
 	}
-	var results []*zone.Result
+	var results []*zone.Snapshot
 	containing := map[string]string{}
 	for _, d := range domains {
 		r := resolve.ClientView(c.Context, a.resolver, d, a.timeout)
@@ -106,7 +106,7 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 
 // renderOutcomes says, per domain, what a client gets. Without probes
 // nothing is known to work: the hosts were not probed.
-func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Result, probed bool) {
+func renderOutcomes(w io.Writer, rep *audit.Report, results []*zone.Snapshot, probed bool) {
 	fmt.Fprintln(w, "\nWhat a client sees")
 	working := "a working KMS host"
 	if !probed {

@@ -79,7 +79,7 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 // desiredNow is the desired: section of the records a zone holds: for a
 // zone with a desired state, its managed names only; for the others,
 // every name with KMS records.
-func desiredNow(r *zone.Result, managed []config.DesiredName) []config.DesiredName {
+func desiredNow(r *zone.Snapshot, managed []config.DesiredName) []config.DesiredName {
 	var out []config.DesiredName
 	index := map[string]int{}
 	add := func(owner string) int {

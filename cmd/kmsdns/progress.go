@@ -23,7 +23,7 @@ func newProgress(e env, total int) *progress {
 	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3, tty: e.stderrTTY}
 }
 
-func (p *progress) update(done, total int, r *zone.Result) {
+func (p *progress) update(done, total int, r *zone.Snapshot) {
 	if !p.on {
 		return
 	}
