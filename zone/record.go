@@ -175,7 +175,7 @@ const (
 	// DefaultMaxRecords caps the KMS SRV records kept per zone, far above
 	// any real deployment (a handful of hosts in a few hundred domains).
 	DefaultMaxRecords = 10000
-	// maxWarnings is how many ignored records a Result names one by one.
+	// maxWarnings is how many ignored records a Snapshot names one by one.
 	maxWarnings = 10
 )
 
