@@ -186,6 +186,11 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 			results[i].Answer = "nothing sent"
 			continue
 		}
+		if err := p.CheckSize(); err != nil {
+			// A plan not made by this package's planners.
+			results[i].Action, results[i].Err, results[i].Answer = ActionFailed, err, "nothing sent"
+			continue
+		}
 		if ctx.Err() != nil {
 			results[i].Action, results[i].Answer = ActionFailed, "nothing sent"
 			results[i].Err = fmt.Errorf("zone %s: not sent: %w", strings.TrimSuffix(p.Zone, "."), context.Cause(ctx))

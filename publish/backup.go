@@ -102,7 +102,7 @@ func PlanRestore(zoneName, server string, records []zone.Record, current map[str
 		p.Action = ActionAdded
 		p.Note = fmt.Sprintf("restores %d record(s) from the backup", len(p.Add))
 	}
-	return p
+	return p.failTooLarge()
 }
 
 // PlanRestoreFrom reads the current records of each backup zone from the

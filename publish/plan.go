@@ -361,7 +361,7 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 		notes = append(notes, "the records exist as asked: nothing to send")
 	}
 	p.Note = strings.Join(notes, "; ")
-	return p
+	return p.failTooLarge()
 }
 
 // summary is the action of a zone from its changes: the strongest one.
@@ -445,7 +445,7 @@ func PlanUnpublishAll(zoneName, server string, names, hosts []string, current ma
 	if p.Action == ActionRemoved {
 		guardLastRecord(p, force)
 	}
-	return p
+	return p.failTooLarge()
 }
 
 // guardLastRecord blocks a plan that would leave a name that had records
