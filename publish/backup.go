@@ -3,9 +3,11 @@ package publish
 import (
 	"bufio"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,14 +44,37 @@ func (b *Backup) Write(w io.Writer) error {
 	return bw.Flush()
 }
 
-// ReadBackup parses a backup file written by Write.
+// Limits of ReadBackup: a backup lists the records one cleanup removed,
+// one per line, far below these; anything beyond is not a kmsdns backup
+// (or /dev/zero) and is refused with the file and line, before any of it
+// is planned.
+const (
+	// MaxBackupLine is the longest line, in bytes (64 KiB).
+	MaxBackupLine = 64 << 10
+	// MaxBackupRecords is the most records a backup may hold.
+	MaxBackupRecords = 100_000
+	// MaxBackupLines is the most lines (records, comments and blank
+	// lines) a backup may have.
+	MaxBackupLines = 4 * MaxBackupRecords
+)
+
+// ErrBackupTooLarge is matched by ReadBackup's error for a file beyond
+// MaxBackupLine, MaxBackupRecords or MaxBackupLines.
+var ErrBackupTooLarge = errors.New("too large for a kmsdns backup")
+
+// ReadBackup parses a backup file written by Write; file names it in
+// errors, which give the line and quote at most a short prefix of it.
 func ReadBackup(r io.Reader, file string) (*Backup, error) {
 	b := &Backup{}
 	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), MaxBackupLine+1)
 	var cur *BackupZone
-	line := 0
+	line, records := 0, 0
 	for sc.Scan() {
 		line++
+		if line > MaxBackupLines {
+			return nil, fmt.Errorf("%s:%d: %w: more than %d lines", file, line, ErrBackupTooLarge, MaxBackupLines)
+		}
 		s := strings.TrimSpace(sc.Text())
 		switch {
 		case s == "":
@@ -57,6 +82,9 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 		case strings.HasPrefix(s, ";"):
 			f := strings.Fields(strings.TrimPrefix(s, ";"))
 			if len(f) == 4 && f[0] == "zone" && f[2] == "server" {
+				if _, ok := dns.IsDomainName(f[1]); !ok || len(f[1]) > 254 {
+					return nil, fmt.Errorf("%s:%d: the zone name %s is not a domain name", file, line, linePrefix(f[1]))
+				}
 				b.Zones = append(b.Zones, BackupZone{Zone: dns.CanonicalName(f[1]), Server: f[3]})
 				cur = &b.Zones[len(b.Zones)-1]
 			}
@@ -65,9 +93,12 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 		if cur == nil {
 			return nil, fmt.Errorf("%s:%d: a record before any \"; zone Z server S\" line", file, line)
 		}
+		if records++; records > MaxBackupRecords {
+			return nil, fmt.Errorf("%s:%d: %w: more than %d records", file, line, ErrBackupTooLarge, MaxBackupRecords)
+		}
 		rr, err := dns.NewRR(s)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %w", file, line, err)
+			return nil, fmt.Errorf("%s:%d: %s is not a record: %s", file, line, linePrefix(s), parseReason(err))
 		}
 		srv, ok := rr.(*dns.SRV)
 		if !ok || !zone.IsKMSName(srv.Hdr.Name) || !dns.IsSubDomain(cur.Zone, dns.CanonicalName(srv.Hdr.Name)) {
@@ -77,12 +108,39 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 			Priority: srv.Priority, Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)})
 	}
 	if err := sc.Err(); err != nil {
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%s:%d: %w: a line longer than %d bytes", file, line+1, ErrBackupTooLarge, MaxBackupLine)
+		}
 		return nil, fmt.Errorf("%s: %w", file, err)
 	}
 	if len(b.Zones) == 0 {
 		return nil, fmt.Errorf("%s: not a kmsdns backup (no \"; zone Z server S\" line)", file)
 	}
 	return b, nil
+}
+
+// maxQuoted is the most of a line an error quotes.
+const maxQuoted = 40
+
+// linePrefix quotes at most maxQuoted bytes of s, marking a cut.
+func linePrefix(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:maxQuoted]) + "..."
+}
+
+// parseReason is what miekg/dns found wrong, without the token it quotes
+// (dns.ParseError writes `dns: <reason>: "<token>" at line: ...`).
+func parseReason(err error) string {
+	msg := strings.TrimPrefix(err.Error(), "dns: ")
+	if i := strings.Index(msg, ": \""); i >= 0 {
+		msg = msg[:i]
+	}
+	if len(msg) > maxQuoted {
+		msg = msg[:maxQuoted] + "..."
+	}
+	return msg
 }
 
 // PlanRestore plans adding back every record of a backup zone that the
