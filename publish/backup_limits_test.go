@@ -25,7 +25,9 @@ func (r repeatReader) Read(p []byte) (int, error) {
 // a short prefix of a line; 100,000 records are read.
 func TestReadBackupLimits(t *testing.T) {
 	const head = "; kmsdns cleanup backup\n; zone a.example. server 127.0.0.1:53\n"
-	rec := func(i int) string { return fmt.Sprintf("_vlmcs._tcp.a.example. 60 IN SRV 0 0 1688 kms%d.a.example.\n", i) }
+	rec := func(i int) string {
+		return fmt.Sprintf("_vlmcs._tcp.a.example. 60 IN SRV 0 0 1688 kms%d.a.example.\n", i)
+	}
 	records := func(n int) string {
 		var b strings.Builder
 		b.WriteString(head)
