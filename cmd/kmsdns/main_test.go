@@ -302,7 +302,7 @@ func TestAuditUsageErrors(t *testing.T) {
 		{"missing key file", []string{"audit", "-z", "a.example", "-k", filepath.Join(dir, "none.key")}, "none.key: no such file"},
 		{"bad key file", []string{"audit", "-z", "a.example", "-k", write("bad.key", "key x {\n algorithm hmac-sha3;\n secret \"c2VjcmV0\";\n};\n")}, `bad.key:1: key clause of line 1: unsupported algorithm`},
 		{"config unknown field", []string{"audit", "-c", write("c1.yaml", "zones:\n  - name: a.example\n    serverr: x\n")}, `c1.yaml: line 3: zones[0]: unknown field "serverr": did you mean "server"?`},
-		{"config bad zone", []string{"audit", "-c", write("c2.yaml", "zones:\n  - name: a.example\n  - name: \"bad name\"\n")}, `c2.yaml: zones[1].name: "bad name" is not a valid zone name`},
+		{"config bad zone", []string{"audit", "-c", write("c2.yaml", "zones:\n  - name: a.example\n  - name: \"bad name\"\n")}, `c2.yaml: zones[1].name: "bad name" is not a domain name`},
 		{"config bad timeout", []string{"audit", "-c", write("c3.yaml", "defaults:\n  timeout: soon\nzones:\n  - name: a.example\n")}, `c3.yaml: line 2: defaults.timeout: expected a duration like 10s or 1m30s, found the text "soon"`},
 		{"config bad port", []string{"audit", "-c", write("c4.yaml", "zones:\n  - name: a.example\n    server: 127.0.0.1:0\n")}, `zones[0].server: "127.0.0.1:0": port "0"`},
 		{"config missing", []string{"audit", "-c", filepath.Join(dir, "nope.yaml")}, "nope.yaml: no such file"},

@@ -130,6 +130,9 @@ func TestPublishBadInputSendsNothing(t *testing.T) {
 		{[]string{"publish", "--host", "kms1.x.example", "--ttl", "2147483648"}, "--ttl 2147483648"},
 		{[]string{"publish", "--host", "kms1.x.example", "--key-name", "nope"}, `no key named "nope"`},
 		{[]string{"publish"}, "--host is required"},
+		{[]string{"publish", "--host", "kms1.x.example", "--name", "a..b"}, `--name: "a..b" is not a domain name: label 2 is empty`},
+		{[]string{"unpublish", "--host", "kms1.x.example", "--name", strings.Repeat("n", 64)}, "--name: \"" + strings.Repeat("n", 64) + "\" is not a domain name: label 1 is 64 octets"},
+		{[]string{"publish", "--host", "kms1.x.example", "--zone", "y..example"}, `--zone: "y..example" is not a domain name`},
 		{[]string{"unpublish", "--host", "kms1.x.example", "--key-file", filepath.Join(dir, "missing.key")}, "missing.key"},
 		{[]string{"publish", "--host", "kms1.x.example", "--gss", "--keytab", "/nonexistent.keytab", "--principal", "a"}, "gss: set together with key-file"},
 	} {

@@ -248,8 +248,8 @@ func (f *File) check() error {
 			return fmt.Errorf("%s.name: missing", at)
 		}
 		if z.Name != "" {
-			if _, ok := dns.IsDomainName(z.Name); !ok || strings.Contains(z.Name, " ") {
-				return fmt.Errorf("%s.name: %q is not a valid zone name", at, z.Name)
+			if err := CheckDomain(z.Name); err != nil {
+				return fmt.Errorf("%s.name: %w", at, err)
 			}
 			c := dns.CanonicalName(z.Name)
 			if j, dup := seen[c]; dup {
@@ -270,8 +270,8 @@ func (f *File) check() error {
 			return fmt.Errorf("%s.update.%w", at, err)
 		}
 		for j, n := range z.Names {
-			if _, ok := dns.IsDomainName(n); !ok || n == "" || strings.Contains(n, " ") {
-				return fmt.Errorf("%s.names[%d]: %q is not a valid domain name", at, j, n)
+			if err := CheckDomain(n); err != nil && n != "@" {
+				return fmt.Errorf("%s.names[%d]: %w", at, j, err)
 			}
 			if z.Name != "" {
 				if err := zone.CheckNames(z.Name, []string{n}); err != nil {
@@ -327,13 +327,51 @@ func (p Policy) check() error {
 }
 
 // CheckDomain accepts a domain name: a zone, or a client's DNS suffix
-// (relative names and single labels included). Host names, the targets
-// of KMS records, follow the stricter dnsx.CheckHost.
+// (relative names and single labels included; one trailing dot allowed).
+// It follows RFC 1035's label rules (2.3.1, 2.3.4): no empty label, labels
+// of 1 to 63 octets of letters, digits, hyphens and underscores (as in
+// _msdcs), not starting or ending with a hyphen, and at most 255 octets in
+// all on the wire. Callers name the flag or config field. Host names, the
+// targets of KMS records, follow the stricter dnsx.CheckHost.
 func CheckDomain(h string) error {
-	if !hostName.MatchString(h) {
-		return fmt.Errorf("%q is not a domain name", h)
+	name := strings.TrimSuffix(h, ".")
+	switch {
+	case name == "":
+		return fmt.Errorf("%s is not a domain name: it is empty", quoteShort(h))
+	case len(name)+2 > maxNameOctets:
+		// The wire form has one length octet per label and the root's 0.
+		return fmt.Errorf("%s is not a domain name: %d octets, more than %d (RFC 1035 2.3.4)", quoteShort(h), len(name)+2, maxNameOctets)
+	}
+	for i, l := range strings.Split(name, ".") {
+		switch {
+		case l == "":
+			return fmt.Errorf("%s is not a domain name: label %d is empty (two dots in a row, or a leading dot)", quoteShort(h), i+1)
+		case len(l) > maxLabelOctets:
+			return fmt.Errorf("%s is not a domain name: label %d is %d octets, more than %d (RFC 1035 2.3.4)", quoteShort(h), i+1, len(l), maxLabelOctets)
+		case l[0] == '-' || l[len(l)-1] == '-':
+			return fmt.Errorf("%s is not a domain name: label %s starts or ends with a hyphen", quoteShort(h), quoteShort(l))
+		}
+		for _, c := range []byte(l) {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+				return fmt.Errorf("%s is not a domain name: label %s holds %q (letters, digits, hyphens and underscores only)", quoteShort(h), quoteShort(l), c)
+			}
+		}
 	}
 	return nil
+}
+
+// RFC 1035 2.3.4 size limits.
+const (
+	maxLabelOctets = 63
+	maxNameOctets  = 255
+)
+
+// quoteShort quotes s, or its first 64 bytes when it is longer.
+func quoteShort(s string) string {
+	if len(s) > 64 {
+		return strconv.Quote(s[:64]) + "..."
+	}
+	return strconv.Quote(s)
 }
 
 // CheckServer accepts host, host:port, IPv4, IPv6 and [IPv6]:port.
@@ -508,6 +546,9 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 		for i, file := range fl.ZoneFiles {
 			z := Zone{Files: []string{file}}
 			if len(fl.Zones) > 0 {
+				if err := CheckDomain(fl.Zones[i]); err != nil {
+					return nil, nil, fmt.Errorf("--zone: %w", err)
+				}
 				z.Name = fl.Zones[i]
 			}
 			zones = append(zones, z)
@@ -515,8 +556,8 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 	case len(fl.Zones) > 0:
 		var err error
 		zones, err = f.zonesNamed(fl.Zones, func(n string) error {
-			if _, ok := dns.IsDomainName(n); !ok || strings.Contains(n, " ") {
-				return fmt.Errorf("--zone: %q is not a valid zone name", n)
+			if err := CheckDomain(n); err != nil {
+				return fmt.Errorf("--zone: %w", err)
 			}
 			return nil
 		})
@@ -528,6 +569,11 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 	}
 	if len(zones) == 0 {
 		return nil, nil, errors.New("no zones to audit: give --zone, --zone-file or a --config file with zones")
+	}
+	for _, n := range fl.Names {
+		if err := CheckDomain(n); err != nil && n != "@" {
+			return nil, nil, fmt.Errorf("--name: %w", err)
+		}
 	}
 	if len(fl.Names) > 0 && len(zones) != 1 {
 		return nil, nil, errors.New("--name: applies to a single zone; with several, set names per zone in the config file")

@@ -33,7 +33,7 @@ func TestParseErrors(t *testing.T) {
 		{"negative concurrency", "defaults:\n  concurrency: -1\n", "defaults.concurrency: -1"},
 		{"name missing", "zones:\n  - server: 127.0.0.1\n", "zones[0].name: missing"},
 		{"server and files", "zones:\n  - name: a.example\n    server: 127.0.0.1\n    files: [a]\n", "zones[0]: give either server or files"},
-		{"bad extra name", "zones:\n  - name: a.example\n    names: [\"a b\"]\n", `zones[0].names[0]: "a b" is not a valid domain name`},
+		{"bad extra name", "zones:\n  - name: a.example\n    names: [\"a b\"]\n", `zones[0].names[0]: "a b" is not a domain name`},
 		{"key-name without file", "zones:\n  - name: a.example\n    key-name: k\n", "zones[0].key-name: set without a key-file"},
 		{"not a map", "- a\n", "line 1: expected the file to be a mapping of settings (defaults:, policy:, zones:), found a list"},
 		{"bad resolver", "defaults:\n  resolver: \"a:b:c:\"\n", "defaults.resolver"},
