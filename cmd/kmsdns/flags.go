@@ -92,7 +92,10 @@ func tsigFlags(d tsigDest) []cli.Flag {
 // --principal, --password-file, --krb5-conf and --server-name.
 func gssFlags(u *config.Update) []cli.Flag {
 	return []cli.Flag{
-		&cli.BoolFlag{Name: "gss", Usage: "sign updates with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit, $KRB5CCNAME)", Destination: &u.GSS},
+		&cli.BoolFlag{Name: "gss", Usage: "sign updates with GSS-TSIG (Kerberos), as Windows \"secure only\" zones require; default credential: your ticket cache (kinit, $KRB5CCNAME)",
+			// Given (--gss or --gss=false) wins over the config; not given
+			// leaves it to the config.
+			Action: func(_ *cli.Context, v bool) error { u.GSS = &v; return nil }},
 		&cli.StringFlag{Name: "keytab", Usage: "GSS-TSIG with the key of --principal in keytab `FILE` (unattended runs)", Destination: &u.Keytab},
 		&cli.StringFlag{Name: "principal", Usage: "Kerberos `PRINCIPAL` (user or user@REALM) for --keytab or --password-file", Destination: &u.Principal},
 		&cli.StringFlag{Name: "password-file", Usage: "GSS-TSIG with the password of --principal read from `FILE`", Destination: &u.PasswordFile},

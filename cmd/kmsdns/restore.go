@@ -76,8 +76,8 @@ func restoreCommand(a cleanupArgs, backup string) string {
 	}
 	u := a.update.flags.Update
 	switch {
-	case u.GSS || u.Keytab != "" || u.PasswordFile != "":
-		if u.GSS {
+	case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
+		if u.UsesGSS() {
 			args = append(args, "--gss")
 		}
 		for _, f := range []struct{ flag, val string }{{"--keytab", u.Keytab}, {"--password-file", u.PasswordFile}, {"--principal", u.Principal}, {"--krb5-conf", u.Krb5Conf}, {"--server-name", u.ServerName}} {

@@ -480,7 +480,7 @@ func MergeWrite(f *File, fl Flags, upd Update) (*Plan, *UpdatePlan, error) {
 	}
 	ufl := UpdateFlags{Update: upd, Resolver: fl.Resolver, Timeout: fl.Timeout}
 	ufl.Update.Server = fl.Server
-	if !upd.GSS && upd.Keytab == "" && upd.PasswordFile == "" {
+	if !upd.UsesGSS() && upd.Keytab == "" && upd.PasswordFile == "" {
 		ufl.Update.KeyFile, ufl.Update.KeyName = fl.KeyFile, fl.KeyName
 		ufl.KeyAlgorithm, ufl.SecretFile = fl.KeyAlgorithm, fl.SecretFile
 	}

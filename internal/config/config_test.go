@@ -346,7 +346,7 @@ func TestMergeWrite(t *testing.T) {
 			[]target{{"a.example", "127.0.0.1:53", "upd.", secretFile + " (--key-secret-file)"}}, 0},
 		{"config: read key, update section", Flags{}, Update{},
 			[]target{{"a.example", "127.0.0.1:5300", "xfr.", xfr + " (" + cfg + " defaults.key-file)"}, {"b.example", "", "upd.", upd + " (" + cfg + " zones[1].update.key-file)"}}, 1},
-		{"GSS flags: no TSIG key for updates", Flags{Zones: []string{"a.example"}}, Update{GSS: true},
+		{"GSS flags: no TSIG key for updates", Flags{Zones: []string{"a.example"}}, Update{GSS: new(true)},
 			[]target{{"a.example", "127.0.0.1:5300", "", ""}}, 1},
 		{"flag key file for both", Flags{Zones: []string{"a.example", "b.example"}, KeyFile: xfr}, Update{},
 			[]target{{"a.example", "127.0.0.1:5300", "xfr.", xfr + " (--key-file)"}, {"b.example", "", "xfr.", xfr + " (--key-file)"}}, 1},
@@ -359,7 +359,7 @@ func TestMergeWrite(t *testing.T) {
 			var got []target
 			for _, tg := range up.Primaries {
 				got = append(got, target{tg.Zone, tg.Server, tg.Key.Name, tg.KeyOrigin})
-				if tc.upd.GSS != (tg.GSS != nil) {
+				if tc.upd.UsesGSS() != (tg.GSS != nil) {
 					t.Errorf("%s: GSS %v", tg.Zone, tg.GSS)
 				}
 			}

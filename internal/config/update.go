@@ -25,12 +25,22 @@ type Update struct {
 	KeyFile string `yaml:"key-file"`
 	KeyName string `yaml:"key-name"`
 	// GSS selects GSS-TSIG; Keytab + Principal, PasswordFile + Principal,
-	// or the user's credential cache.
-	GSS          bool   `yaml:"gss"`
+	// or the user's credential cache. nil is "not given": a zone's
+	// gss: false overrides the defaults' gss: true (UsesGSS).
+	GSS          *bool  `yaml:"gss"`
 	Keytab       string `yaml:"keytab"`
 	Principal    string `yaml:"principal"`
 	PasswordFile string `yaml:"password-file"`
 	Krb5Conf     string `yaml:"krb5-conf"`
+}
+
+// UsesGSS reports whether GSS is given and true.
+func (u Update) UsesGSS() bool { return u.GSS != nil && *u.GSS }
+
+// credentials reports whether u chooses how updates are signed: GSS given
+// (true or false), a key file or name, a keytab or a password file.
+func (u Update) credentials() bool {
+	return u.GSS != nil || u.KeyFile != "" || u.KeyName != "" || u.Keytab != "" || u.PasswordFile != ""
 }
 
 func (u *Update) relative(rel func(string) string) {
@@ -46,7 +56,7 @@ func (u Update) check() error {
 			return fmt.Errorf("server-name: %w", err)
 		}
 	}
-	if u.GSS && u.KeyFile != "" {
+	if u.UsesGSS() && u.KeyFile != "" {
 		return errors.New("gss: set together with key-file: choose TSIG or GSS-TSIG")
 	}
 	if (u.Keytab != "" || u.PasswordFile != "") && u.Principal == "" {
@@ -175,7 +185,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		// then the SOA MNAME; without update credentials, the key the
 		// zone is read with.
 		u.Server = firstS(u.Server, z.Server, f.Defaults.Server)
-		if !u.GSS && u.KeyFile == "" && u.KeyName == "" && u.Keytab == "" && u.PasswordFile == "" {
+		if !u.UsesGSS() && u.KeyFile == "" && u.KeyName == "" && u.Keytab == "" && u.PasswordFile == "" {
 			u.KeyFile = firstS(z.KeyFile, f.Defaults.KeyFile)
 			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
 			from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }
@@ -185,7 +195,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
 		}
 		switch {
-		case u.GSS || u.Keytab != "" || u.PasswordFile != "":
+		case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
 			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf}
 			if u.Keytab != "" {
 				if _, err := os.Stat(u.Keytab); err != nil {
@@ -270,7 +280,7 @@ func mergeUpdate(fl, z, d Update) (u Update, src int) {
 		Krb5Conf:   firstS(fl.Krb5Conf, z.Krb5Conf, d.Krb5Conf),
 	}
 	for i, s := range []Update{fl, z, d} {
-		if s.GSS || s.KeyFile != "" || s.KeyName != "" || s.Keytab != "" || s.PasswordFile != "" {
+		if s.credentials() {
 			u.GSS, u.KeyFile, u.KeyName = s.GSS, s.KeyFile, s.KeyName
 			u.Keytab, u.Principal, u.PasswordFile = s.Keytab, s.Principal, s.PasswordFile
 			return u, i
