@@ -28,6 +28,7 @@ type convergeArgs struct {
 	output       string
 	writeDesired bool
 	publishList  bool
+	keyName      string // --key-name: a key of the key file the config names
 	// apply only
 	yes       bool
 	force     bool
@@ -45,6 +46,7 @@ func convergeFlags(a *convergeArgs) []cli.Flag {
 		probeTimeoutFlag(&a.probeTimeout),
 		&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts (still resolve them): a host is live when it resolves", Destination: &a.noProbe},
 		outputFlag(&a.output, "plan and result (json: one document on stdout)"),
+		tsigFlags(tsigDest{KeyName: &a.keyName})[0],
 	}
 }
 
@@ -152,7 +154,7 @@ func loadConverge(c *cli.Context, e env, a convergeArgs, cmd string) (*convergin
 	for _, d := range dz {
 		names = append(names, d.Zone.Name)
 	}
-	cv.uplan, err = config.MergeUpdate(file, config.UpdateFlags{Zones: names, Resolver: a.resolver, Timeout: a.timeout})
+	cv.uplan, err = config.MergeUpdate(file, config.UpdateFlags{Zones: names, Resolver: a.resolver, Timeout: a.timeout, Update: config.Update{KeyName: a.keyName}})
 	if err != nil {
 		return nil, &codeError{code: exitUsage, err: err}
 	}

@@ -100,6 +100,8 @@ func restoreCommand(a cleanupArgs, backup string) string {
 		if a.audit.flags.SecretFile != "" {
 			args = append(args, "--key-secret-file", shellQuote(abs(a.audit.flags.SecretFile)))
 		}
+	case a.audit.flags.KeyName != "": // a key of a key file the config names
+		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
 	}
 	return strings.Join(args, " ")
 }

@@ -457,6 +457,10 @@ func Merge(f *File, fl Flags) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if fl.KeyName != "" && fl.KeyFile == "" && !slices.ContainsFunc(p.Specs, func(s zone.Spec) bool { return !s.Key.IsZero() }) {
+		// Nothing to pick the key from: not a zone has a key file.
+		return nil, errors.New("--key-name: given without a key file (--key-file, or key-file in the config) to pick it from, or --key-algorithm and a secret from --key-secret-file or $" + SecretEnv)
+	}
 	p.Warnings = sec.warnings
 	return p, nil
 }
@@ -531,8 +535,6 @@ func merge(f *File, fl Flags, sec *secrets) (*Plan, []Zone, error) {
 		}
 	case fl.KeyAlgorithm != "" || fl.SecretFile != "":
 		return nil, nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
-	case fl.KeyName != "" && fl.KeyFile == "" && f.Defaults.KeyFile == "":
-		return nil, nil, errors.New("--key-name: given without --key-file (or --key-algorithm and a secret from --key-secret-file or $" + SecretEnv + ")")
 	}
 	var zones []Zone
 	switch {

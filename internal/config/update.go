@@ -169,8 +169,18 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		Resolver: firstS(fl.Resolver, f.Defaults.Resolver),
 		Timeout:  time.Duration(first(int64(fl.Timeout), int64(f.Defaults.Timeout))),
 	}}
+	// A --key-name given alone (no key file, algorithm, secret file or
+	// other credential) picks the key in the key file each zone's
+	// credentials name: zones[].update.key-file, defaults.update.key-file,
+	// then the key file the zone is read with. Only a zone without any
+	// key file takes it as a key whose secret comes from
+	// --key-secret-file or $KMSDNS_TSIG_SECRET.
+	flu, pick := fl.Update, ""
+	if flu.KeyName != "" && flu.KeyFile == "" && fl.KeyAlgorithm == "" && fl.SecretFile == "" && !flu.UsesGSS() && flu.Keytab == "" && flu.PasswordFile == "" {
+		pick, flu.KeyName = flu.KeyName, ""
+	}
 	for _, z := range zones {
-		u, src := mergeUpdate(fl.Update, z.Update, f.Defaults.Update)
+		u, src := mergeUpdate(flu, z.Update, f.Defaults.Update)
 		// from says where a credential setting came from, for errors.
 		from := func(field string) string {
 			switch src {
@@ -189,6 +199,16 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 			u.KeyFile = firstS(z.KeyFile, f.Defaults.KeyFile)
 			u.KeyName = firstS(z.KeyName, f.Defaults.KeyName)
 			from = func(field string) string { return f.setting(z, field, "", z.KeyFile) }
+		}
+		if pick != "" {
+			switch {
+			case u.KeyFile != "":
+				u.KeyName = pick
+			case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
+				return nil, fmt.Errorf("zone %s: --key-name: the zone is updated with GSS-TSIG (from %s); --key-name picks a TSIG key in a key file", z.Name, from("gss"))
+			default:
+				u.KeyName = pick // a secret from --key-secret-file or the environment
+			}
 		}
 		t := publish.PrimarySettings{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
