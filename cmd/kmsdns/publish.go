@@ -229,6 +229,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 			return usageError("%s: --name: %v", cmd, err)
 		}
 	}
+	a.flags.ProbeTimeout = a.probeTimeout
 	plan, err := loadUpdatePlan(e, &a)
 	if err != nil {
 		return err
@@ -245,7 +246,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		plans = cl.PlanPublishAll(c.Context, targets, names, recs)
 		var prober resolve.Prober
 		if !a.noProbe {
-			prober = probe.Prober{Timeout: a.probeTimeout}
+			prober = probe.Prober{Timeout: plan.ProbeTimeout}
 		}
 		checks := publish.CheckHosts(c.Context, targets, recs, &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
 		publish.Heed(plans, checks, a.requireLive)

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kmsdns/kmsdns/internal/testserver"
 )
@@ -75,5 +77,76 @@ zones:
 	}
 	if got := kmsRecords(t, bind.Addr, "g.example"); len(got) != 1 {
 		t.Errorf("--gss changed the zone: %v", got)
+	}
+}
+
+// silentKMS accepts TCP connections on loopback and never answers, as a
+// hung KMS host does: a probe of it lasts its whole timeout.
+func silentKMS(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+// TestPublishProbeTimeoutFromConfig: without --probe-timeout, publish
+// probes the host it publishes with the config's defaults.probe-timeout
+// (as the audit does), not the 3s default; --probe-timeout wins over the
+// config. The host accepts connections and never answers, so each run
+// lasts about its probe timeout; each publishes (a warning) and is read
+// back.
+func TestPublishProbeTimeoutFromConfig(t *testing.T) {
+	bind := startCLIBIND(t, []testserver.Key{cliUpdKey}, map[string]string{"p.example": "upd"})
+	port := silentKMS(t)
+	dir := t.TempDir()
+	keyFile := cliUpdKey.WriteKeyFile(t, dir)
+	// ns1.p.example resolves to 127.0.0.1 in the zone.
+	for _, tc := range []struct {
+		name, configTimeout string
+		flags               []string
+		host                string
+	}{
+		{"config", "300ms", nil, "ns1.p.example"},
+		{"flag over config", "20s", []string{"--probe-timeout", "300ms"}, "ns1.p.example"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".yaml")
+			os.WriteFile(cfg, []byte(fmt.Sprintf("defaults:\n  probe-timeout: %s\nzones:\n  - name: p.example\n    server: %s\n    update:\n      key-file: %s\n",
+				tc.configTimeout, bind.Addr, keyFile)), 0o600)
+			name := "n" + strings.ReplaceAll(tc.name, " ", "-")
+			start := time.Now()
+			out, errOut, code := run(t, append([]string{"publish", "-c", cfg, "--host", tc.host, "--port", fmt.Sprint(port), "--name", name}, tc.flags...)...)
+			took := time.Since(start)
+			if code != exitClean || !strings.Contains(out+errOut, "no answer to the RPC bind within 300ms") {
+				t.Fatalf("exit %d\n%s%s", code, out, errOut)
+			}
+			// 3s (the default) or 20s (the config under the flag) would be
+			// too long.
+			if took > 2500*time.Millisecond {
+				t.Errorf("publish took %v: the probe did not use a 300ms timeout", took)
+			}
+			want := fmt.Sprintf("_vlmcs._tcp.%s.p.example. %d 3600 ns1.p.example.", name, port)
+			if got := kmsRecords(t, bind.Addr, "p.example"); !slices.Contains(got, want) {
+				t.Errorf("zone holds %v, want %s", got, want)
+			}
+		})
 	}
 }

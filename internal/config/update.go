@@ -79,6 +79,9 @@ type UpdateFlags struct {
 	// key file.
 	KeyAlgorithm string
 	SecretFile   string
+	// ProbeTimeout bounds each probe of a host publish checks
+	// (--probe-timeout); defaults.probe-timeout, as for the audit, when 0.
+	ProbeTimeout time.Duration
 }
 
 // SecretEnv is the environment variable a TSIG secret may come from.
@@ -92,6 +95,10 @@ type UpdatePlan struct {
 	// Warnings are things to tell the user before anything is sent
 	// (secret files readable by others).
 	Warnings []string
+	// ProbeTimeout bounds each probe of a host to publish: the flag's,
+	// else the config's defaults.probe-timeout (as the audit takes it),
+	// else 0 (probe.DefaultTimeout).
+	ProbeTimeout time.Duration
 }
 
 // Only returns the plan for the zones named, in that order and spelt as
@@ -126,6 +133,9 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if fl.Timeout < 0 {
 		return nil, errors.New("--timeout: must be positive")
 	}
+	if fl.ProbeTimeout < 0 {
+		return nil, errors.New("--probe-timeout: must be positive")
+	}
 	if fl.Update.KeyFile != "" && fl.SecretFile != "" {
 		// Which secret would sign is a guess: refuse, as audit does.
 		return nil, errors.New("--key-algorithm and --key-secret-file: give them with --key-name and without --key-file")
@@ -158,6 +168,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 		return nil, err
 	}
 	p.Warnings = sec.warnings
+	p.ProbeTimeout = time.Duration(first(int64(fl.ProbeTimeout), int64(f.Defaults.ProbeTimeout)))
 	return p, nil
 }
 
