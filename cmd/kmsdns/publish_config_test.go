@@ -150,3 +150,32 @@ func TestPublishProbeTimeoutFromConfig(t *testing.T) {
 		})
 	}
 }
+
+// TestPublishKeyFileWarningOncePerFile: a key file readable by others,
+// named by the config for two zones (the read key of one, the update key
+// of both), is warned about once, on publish as on cleanup
+// (TestKeyFileWarningOnceRealBIND); the publish goes through and is read
+// back.
+func TestPublishKeyFileWarningOncePerFile(t *testing.T) {
+	bind := startCLIBIND(t, []testserver.Key{cliUpdKey}, map[string]string{"w1.example": "upd", "w2.example": "upd"})
+	dir := t.TempDir()
+	keyFile := cliUpdKey.WriteKeyFile(t, dir)
+	if err := os.Chmod(keyFile, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "kmsdns.yaml")
+	os.WriteFile(cfg, []byte(fmt.Sprintf("defaults:\n  server: %s\n  update:\n    key-file: %s\nzones:\n  - name: w1.example\n    key-file: %s\n  - name: w2.example\n",
+		bind.Addr, keyFile, keyFile)), 0o600)
+	out, errOut, code := run(t, "publish", "-c", cfg, "--host", "kms1.w1.example", "--no-probe")
+	if code != exitClean {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if n := strings.Count(errOut, "is readable by other users"); n != 1 {
+		t.Errorf("the warning printed %d times:\n%s", n, errOut)
+	}
+	for _, z := range []string{"w1.example", "w2.example"} {
+		if got := kmsRecords(t, bind.Addr, z); !slices.Equal(got, []string{"_vlmcs._tcp." + z + ". 1688 3600 kms1.w1.example."}) {
+			t.Errorf("%s holds %v", z, got)
+		}
+	}
+}

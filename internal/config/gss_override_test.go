@@ -65,3 +65,40 @@ zones:
 		t.Errorf("gss: false with a key file: %v", err)
 	}
 }
+
+// TestSecretWarnedOncePerFile: a password file and a keytab readable by
+// others, named for several zones, give one warning each.
+func TestSecretWarnedOncePerFile(t *testing.T) {
+	dir := t.TempDir()
+	for _, n := range []string{"pw", "k.keytab"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("Pa55-w0rd\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg := filepath.Join(dir, "kmsdns.yaml")
+	if err := os.WriteFile(cfg, []byte(`defaults:
+  update:
+    password-file: pw
+    principal: admin
+zones:
+  - name: a.example
+  - name: b.example
+  - name: c.example
+    update: {keytab: k.keytab, principal: admin}
+  - name: d.example
+    update: {keytab: k.keytab, principal: admin}
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := Load(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := MergeUpdate(f, UpdateFlags{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Warnings) != 2 {
+		t.Errorf("warnings %q, want one per file", p.Warnings)
+	}
+}
