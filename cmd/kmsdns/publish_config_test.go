@@ -179,3 +179,27 @@ func TestPublishKeyFileWarningOncePerFile(t *testing.T) {
 		}
 	}
 }
+
+// TestPublishTooLargeRefusedAtPlanning: a publish whose UPDATE would not
+// fit in one DNS message is refused when it is planned: the dry run says
+// so (exit 2), and the real run sends nothing (the zone reads back
+// unchanged); the message names the zone, the record count and the size.
+func TestPublishTooLargeRefusedAtPlanning(t *testing.T) {
+	bind := startCLIBIND(t, []testserver.Key{cliUpdKey}, map[string]string{"big.example": "upd"})
+	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
+	args := []string{"publish", "--server", bind.Addr, "--key-file", keyFile, "--zone", "big.example", "--no-probe"}
+	for i := range 700 {
+		args = append(args, "--host", fmt.Sprintf("kms%04d-%s.big.example", i, strings.Repeat("x", 50)))
+	}
+	before := testserver.Records(t, bind.Addr, "big.example")
+	for _, extra := range [][]string{{"--dry-run"}, nil} {
+		out, errOut, code := run(t, append(args, extra...)...)
+		if code != exitErrors || !strings.Contains(out+errOut, "zone big.example: the UPDATE would not fit in one DNS message: 700 records") ||
+			!strings.Contains(out+errOut, "octets, more than 64511") {
+			t.Errorf("%v: exit %d\n%.2000s\n%s", extra, code, out, errOut)
+		}
+		if got := testserver.Records(t, bind.Addr, "big.example"); !slices.Equal(got, before) {
+			t.Errorf("%v: the zone changed: %d records", extra, len(got))
+		}
+	}
+}
