@@ -33,13 +33,14 @@ func (p *ZonePlan) CheckSize() error {
 	if p.Empty() {
 		return nil
 	}
-	size := p.Msg().Len()
+	m := p.Msg()
+	size := m.Len()
 	if size <= MaxUpdateSize {
 		return nil
 	}
-	pre := len(p.Prerequisites())
+	pre := len(m.Answer) // the prerequisite section
 	return fmt.Errorf("zone %s: %w: %d records (%d prerequisites, %d to remove, %d to add) make %d octets, more than %d (%d, the most one DNS message over TCP holds, less %d kept for the signature): nothing was sent; change fewer names or hosts per run",
-		strings.TrimSuffix(p.Zone, "."), ErrUpdateTooLarge, pre+len(p.Delete)+len(p.Add), pre, len(p.Delete), len(p.Add),
+		strings.TrimSuffix(p.Zone, "."), ErrUpdateTooLarge, pre+len(m.Ns), pre, len(p.Delete), len(p.Add),
 		size, MaxUpdateSize, dns.MaxMsgSize, TSIGReserve)
 }
 
