@@ -175,6 +175,9 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 	}
 	fmt.Fprintln(human)
 	renderCleanupResults(human, out, a.update.verbose)
+	for _, w := range plan.Warnings {
+		fmt.Fprintln(e.stderr, "kmsdns: warning:", w) // the replacement, again under the result
+	}
 	if out.Interrupted {
 		return emit(&codeError{code: exitErrors, err: errors.New("cleanup: interrupted: the table above says what became of each zone")})
 	}
