@@ -178,20 +178,11 @@ func TestCleanupCLI(t *testing.T) {
 		if code != exitClean || hasOld("h1.example") {
 			t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
 		}
-		i := strings.Index(errOut, "(restore: ")
-		if i < 0 {
-			t.Fatalf("no restore hint: %s", errOut)
-		}
-		hint := errOut[i+len("(restore: "):]
-		hint = hint[:strings.Index(hint, ")\n")]
+		hint := restoreHint(t, errOut)
 		if strings.Contains(hint, cliUpdKey.Secret) || !strings.Contains(hint, l.keyFile) {
 			t.Fatalf("hint %q", hint)
 		}
-		sh := exec.Command("sh", "-c", hint)
-		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
-		if b, err := sh.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", hint, err, b)
-		}
+		runHint(t, bin, hint)
 		if got := testserver.Records(t, l.bind.Addr, "h1.example"); !slices.Equal(got, before) {
 			t.Errorf("after restore:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
 		}
