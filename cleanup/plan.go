@@ -199,7 +199,7 @@ func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool)
 				}
 			}
 			if stay > 0 {
-				cp.TTLNotes = append(cp.TTLNotes, TTLNote(owner, "adding", replace.Target, ttl, stay, from))
+				cp.TTLNotes = append(cp.TTLNotes, ttlNote(owner, "adding", replace.Target, ttl, stay, from))
 			}
 		}
 		remaining := len(current) - len(rs) + len(add)
@@ -242,12 +242,12 @@ func planZone(cp *ZonePlan, mine []Removal, replace *publish.Record, force bool)
 	}
 }
 
-// TTLNote says that adding (or restoring) target with ttl to an RRset
+// ttlNote says that adding (or restoring) target with ttl to an RRset
 // changes the TTL of its n other records from from to ttl: an RRset has
 // one TTL (RFC 2181 §5.2), and servers give the whole set the TTL of a
 // record added to it. cleanup --replace-with and publish --from-file say
 // it in these words.
-func TTLNote(owner, verb, target string, ttl uint32, n int, from uint32) string {
+func ttlNote(owner, verb, target string, ttl uint32, n int, from uint32) string {
 	return fmt.Sprintf("%s: %s %s with TTL %d changes the TTL of %d other records from %d to %d (an RRset has one TTL, RFC 2181 §5.2)",
 		short(owner), verb, short(target), ttl, n, from, ttl)
 }

@@ -15,7 +15,7 @@ import (
 // backed-up record the zone lacks now is added; nothing is ever removed.
 // A restored record keeps its TTL from the backup; an RRset has one TTL
 // (RFC 2181 §5.2), so restoring it beside records with another TTL changes
-// theirs too, and the plan's Note says so (TTLNote), as cleanup
+// theirs too, and the plan's Note says so (ttlNote), as cleanup
 // --replace-with and publish do.
 func PlanRestore(ctx context.Context, cl *publish.Client, b *publish.Backup, targets []publish.Primary) []*publish.ZonePlan {
 	plans := cl.PlanRestoreFrom(ctx, b, targets)
@@ -42,7 +42,7 @@ func PlanRestore(ctx context.Context, cl *publish.Client, b *publish.Backup, tar
 				}
 			}
 			if n > 0 {
-				notes = append(notes, TTLNote(owner, "restoring", last.Target, last.TTL, n, from))
+				notes = append(notes, ttlNote(owner, "restoring", last.Target, last.TTL, n, from))
 			}
 		}
 		if len(notes) > 0 {
