@@ -218,3 +218,46 @@ func TestPublishList(t *testing.T) {
 		t.Errorf("command %q", c)
 	}
 }
+
+// TestEveryChangedNameIsGuarded: the UPDATE guards every name it changes,
+// including names that only gain records (the whole RRset as read, or
+// "RRset does not exist" for a name read with none); names it leaves
+// alone carry no prerequisite.
+func TestEveryChangedNameIsGuarded(t *testing.T) {
+	const z = "a.example."
+	r := func(owner, rdata string) zone.Record { return mustRec(t, z, owner+" 300 IN SRV "+rdata) }
+	cur := map[string][]zone.Record{
+		"_vlmcs._tcp.a.example.":      {r("_vlmcs._tcp.a.example.", "0 0 1688 kms1.a.example."), r("_vlmcs._tcp.a.example.", "0 0 1688 kms3.a.example.")},
+		"_vlmcs._tcp.grow.a.example.": {r("_vlmcs._tcp.grow.a.example.", "0 0 1688 kms1.a.example.")},
+		"_vlmcs._tcp.same.a.example.": {r("_vlmcs._tcp.same.a.example.", "0 0 1688 kms1.a.example.")},
+	}
+	kms := func(hosts ...string) []publish.Record {
+		var out []publish.Record
+		for _, h := range hosts {
+			out = append(out, publish.Record{Target: h, Port: 1688})
+		}
+		return out
+	}
+	zp := Diff(z, "127.0.0.1:53", []Name{
+		{Owner: "_vlmcs._tcp.a.example.", Records: kms("kms1.a.example.")},                         // a removal
+		{Owner: "_vlmcs._tcp.grow.a.example.", Records: kms("kms1.a.example.", "kms2.a.example.")}, // only gains
+		{Owner: "_vlmcs._tcp.new.a.example.", Records: kms("kms1.a.example.")},                     // had none
+		{Owner: "_vlmcs._tcp.same.a.example.", Records: kms("kms1.a.example.")},                    // in sync
+	}, cur)
+	var got []string
+	for _, rr := range zp.Msg().Answer {
+		got = append(got, strings.ReplaceAll(rr.String(), "\t", " "))
+	}
+	want := []string{
+		"_vlmcs._tcp.a.example. 0 IN SRV 0 0 1688 kms1.a.example.",
+		"_vlmcs._tcp.a.example. 0 IN SRV 0 0 1688 kms3.a.example.",
+		"_vlmcs._tcp.grow.a.example. 0 IN SRV 0 0 1688 kms1.a.example.",
+		"_vlmcs._tcp.new.a.example. 0 NONE SRV ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("prerequisites:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if txt := zp.Text(); !strings.Contains(txt, "_vlmcs._tcp.new.a.example.\t0\tNONE\tSRV") {
+		t.Errorf("the dry-run text lacks the NXRRSET prerequisite:\n%s", txt)
+	}
+}

@@ -38,6 +38,8 @@ var convergeZones = map[string]string{
 	"grp":    "_vlmcs._tcp IN SRV 0 0 PORT kms-dead.cv.example.\n", // takes cv's desired through a publish group
 	"unsafe": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"race":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	"grow":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n", // only gains records
+	"empty":  "",                                   // gains its first record
 	"rst":    "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 5 10 PORT kms2\n",
 	"adopt": "_vlmcs._tcp 600 IN SRV 0 0 PORT kms1\n_vlmcs._tcp 600 IN SRV 10 50 PORT kms2\n_vlmcs._tcp.emea IN SRV 0 0 1688 kms3\n" +
 		"_vlmcs._tcp.site.branch IN SRV 0 0 PORT kms-dead\n",
@@ -274,24 +276,36 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 	})
 
-	t.Run("record changed between plan and apply", func(t *testing.T) {
-		cfg := l.writeConfig(t, "", map[string]string{"race.example": `      "@": [{host: kms1.race.example, port: ` + p + `}]` + "\n"})
-		intruder := "_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms2.race.example."
-		e := env{beforeZone: func(z string) { nsupdate(t, srv.Addr, z, intruder) }}
-		out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
-		if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
-			!strings.Contains(out, "the records changed since they were read") {
-			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
-		}
-		want := []string{
-			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms-dead.race.example.",
-			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms1.race.example.",
-			intruder,
-		}
-		if got := srvSet(t, srv.Addr, "race.example"); !slices.Equal(got, want) {
-			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-	})
+	// Someone adds a record between plan and apply: to a name with a
+	// removal (race), to a name that only gains records (grow), to a name
+	// that had none (empty). The prerequisite makes the server refuse the
+	// zone's whole message: it is skipped and reported, and the zone holds
+	// what it held plus the intruder's record.
+	for _, c := range []struct{ zone, desired, intruder string }{
+		{"race", `      "@": [{host: kms1.race.example, port: PORT}]`, "_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 PORT kms2.race.example."},
+		{"grow", `      "@": [{host: kms1.grow.example, port: PORT}, {host: kms2.grow.example, port: PORT}]` + "\n" +
+			`      second: [{host: kms1.grow.example, port: PORT}]`, "_vlmcs._tcp.grow.example.\t300\tin\tsrv\t0 0 PORT kms3.grow.example."},
+		{"empty", `      "@": [{host: kms1.empty.example, port: PORT}]` + "\n" +
+			`      second: [{host: kms2.empty.example, port: PORT}]`, "_vlmcs._tcp.empty.example.\t3600\tin\tsrv\t0 0 PORT kms3.empty.example."},
+	} {
+		t.Run("record added between plan and apply: "+c.zone, func(t *testing.T) {
+			z := c.zone + ".example"
+			cfg := l.writeConfig(t, "", map[string]string{z: strings.ReplaceAll(c.desired, "PORT", p) + "\n"})
+			before := srvSet(t, srv.Addr, z)
+			intruder := strings.ReplaceAll(c.intruder, "PORT", p)
+			e := env{beforeZone: func(zn string) { nsupdate(t, srv.Addr, zn, intruder) }}
+			out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
+			if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
+				!strings.Contains(out, "the records changed since they were read") {
+				t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+			}
+			want := append(slices.Clone(before), intruder)
+			slices.Sort(want)
+			if got := srvSet(t, srv.Addr, z); !slices.Equal(got, want) {
+				t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
 
 	t.Run("backup restores exactly", func(t *testing.T) {
 		cfg := l.writeConfig(t, "", map[string]string{"rst.example": `      "@": [{host: kms1.rst.example, port: ` + p + `}]` + "\n" +
