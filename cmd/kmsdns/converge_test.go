@@ -523,4 +523,41 @@ func TestPlanApplySamba(t *testing.T) {
 			t.Errorf("conv1: %v", rr)
 		}
 	}
+	// Someone publishes a record between plan and apply at a name that had
+	// none (conv3): the DC refuses the message by its "RRset does not
+	// exist" prerequisite, nothing else changes. At a name that only gains
+	// records (conv1) it does not: Samba checks a value-dependent
+	// prerequisite record by record, not as the whole RRset RFC 2136 2.4.2
+	// asks, so the addition lands next to the intruder's record; the
+	// read-back and the verification report it (exit 2) and show the
+	// intruder's record, and the next plan would remove it.
+	intruder := "kms-intruder." + s.Zone + "."
+	for _, c := range []struct {
+		name, desired string
+		refused       bool
+	}{
+		{"conv3", fmt.Sprintf("      conv3: [%s]\n", s.Host), true},
+		{"conv1", fmt.Sprintf("      conv1: [%s, kms-other.%s]\n", s.Host, s.Zone), false},
+	} {
+		owner := "_vlmcs._tcp." + c.name + "." + s.Zone
+		want := append(sambaTargets(t, s, owner), intruder)
+		e := env{beforeZone: func(string) {
+			if out, errOut, code := run(t, "publish", "--zone", s.Zone, "--server", s.IP, "--krb5-conf", s.Krb5Conf, "--principal", "administrator",
+				"--password-file", pw, "--name", c.name, "--host", intruder); code != exitClean {
+				t.Fatalf("intruder: exit %d\n%s%s", code, out, errOut)
+			}
+		}}
+		out, errOut, code := runEnv(t, e, "apply", "--config", write(c.desired), "--yes", "--backup", filepath.Join(dir, c.name+".zone"))
+		if c.refused && (code != exitErrors || !strings.Contains(out, "skipped (the records changed since the plan")) {
+			t.Fatalf("%s: apply: exit %d\n%s%s", c.name, code, out, errOut)
+		}
+		if !c.refused {
+			if code != exitErrors || !strings.Contains(out, "not converged; still different:\n  _vlmcs._tcp.conv1."+s.Zone+": would remove") || !strings.Contains(out, intruder) {
+				t.Fatalf("%s: apply: exit %d\n%s%s", c.name, code, out, errOut)
+			}
+			want = append(want, "kms-other."+s.Zone+".")
+		}
+		slices.Sort(want)
+		assertTargets(t, s, owner, want...)
+	}
 }
