@@ -149,7 +149,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			"cv.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: ` + p + `, priority: 10}]
       emea: [{host: kms2.cv.example, port: ` + p + `, priority: 5, weight: 50, ttl: 600}]
       apac: [{host: kms3.cv.example, port: ` + p + `}]
-      lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: ` + p + `}]
+      lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: 1688}]
 `,
 			"grp.example": "",
 		})
@@ -190,7 +190,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.emea.cv.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
-				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.", // port changed
 			},
 			"grp.example": {
 				"_vlmcs._tcp.apac.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
@@ -198,10 +198,15 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
-				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.",
 			},
 		}
 		for _, z := range zones {
+			// One UPDATE per zone: the serial moved by one.
+			if s := serial(t, srv.Addr, z); s != serials[z]+1 {
+				t.Errorf("%s: serial %d -> %d, want one update", z, serials[z], s)
+			}
+			slices.Sort(want[z])
 			if got := srvSet(t, srv.Addr, z); !slices.Equal(got, want[z]) {
 				t.Errorf("%s holds\n%s\nwant\n%s", z, strings.Join(got, "\n"), strings.Join(want[z], "\n"))
 			}
@@ -260,6 +265,19 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		if code != exitErrors || !strings.Contains(out, "none of its desired hosts is live") || !strings.Contains(out, "kmsdns apply refuses this plan unless --force") {
 			t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
 		}
+		// --no-probe: a host that resolves counts as live, so the plan is
+		// not unsafe (exit 1), and says so.
+		out, errOut, code = run(t, "plan", "--config", cfg, "--no-probe")
+		if code != exitWarnings || strings.Contains(out, "none of its desired hosts is live") || !strings.Contains(out, "Hosts were not probed (--no-probe)") {
+			t.Fatalf("plan --no-probe: exit %d\n%s%s", code, out, errOut)
+		}
+		// apply -o json refuses with one document too.
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup(), "-o", "json")
+		var doc convergeDoc
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&doc); err != nil || dec.More() || code != exitErrors || len(doc.Unsafe) != 1 {
+			t.Fatalf("apply -o json: exit %d (%v)\n%s%s", code, err, out, errOut)
+		}
 		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
 		if code != exitErrors || !strings.Contains(errOut, "refused, nothing was changed") || !strings.Contains(errOut, "kms-dead.unsafe.example (127.0.0.73) does not answer as a KMS host") {
 			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
@@ -296,7 +314,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			e := env{beforeZone: func(zn string) { nsupdate(t, srv.Addr, zn, intruder) }}
 			out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
 			if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
-				!strings.Contains(out, "the records changed since they were read") {
+				!strings.Contains(out, "the records changed since they were read") || !strings.Contains(out, "not converged; still different:") {
 				t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
 			}
 			want := append(slices.Clone(before), intruder)
@@ -348,8 +366,14 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 		before := testserver.Records(t, srv.Addr, "adopt.example")
 		out, errOut, code = run(t, "plan", "--config", adopted)
-		if code != exitClean || !strings.Contains(out, "in sync") || !strings.Contains(out, "site.branch.adopt.example") {
+		if code != exitClean || !strings.Contains(out, "in sync") {
 			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
+		}
+		// Every name with KMS records is managed in the adopted config.
+		for _, name := range []string{"_vlmcs._tcp.adopt.example: in sync", "_vlmcs._tcp.emea.adopt.example: in sync", "_vlmcs._tcp.site.branch.adopt.example: in sync"} {
+			if !strings.Contains(out, name) {
+				t.Errorf("the adopted config does not manage %s:\n%s", name, out)
+			}
 		}
 		out, errOut, code = run(t, "apply", "--config", adopted, "--yes", "--force", "--backup", backup())
 		if code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") {
@@ -392,6 +416,9 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		_, errOut, code := run(t, "apply", "--config", cfg, "--backup", backup())
 		if code != exitUsage || !strings.Contains(errOut, "run again with --yes") {
 			t.Fatalf("no terminal: exit %d\n%s", code, errOut)
+		}
+		if got := testserver.Records(t, srv.Addr, "tty.example"); !slices.Equal(got, before) {
+			t.Fatalf("zone changed unattended without --yes")
 		}
 		_, errOut, code = runEnv(t, env{stdin: strings.NewReader("n\n"), stdinTTY: true, stderrTTY: true}, "apply", "--config", cfg, "--backup", backup())
 		if code != exitErrors || !strings.Contains(errOut, "[y/N]") || !strings.Contains(errOut, "nothing was changed") {
