@@ -26,6 +26,16 @@ type convergeLab struct {
 	port    int
 	keyFile string
 	dir     string
+	bin     string
+}
+
+// kmsdns builds the kmsdns binary once per lab.
+func (l *convergeLab) kmsdns(t *testing.T) string {
+	t.Helper()
+	if l.bin == "" {
+		l.bin = buildKmsdns(t, l.dir)
+	}
+	return l.bin
 }
 
 // convergeZones are the zones of the plan/apply tests, by name: their KMS
@@ -45,6 +55,8 @@ var convergeZones = map[string]string{
 		"_vlmcs._tcp.site.branch IN SRV 0 0 PORT kms-dead\n",
 	"json": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	// the README's workflow commands, run as printed
+	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
 
 func convergeZone(name, body string, port int) string {
@@ -342,7 +354,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		if strings.Contains(hint, cliUpdKey.Secret) || !strings.Contains(hint, "--config") {
 			t.Fatalf("hint %q", hint)
 		}
-		bin := buildKmsdns(t, t.TempDir())
+		bin := l.kmsdns(t)
 		sh := exec.Command("sh", "-c", hint)
 		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
 		if b, err := sh.CombinedOutput(); err != nil {
@@ -444,6 +456,82 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 	})
 
+	t.Run("README workflow commands as printed", func(t *testing.T) {
+		work := t.TempDir()
+		cfg := fmt.Sprintf("defaults:\n  server: %s\n  update: {key-file: %s}\n  probe-timeout: 1s\nzones:\n  - name: readme.example\n    desired:\n"+
+			"      \"@\": [{host: kms1.readme.example, port: %s}, {host: kms2.readme.example, port: %s, priority: 10}]\n", srv.Addr, l.keyFile, p, p)
+		if err := os.WriteFile(filepath.Join(work, "kmsdns.yaml"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		bin := l.kmsdns(t)
+		before := testserver.Records(t, srv.Addr, "readme.example")
+		// Each command line of the section's sh blocks, in order, and the
+		// exit code sh gives it here (no terminal: apply without --yes
+		// refuses, exit 3).
+		want := map[string]int{
+			"kmsdns plan  --config kmsdns.yaml":                                                                                    exitWarnings,
+			"kmsdns apply --config kmsdns.yaml":                                                                                    exitUsage,
+			"kmsdns plan  --config kmsdns.yaml --write-desired > kmsdns.new.yaml":                                                  exitClean,
+			"kmsdns plan  --config kmsdns.yaml --publish-list":                                                                     exitWarnings,
+			"kmsdns plan --config kmsdns.yaml -o json > plan.json; rc=$?; [ $rc -le 1 ] || exit $rc":                               exitClean,
+			`mkdir -p backups && kmsdns apply --config kmsdns.yaml --yes --backup "backups/apply-$(date -u +%Y%m%dT%H%M%SZ).zone"`: exitClean,
+		}
+		lines := readmeCommands(t, "## Declarative publishing (plan/apply)")
+		if len(lines) != len(want) {
+			t.Errorf("the README section's commands changed (%d, want %d): %q", len(lines), len(want), lines)
+		}
+		for _, line := range lines {
+			code, ok := want[line]
+			if !ok {
+				t.Errorf("README command not tested: %s", line)
+				continue
+			}
+			if strings.Contains(line, "kmsdns apply --config kmsdns.yaml --yes") {
+				// Run after review: the zone is as it was until now.
+				if got := testserver.Records(t, srv.Addr, "readme.example"); !slices.Equal(got, before) {
+					t.Fatalf("the zone changed before apply --yes")
+				}
+			}
+			sh := exec.Command("sh", "-c", line)
+			sh.Dir = work
+			sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+			b, _ := sh.CombinedOutput()
+			if got := sh.ProcessState.ExitCode(); got != code {
+				t.Errorf("%s: exit %d, want %d\n%s", line, got, code, b)
+			}
+		}
+		// What the commands left: the plan as one JSON document, the
+		// adopted config in sync with what was there, the backup, and the
+		// zone converged (a plan now exits 0).
+		if b, err := os.ReadFile(filepath.Join(work, "plan.json")); err != nil || !json.Valid(b) {
+			t.Errorf("plan.json: %v\n%s", err, b)
+		}
+		if bs, _ := filepath.Glob(filepath.Join(work, "backups", "apply-*.zone")); len(bs) != 1 {
+			t.Errorf("backups: %v", bs)
+		}
+		want2 := []string{
+			"_vlmcs._tcp.emea.readme.example.\t300\tin\tsrv\t0 0 " + p + " kms2.readme.example.",
+			"_vlmcs._tcp.readme.example.\t300\tin\tsrv\t0 0 " + p + " kms1.readme.example.",
+			"_vlmcs._tcp.readme.example.\t300\tin\tsrv\t10 0 " + p + " kms2.readme.example.",
+		}
+		if got := srvSet(t, srv.Addr, "readme.example"); !slices.Equal(got, want2) {
+			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want2, "\n"))
+		}
+		for _, c := range []string{"kmsdns.yaml", "kmsdns.new.yaml"} {
+			sh := exec.Command("sh", "-c", "kmsdns plan --config "+c)
+			sh.Dir = work
+			sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+			b, _ := sh.CombinedOutput()
+			code := exitWarnings // the adopted config holds the zone as it was
+			if c == "kmsdns.yaml" {
+				code = exitClean
+			}
+			if sh.ProcessState.ExitCode() != code {
+				t.Errorf("plan --config %s: exit %d, want %d\n%s", c, sh.ProcessState.ExitCode(), code, b)
+			}
+		}
+	})
+
 	t.Run("a zone that cannot be read exits 2", func(t *testing.T) {
 		cfg := l.writeConfig(t, "", map[string]string{"absent.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}]` + "\n"})
 		out, errOut, code := run(t, "plan", "--config", cfg, "-o", "json")
@@ -477,6 +565,39 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			t.Errorf("no hint to --write-desired: %s", errOut)
 		}
 	})
+}
+
+// readmeCommands are the command lines of the sh blocks of the README
+// section whose heading is heading, comments and blank lines left out.
+func readmeCommands(t *testing.T, heading string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %q", heading)
+	}
+	if i := strings.Index(sec, "\n## "); i >= 0 {
+		sec = sec[:i]
+	}
+	var out []string
+	in := false
+	for _, l := range strings.Split(sec, "\n") {
+		switch {
+		case l == "```sh":
+			in = true
+		case l == "```":
+			in = false
+		case in && strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "#"):
+			if i := strings.Index(l, "  #"); i >= 0 {
+				l = l[:i] // a trailing comment
+			}
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
 }
 
 // nsupdate adds rr to zone z on server, signed with cliUpdKey: someone
