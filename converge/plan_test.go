@@ -49,6 +49,8 @@ func TestDiff(t *testing.T) {
 			[]string{"kms1.contoso.com.:already present", "kms-old.contoso.com.:removed"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms-old.contoso.com."}, nil, publish.ActionRemoved},
 		{"priority, weight and port", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1689, 5, 7, 0)},
 			[]string{"kms1.contoso.com.:replaced"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com."}, []string{apex + "\t300\tIN\tSRV\t5 7 1689 kms1.contoso.com."}, publish.ActionReplaced},
+		{"port only", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1689, 0, 0, 0)},
+			[]string{"kms1.contoso.com.:replaced"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com."}, []string{apex + "\t300\tIN\tSRV\t0 0 1689 kms1.contoso.com."}, publish.ActionReplaced},
 		{"TTL replaces every record", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com.", apex + " 300 IN SRV 0 0 1688 kms2.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1688, 0, 0, 60), rec("kms2.contoso.com", 1688, 0, 0, 0)},
 			[]string{"kms1.contoso.com.:replaced", "kms2.contoso.com.:replaced"},
 			[]string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com.", apex + "\t300\tIN\tSRV\t0 0 1688 kms2.contoso.com."},

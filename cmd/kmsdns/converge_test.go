@@ -44,7 +44,8 @@ var convergeZones = map[string]string{
 	// additions, removals, priority/weight/port and TTL changes, a new
 	// name, and an unmanaged name that must stay as it is.
 	"cv": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n" +
-		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms2\n",
+		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms2\n" +
+		"_vlmcs._tcp.port IN SRV 0 0 PORT kms1\n_vlmcs._tcp.port IN SRV 0 0 PORT kms2\n",
 	"grp":    "_vlmcs._tcp IN SRV 0 0 PORT kms-dead.cv.example.\n", // takes cv's desired through a publish group
 	"unsafe": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"race":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
@@ -55,6 +56,8 @@ var convergeZones = map[string]string{
 		"_vlmcs._tcp.site.branch IN SRV 0 0 PORT kms-dead\n",
 	"json": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	// a host twice at one name: desired: can hold it once
+	"twice": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 1688 kms1\n",
 	// the README's workflow commands, run as printed
 	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
@@ -162,6 +165,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
       emea: [{host: kms2.cv.example, port: ` + p + `, priority: 5, weight: 50, ttl: 600}]
       apac: [{host: kms3.cv.example, port: ` + p + `}]
       lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: 1688}]
+      port: [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: 1688}]
 `,
 			"grp.example": "",
 		})
@@ -202,7 +206,9 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.emea.cv.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
-				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.", // port changed
+				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.", // port and TTL changed
+				"_vlmcs._tcp.port.cv.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.port.cv.example.\t300\tin\tsrv\t0 0 1688 kms2.cv.example.", // only the port changed
 			},
 			"grp.example": {
 				"_vlmcs._tcp.apac.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
@@ -211,6 +217,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
 				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.",
+				"_vlmcs._tcp.port.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.port.grp.example.\t3600\tin\tsrv\t0 0 1688 kms2.cv.example.",
 			},
 		}
 		for _, z := range zones {
@@ -260,8 +268,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		// The DnsDomainPublishList value per host.
 		out, _, _ = run(t, "plan", "--config", cfg, "--publish-list")
 		for _, want := range []string{
-			"kms1.cv.example: cv.example,0,0 lab.cv.example,0,0 grp.example,0,0 lab.grp.example,0,0",
-			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 lab.cv.example,0,0 grp.example,10,0 emea.grp.example,5,50 lab.grp.example,0,0",
+			"kms1.cv.example: cv.example,0,0 lab.cv.example,0,0 port.cv.example,0,0 grp.example,0,0 lab.grp.example,0,0 port.grp.example,0,0",
+			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 lab.cv.example,0,0 port.cv.example,0,0 grp.example,10,0 emea.grp.example,5,50 lab.grp.example,0,0 port.grp.example,0,0",
 			`/v DnsDomainPublishList /t REG_MULTI_SZ /d "apac.cv.example,0,0\0apac.grp.example,0,0" /f`,
 		} {
 			if !strings.Contains(out, want) {
@@ -393,6 +401,24 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 		if got := testserver.Records(t, srv.Addr, "adopt.example"); !slices.Equal(got, before) {
 			t.Errorf("changed")
+		}
+	})
+
+	t.Run("write-desired says what it cannot round-trip", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"twice.example": ""})
+		out, errOut, code := run(t, "plan", "--config", cfg, "--write-desired")
+		warning := "kmsdns: warning: _vlmcs._tcp.twice.example holds kms1.twice.example on ports "
+		if code != exitClean || !strings.Contains(errOut, warning) || !strings.Contains(errOut, "so kmsdns plan on the printed config would remove the other") {
+			t.Fatalf("write-desired: exit %d\n%s%s", code, out, errOut)
+		}
+		adopted := filepath.Join(l.dir, "twice.yaml")
+		if err := os.WriteFile(adopted, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// --no-probe: the port kept may be the one nothing listens on.
+		out, errOut, code = run(t, "plan", "--config", adopted, "--no-probe")
+		if code != exitWarnings || strings.Count(out, "would replace") != 1 || !strings.Contains(out, "_vlmcs._tcp.twice.example.\t300\tIN\tSRV\t0 0 1688 kms1.twice.example.") {
+			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
 		}
 	})
 
