@@ -680,6 +680,13 @@ func TestPlanApplySamba(t *testing.T) {
 	if out, errOut, code = run(t, "plan", "--config", cfg); code != exitClean {
 		t.Fatalf("second plan: exit %d\n%s%s", code, out, errOut)
 	}
+	// A second apply sends nothing (Samba does not move the SOA serial on
+	// an update, so nothing shows on the wire: no backup is written and
+	// apply says so).
+	out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", filepath.Join(dir, "b1b.zone"))
+	if _, err := os.Stat(filepath.Join(dir, "b1b.zone")); code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") || err == nil {
+		t.Fatalf("second apply: exit %d (backup: %v)\n%s%s", code, err, out, errOut)
+	}
 	// Priority changed, conv2 emptied: one UPDATE, refused as unsafe
 	// without --force (an empty list leaves conv2's clients nothing).
 	cfg = write(fmt.Sprintf("      conv1: [{host: %s, priority: 0}]\n      conv2: []\n", s.Host))
