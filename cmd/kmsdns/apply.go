@@ -25,9 +25,8 @@ the first update; the restore command is printed), sends one UPDATE per zone
 with the additions and removals together, every name it changes guarded by
 an RFC 2136 prerequisite that the name's records are still exactly as read
 (or still absent), and reads every zone back. A record someone added or
-changed since the plan makes that
-zone's update refused: nothing there changes and the zone is reported as
-skipped (run apply again). Finally every managed name is read again and
+changed since the plan makes that zone's update refused: nothing there
+changes and the zone is reported as skipped (run apply again). Finally every managed name is read again and
 compared with the desired records. A second apply sends nothing.
 
 A plan that would leave a managed name with no live KMS host (every desired
