@@ -22,11 +22,11 @@ func applyCommand(e env) *cli.Command {
 --yes; without a terminal and without --yes nothing changes, exit 3), writes
 every record it removes or replaces to a backup file (synced to disk before
 the first update; the restore command is printed), sends one UPDATE per zone
-with the additions and removals together, each removal guarded by an RFC
-2136 prerequisite that the name's records are still exactly as read, and
-reads every zone back. A record someone changed since the plan makes that
-zone's update refused: nothing there changes and the zone is reported as
-skipped (run apply again). Finally every managed name is read again and
+with the additions and removals together, every name it changes guarded by
+an RFC 2136 prerequisite that the name's records are still exactly as read
+(or still absent), and reads every zone back. A record someone added or
+changed since the plan makes that zone's update refused: nothing there
+changes and the zone is reported as skipped (run apply again). Finally every managed name is read again and
 compared with the desired records. A second apply sends nothing.
 
 A plan that would leave a managed name with no live KMS host (every desired
