@@ -12,8 +12,8 @@ import (
 // confirm asks question of the person at the terminal before cmd changes
 // anything. Without terminals on stdin and stderr (cron, systemd) nothing
 // changes: exit 3, and the message ends with how to go on. Anything but
-// "y" or "yes", and Ctrl-C at the prompt, is no: exit 2. cleanup uses it;
-// apply can (its confirmApply is the same).
+// "y" or "yes", and Ctrl-C at the prompt, is no: exit 2. cleanup and apply
+// use it.
 func confirm(c *cli.Context, e env, cmd, question, howToGoOn string) error {
 	if !e.stdinTTY || !e.stderrTTY {
 		return &codeError{code: exitUsage, err: fmt.Errorf("%s: no terminal to confirm on (stdin and stderr must be terminals): nothing was changed; %s", cmd, howToGoOn)}
