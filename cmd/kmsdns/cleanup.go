@@ -76,7 +76,7 @@ Examples:
 			&cli.BoolFlag{Name: "stale", Usage: "remove every record the audit finds decommissioned or target-unresolvable", Destination: &a.stale},
 			&cli.BoolFlag{Name: "include-unreachable", Usage: "with --stale, also records whose host does not answer (host-unreachable, not-kms)", Destination: &a.includeUnreachable},
 			&cli.StringFlag{Name: "replace-with", Usage: "KMS `HOST` to publish wherever a removed host was, in the same message", Destination: &a.replaceWith},
-			&cli.IntFlag{Name: "replace-port", Value: publish.DefaultPort, Usage: "`PORT` of the --replace-with host", Destination: &a.replacePort},
+			&cli.IntFlag{Name: "replace-port", Value: publish.DefaultPort, Usage: "`PORT` of the --replace-with host", DefaultText: "the port the audit expects of it: host-ports, --expected-port, 1688", Destination: &a.replacePort},
 			&cli.IntFlag{Name: "ttl", Usage: "`TTL` of the --replace-with record", DefaultText: "the TTL of the RRset it joins", Destination: &a.replaceTTL},
 			&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY` of the --replace-with record (clients since Windows 7 honour it)", Destination: &a.replacePriority},
 			&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT` of the --replace-with record", Destination: &a.replaceWeight},

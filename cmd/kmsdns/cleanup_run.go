@@ -100,6 +100,9 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		return emit(err)
 	}
 	defer done()
+	if replace != nil && !c.IsSet("replace-port") {
+		replace.Port = res.policy.PortFor(replace.Target) // as the audit expects it
+	}
 	plan := cleanup.NewPlan(c.Context, cl, targets, removals, replace, a.update.force)
 	if replace != nil {
 		// The replacement is checked as publish checks a host.
