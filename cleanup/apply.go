@@ -43,7 +43,8 @@ type ZoneResult struct {
 // Outcome is the account of a run.
 type Outcome struct {
 	// Backup is the backup file written before the first update; empty
-	// when nothing was to be sent.
+	// when the plan removes nothing (a plan that only adds records, as
+	// converge's can be, writes no backup).
 	Backup string
 	Zones  []ZoneResult
 	// Interrupted: the context was cancelled; zones after it were not
@@ -73,7 +74,7 @@ type ApplyOptions struct {
 var ErrBackup = errors.New("backup not written: nothing was changed")
 
 // Apply writes the backup of every record the plan removes, synced to
-// disk, then sends each zone's update in turn. The context is checked
+// disk (no backup when it removes nothing), then sends each zone's update in turn. The context is checked
 // before every send; once it is cancelled the remaining zones are not
 // sent (an update already sent is waited for, within the client's
 // timeout). The state file records each zone's removals as pending before its
@@ -86,7 +87,7 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 		now = opts.Now
 	}
 	out := &Outcome{}
-	if plan.Sends() > 0 {
+	if plan.Removes() > 0 {
 		if err := writeBackup(opts.BackupPath, plan, now()); err != nil {
 			return nil, err
 		}

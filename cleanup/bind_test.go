@@ -40,7 +40,7 @@ type lab struct {
 	bind *testserver.Server
 }
 
-var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example"}
+var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example"}
 
 // labExtra are records some lab zones hold besides zoneText's.
 var labExtra = map[string]string{
@@ -113,6 +113,9 @@ func TestAgainstBIND(t *testing.T) {
 	t.Run("record edited meanwhile", l.testEditedMeanwhile)
 	t.Run("replacement TTL", l.testReplacementTTL)
 	t.Run("CNAMEs of a removed host in every zone", l.testAliases)
+	t.Run("record changed since it was read is kept", l.testChangedSinceRead)
+	t.Run("a plan that only adds writes no backup", l.testAddOnly)
+	t.Run("replacement refused or warned", l.testReplacementRefused)
 }
 
 // testInterrupted: the context is cancelled after the first zone's update

@@ -16,9 +16,12 @@
 //   - Apply hands the plan to cleanup.Apply: a backup of every record it
 //     removes (restorable with kmsdns publish --from-file), synced before
 //     the first update, then one guarded UPDATE per zone, each read back.
-//     A record changed by someone since it was read makes the server refuse
-//     that zone's message (RFC 2136 prerequisite): nothing there changes,
-//     and the zone is reported as skipped.
+//     Every name a message changes, including one that only gains records,
+//     is guarded by an RFC 2136 prerequisite: its KMS RRset exactly as read
+//     (value-dependent), or, for a name read with none, "RRset does not
+//     exist". A record added, changed or removed by someone since it was
+//     read makes the server refuse that zone's message: nothing there
+//     changes, and the zone is reported as skipped.
 //   - PublishList gives, per KMS host, the DnsDomainPublishList value that
 //     would make the host register the same records itself.
 //

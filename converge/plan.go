@@ -163,9 +163,12 @@ func sameRR(a, b zone.Record) bool {
 // (current, by owner name): every desired record missing is added, every
 // record of a host not desired is removed, and a host whose record has
 // another port, priority, weight or TTL is replaced, all in one message.
+// Every name the message changes is guarded by a prerequisite
+// (publish.ZonePlan.GuardAdditions): its KMS RRset exactly as read, or,
+// for a name read with none, that it still has none.
 func Diff(zoneName, server string, names []Name, current map[string][]zone.Record) *ZonePlan {
 	zoneName = dns.CanonicalName(zoneName)
-	zp := &ZonePlan{ZonePlan: &publish.ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{}}}
+	zp := &ZonePlan{ZonePlan: &publish.ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{}, GuardAdditions: true}}
 	var notes []string
 	for _, n := range names {
 		owner := dns.CanonicalName(n.Owner)

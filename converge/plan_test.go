@@ -49,6 +49,8 @@ func TestDiff(t *testing.T) {
 			[]string{"kms1.contoso.com.:already present", "kms-old.contoso.com.:removed"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms-old.contoso.com."}, nil, publish.ActionRemoved},
 		{"priority, weight and port", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1689, 5, 7, 0)},
 			[]string{"kms1.contoso.com.:replaced"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com."}, []string{apex + "\t300\tIN\tSRV\t5 7 1689 kms1.contoso.com."}, publish.ActionReplaced},
+		{"port only", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1689, 0, 0, 0)},
+			[]string{"kms1.contoso.com.:replaced"}, []string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com."}, []string{apex + "\t300\tIN\tSRV\t0 0 1689 kms1.contoso.com."}, publish.ActionReplaced},
 		{"TTL replaces every record", []string{apex + " 300 IN SRV 0 0 1688 kms1.contoso.com.", apex + " 300 IN SRV 0 0 1688 kms2.contoso.com."}, []publish.Record{rec("kms1.contoso.com", 1688, 0, 0, 60), rec("kms2.contoso.com", 1688, 0, 0, 0)},
 			[]string{"kms1.contoso.com.:replaced", "kms2.contoso.com.:replaced"},
 			[]string{apex + "\t300\tIN\tSRV\t0 0 1688 kms1.contoso.com.", apex + "\t300\tIN\tSRV\t0 0 1688 kms2.contoso.com."},
@@ -216,5 +218,48 @@ func TestPublishList(t *testing.T) {
 	}
 	if c := got[1].Command(); !strings.Contains(c, `/v DnsDomainPublishList /t REG_MULTI_SZ /d "contoso.com,10,0" /f`) {
 		t.Errorf("command %q", c)
+	}
+}
+
+// TestEveryChangedNameIsGuarded: the UPDATE guards every name it changes,
+// including names that only gain records (the whole RRset as read, or
+// "RRset does not exist" for a name read with none); names it leaves
+// alone carry no prerequisite.
+func TestEveryChangedNameIsGuarded(t *testing.T) {
+	const z = "a.example."
+	r := func(owner, rdata string) zone.Record { return mustRec(t, z, owner+" 300 IN SRV "+rdata) }
+	cur := map[string][]zone.Record{
+		"_vlmcs._tcp.a.example.":      {r("_vlmcs._tcp.a.example.", "0 0 1688 kms1.a.example."), r("_vlmcs._tcp.a.example.", "0 0 1688 kms3.a.example.")},
+		"_vlmcs._tcp.grow.a.example.": {r("_vlmcs._tcp.grow.a.example.", "0 0 1688 kms1.a.example.")},
+		"_vlmcs._tcp.same.a.example.": {r("_vlmcs._tcp.same.a.example.", "0 0 1688 kms1.a.example.")},
+	}
+	kms := func(hosts ...string) []publish.Record {
+		var out []publish.Record
+		for _, h := range hosts {
+			out = append(out, publish.Record{Target: h, Port: 1688})
+		}
+		return out
+	}
+	zp := Diff(z, "127.0.0.1:53", []Name{
+		{Owner: "_vlmcs._tcp.a.example.", Records: kms("kms1.a.example.")},                         // a removal
+		{Owner: "_vlmcs._tcp.grow.a.example.", Records: kms("kms1.a.example.", "kms2.a.example.")}, // only gains
+		{Owner: "_vlmcs._tcp.new.a.example.", Records: kms("kms1.a.example.")},                     // had none
+		{Owner: "_vlmcs._tcp.same.a.example.", Records: kms("kms1.a.example.")},                    // in sync
+	}, cur)
+	var got []string
+	for _, rr := range zp.Msg().Answer {
+		got = append(got, strings.ReplaceAll(rr.String(), "\t", " "))
+	}
+	want := []string{
+		"_vlmcs._tcp.a.example. 0 IN SRV 0 0 1688 kms1.a.example.",
+		"_vlmcs._tcp.a.example. 0 IN SRV 0 0 1688 kms3.a.example.",
+		"_vlmcs._tcp.grow.a.example. 0 IN SRV 0 0 1688 kms1.a.example.",
+		"_vlmcs._tcp.new.a.example. 0 NONE SRV ",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("prerequisites:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if txt := zp.Text(); !strings.Contains(txt, "_vlmcs._tcp.new.a.example.\t0\tNONE\tSRV") {
+		t.Errorf("the dry-run text lacks the NXRRSET prerequisite:\n%s", txt)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -103,6 +104,9 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 		srv, ok := rr.(*dns.SRV)
 		if !ok || !zone.IsKMSName(srv.Hdr.Name) || !dns.IsSubDomain(cur.Zone, dns.CanonicalName(srv.Hdr.Name)) {
 			return nil, fmt.Errorf("%s:%d: not a _vlmcs._tcp SRV record of zone %s", file, line, cur.Zone)
+		}
+		if _, err := dnsx.CheckHost(srv.Target); err != nil {
+			return nil, fmt.Errorf("%s:%d: %w", file, line, err)
 		}
 		cur.Records = append(cur.Records, zone.Record{Zone: cur.Zone, Name: dns.CanonicalName(srv.Hdr.Name), TTL: srv.Hdr.Ttl,
 			Priority: srv.Priority, Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)})

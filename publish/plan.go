@@ -76,6 +76,9 @@ type ZonePlan struct {
 	// Warnings are things to know before sending that do not stop the
 	// plan (a host that does not answer as a KMS host).
 	Warnings []string
+	// GuardAdditions guards the names that only gain records too (kmsdns
+	// apply): see Prerequisites.
+	GuardAdditions bool
 }
 
 // Primary is a zone and the primary server updates go to.
@@ -103,15 +106,41 @@ func (p *ZonePlan) Empty() bool {
 // RRset, so a record changed, added or removed by anyone since it was read
 // makes the server refuse the whole message (NXRRSET), and nothing is
 // touched.
+//
+// With GuardAdditions, every name with an addition is guarded the same
+// way, and a name read with no KMS record must still have none (Absent).
 func (p *ZonePlan) Prerequisites() []zone.Record {
 	var out []zone.Record
-	seen := map[string]bool{}
-	for _, d := range p.Delete {
-		if seen[d.Name] {
-			continue
+	for _, name := range p.guarded() {
+		out = append(out, p.Current[name]...)
+	}
+	return out
+}
+
+// Absent are the names that must hold no KMS record for the update to
+// apply (RFC 2136 2.4.3, "RRset does not exist"): with GuardAdditions,
+// the names that gain records and had none when read.
+func (p *ZonePlan) Absent() []string {
+	var out []string
+	for _, name := range p.guarded() {
+		if len(p.Current[name]) == 0 {
+			out = append(out, name)
 		}
-		seen[d.Name] = true
-		out = append(out, p.Current[d.Name]...)
+	}
+	return out
+}
+
+// guarded are the names the prerequisites cover, in plan order.
+func (p *ZonePlan) guarded() []string {
+	var out []string
+	recs := p.Delete
+	if p.GuardAdditions {
+		recs = slices.Concat(p.Delete, p.Add)
+	}
+	for _, r := range recs {
+		if !slices.Contains(out, r.Name) {
+			out = append(out, r.Name)
+		}
 	}
 	return out
 }
@@ -122,6 +151,9 @@ func (p *ZonePlan) Msg() *dns.Msg {
 	m.SetUpdate(p.Zone)
 	for _, r := range p.Prerequisites() {
 		m.Used([]dns.RR{r.RR()})
+	}
+	for _, name := range p.Absent() {
+		m.RRsetNotUsed([]dns.RR{&dns.ANY{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeSRV, Class: dns.ClassINET}}})
 	}
 	for _, r := range p.Delete {
 		m.Remove([]dns.RR{r.RR()})

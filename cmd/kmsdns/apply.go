@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -22,11 +21,11 @@ func applyCommand(e env) *cli.Command {
 --yes; without a terminal and without --yes nothing changes, exit 3), writes
 every record it removes or replaces to a backup file (synced to disk before
 the first update; the restore command is printed), sends one UPDATE per zone
-with the additions and removals together, each removal guarded by an RFC
-2136 prerequisite that the name's records are still exactly as read, and
-reads every zone back. A record someone changed since the plan makes that
-zone's update refused: nothing there changes and the zone is reported as
-skipped (run apply again). Finally every managed name is read again and
+with the additions and removals together, every name it changes guarded by
+an RFC 2136 prerequisite that the name's records are still exactly as read
+(or still absent), and reads every zone back. A record someone added or
+changed since the plan makes that zone's update refused: nothing there
+changes and the zone is reported as skipped (run apply again). Finally every managed name is read again and
 compared with the desired records. A second apply sends nothing.
 
 A plan that would leave a managed name with no live KMS host (every desired
@@ -57,32 +56,6 @@ Examples:
 	}
 }
 
-// confirmApply asks the person at the terminal, as cleanup does: without
-// terminals on stdin and stderr nothing is changed (exit 3, run again
-// with --yes); Ctrl-C at the prompt answers no.
-func confirmApply(c *cli.Context, e env, question string) error {
-	if !e.stdinTTY || !e.stderrTTY {
-		return &codeError{code: exitUsage, err: errors.New("apply: no terminal to confirm on (stdin and stderr must be terminals): nothing was changed; run again with --yes to apply this plan (kmsdns plan shows it)")}
-	}
-	fmt.Fprintf(e.stderr, "%s [y/N] ", question)
-	answers := make(chan string, 1)
-	go func() {
-		answer, _ := bufio.NewReader(io.LimitReader(e.stdin, 64)).ReadString('\n')
-		answers <- answer
-	}()
-	var answer string
-	select {
-	case answer = <-answers:
-	case <-c.Context.Done():
-		fmt.Fprintln(e.stderr)
-	}
-	if a := strings.ToLower(strings.TrimSpace(answer)); a != "y" && a != "yes" {
-		fmt.Fprintln(e.stderr, "kmsdns: nothing was changed")
-		return &codeError{code: exitErrors}
-	}
-	return nil
-}
-
 // applyPlan confirms, backs up, sends and verifies a plan.
 func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *converge.Plan, guardErr error, doc *convergeDoc, human io.Writer) error {
 	if guardErr != nil {
@@ -97,7 +70,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 		return nil
 	}
 	if !a.yes {
-		if err := confirmApply(c, e, fmt.Sprintf("Apply these changes to %d zone(s)?", plan.Sends())); err != nil {
+		if err := confirm(c, e, "apply", fmt.Sprintf("Apply these changes to %d zone(s)?", plan.Sends()), "run again with --yes to apply this plan (kmsdns plan shows it)"); err != nil {
 			return err
 		}
 	}

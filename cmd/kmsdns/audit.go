@@ -169,6 +169,8 @@ type audited struct {
 	statePath string
 	// update is how each zone is updated, when auditArgs.update is set.
 	update *config.UpdatePlan
+	// policy is what the audit expected of the records.
+	policy audit.Policy
 }
 
 // auditZones loads the config, reads the zones and judges them: the audit
@@ -197,6 +199,7 @@ func auditZones(c *cli.Context, e env, a auditArgs, check func(*config.Plan) err
 			return nil, err
 		}
 	}
+	res.policy = plan.Policy
 	res.statePath = statePath(res.statePath, res.file)
 	state, err := cleanup.LoadState(res.statePath)
 	if err != nil {

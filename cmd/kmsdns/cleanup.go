@@ -19,6 +19,7 @@ type cleanupArgs struct {
 	replacePriority    int
 	replaceWeight      int
 	includeUnreachable bool
+	requireLive        bool
 	yes                bool
 	backup             string
 	statePath          string
@@ -48,15 +49,19 @@ prerequisites guard every deletion: a record changed since the audit is left
 alone. --replace-with adds the new host in the same message, so no name is
 ever without a record; it takes the TTL of the RRset it joins unless --ttl
 is given (an RRset has one TTL: a different --ttl changes the others' too,
-and the plan says so). The last record of a name is not removed without
---replace-with or --force.
+and the plan says so). The replacement is resolved and probed on its KMS
+port first, as publish does: a host that does not answer is a warning
+(--require-live: nothing is sent; --no-probe: not probed). The last record
+of a name is not removed without --replace-with or --force. A record asked
+to be removed and kept (the last of its name, or changed since the audit
+read it) makes the run exit 1, with the reason; --dry-run exits the same.
 
 What was removed is remembered in the state file (--state, or "state:" under
 defaults in the config), written under a lock after each zone; a later audit
 reports a removed record that came back (a live host re-registers every 24
 hours unless slmgr /cdns is run on it). Interrupted (SIGINT, SIGTERM),
 cleanup sends no further update and prints what became of each zone
-(exit 2).
+(exit 2); interrupted before the plan exists, it changes nothing (exit 2).
 
 Examples:
    kmsdns cleanup --config /etc/kmsdns/kmsdns.yaml --host kms-old.contoso.com --dry-run
@@ -71,10 +76,11 @@ Examples:
 			&cli.BoolFlag{Name: "stale", Usage: "remove every record the audit finds decommissioned or target-unresolvable", Destination: &a.stale},
 			&cli.BoolFlag{Name: "include-unreachable", Usage: "with --stale, also records whose host does not answer (host-unreachable, not-kms)", Destination: &a.includeUnreachable},
 			&cli.StringFlag{Name: "replace-with", Usage: "KMS `HOST` to publish wherever a removed host was, in the same message", Destination: &a.replaceWith},
-			&cli.IntFlag{Name: "replace-port", Value: publish.DefaultPort, Usage: "`PORT` of the --replace-with host", Destination: &a.replacePort},
+			&cli.IntFlag{Name: "replace-port", Value: publish.DefaultPort, Usage: "`PORT` of the --replace-with host", DefaultText: "the port the audit expects of it: host-ports, --expected-port, 1688", Destination: &a.replacePort},
 			&cli.IntFlag{Name: "ttl", Usage: "`TTL` of the --replace-with record", DefaultText: "the TTL of the RRset it joins", Destination: &a.replaceTTL},
 			&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY` of the --replace-with record (clients since Windows 7 honour it)", Destination: &a.replacePriority},
 			&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT` of the --replace-with record", Destination: &a.replaceWeight},
+			&cli.BoolFlag{Name: "require-live", Usage: "refuse (send nothing) when the --replace-with host does not resolve or does not answer as a KMS host, instead of warning", Destination: &a.requireLive},
 			&cli.BoolFlag{Name: "force", Usage: "also remove the last record of a name when there is no replacement", Destination: &a.update.force},
 			dryRunFlag(&a.update.dryRun),
 			verboseFlag(&a.update.verbose),
@@ -87,7 +93,7 @@ Examples:
 				resolverFlag(&a.audit.flags.Resolver, "used to find zone servers and to look up targets outside the zones"),
 				timeoutFlag(&a.audit.flags.Timeout, "how long to wait for a connection or the next message"),
 				probeTimeoutFlag(&a.audit.flags.ProbeTimeout),
-				&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts (no host-unreachable, no liveness warnings)", Destination: &a.audit.flags.NoProbe},
+				&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to KMS hosts, the --replace-with host included (no host-unreachable, no liveness warnings)", Destination: &a.audit.flags.NoProbe},
 				&cli.StringSliceFlag{Name: "decommissioned", Usage: "`HOST` that must no longer be published (repeatable)", Destination: &a.audit.decommissioned},
 				&cli.IntFlag{Name: "expected-port", Usage: "`PORT` records should carry (for the audit)", DefaultText: "1688", Destination: &a.audit.flags.ExpectedPort},
 				outputFlag(&a.update.output, "result"),
@@ -127,8 +133,8 @@ func cleanupInput(a cleanupArgs) (cleanup.Selection, *publish.Record, error) {
 		return sel, nil, usageError("cleanup: --include-unreachable widens --stale: give --stale too")
 	}
 	if a.replaceWith == "" {
-		if a.replaceTTL != 0 || a.replacePriority != 0 || a.replaceWeight != 0 {
-			return sel, nil, usageError("cleanup: --ttl, --priority and --weight are for the --replace-with record")
+		if a.replaceTTL != 0 || a.replacePriority != 0 || a.replaceWeight != 0 || a.requireLive {
+			return sel, nil, usageError("cleanup: --ttl, --priority, --weight and --require-live are for the --replace-with record")
 		}
 		return sel, nil, nil
 	}

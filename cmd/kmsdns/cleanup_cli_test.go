@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -60,6 +59,9 @@ func TestCleanupCLI(t *testing.T) {
 	for _, z := range slices.Concat(kill, conc, term) {
 		zones[z] = pair
 	}
+	for z, body := range keptZones() {
+		zones[z] = body
+	}
 	l := startCleanupLab(t, zones)
 	bin := buildKmsdns(t, t.TempDir())
 	oldOf := func(z string) string { return "kms-old." + z }
@@ -72,6 +74,11 @@ func TestCleanupCLI(t *testing.T) {
 	t.Run("replace with, one message", func(t *testing.T) { testCleanupReplaceWithOneMessage(t, l) })
 	t.Run("guards and opt-ins", func(t *testing.T) { testCleanupGuardsAndOptIns(t, l) })
 	t.Run("partial failure then rerun", func(t *testing.T) { testCleanupPartialFailureThenRerun(t, l) })
+	t.Run("kept records exit 1, dry run the same", func(t *testing.T) { testCleanupKept(t, l) })
+	t.Run("replacement host checked", func(t *testing.T) { testCleanupReplacementChecked(t, l) })
+	t.Run("interrupted during the audit", func(t *testing.T) { testCleanupInterruptedAudit(t, l) })
+	t.Run("restore command with --key-name", func(t *testing.T) { testCleanupRestoreKeyName(t, l, bin) })
+	t.Run("restore: TTL rule and bad lines", func(t *testing.T) { testRestoreTTLAndBadLine(t, l) })
 
 	t.Run("neither --host nor --stale", func(t *testing.T) {
 		_, errOut, code := run(t, l.args(zoneArgs("u1.example")...)...)
@@ -152,7 +159,8 @@ func TestCleanupCLI(t *testing.T) {
 				// The refusal is the document's error; the plan went to stderr.
 				var doc cleanupDoc
 				oneJSON(t, stdout.String(), &doc)
-				if !strings.Contains(doc.Error, "no terminal to confirm on") || len(doc.Results) != 0 || !strings.Contains(stderr.String(), "Cleanup plan") {
+				if !strings.Contains(doc.Error, "no terminal to confirm on") || len(doc.Changes) != 1 || doc.Changes[0].Status != "not-sent" ||
+					doc.Backup != "" || doc.Planned[0].Action != "not sent" || !strings.Contains(stderr.String(), "Cleanup plan") {
 					t.Errorf("-o json: %+v\nstderr:\n%s", doc, stderr.String())
 				}
 			}
@@ -162,30 +170,7 @@ func TestCleanupCLI(t *testing.T) {
 		}
 	})
 
-	t.Run("json is one document", func(t *testing.T) {
-		for _, c := range []struct {
-			name string
-			args []string
-		}{
-			{"dry run", []string{"--dry-run"}},
-			{"real", []string{"--yes"}},
-		} {
-			t.Run(c.name, func(t *testing.T) {
-				out, errOut, code := run(t, l.args(append(append(zoneArgs("j1.example"), "--host", oldOf("j1.example"), "-o", "json", "--state", state(t)), c.args...)...)...)
-				var doc cleanupDoc
-				dec := json.NewDecoder(strings.NewReader(out))
-				if err := dec.Decode(&doc); err != nil || dec.More() {
-					t.Fatalf("stdout is not one JSON document (%v, exit %d):\n%s\nstderr:\n%s", err, code, out, errOut)
-				}
-				if code != exitClean || len(doc.Plan) != 1 || len(doc.Plan[0].Remove) != 1 || doc.Plan[0].Remove[0].Target != oldOf("j1.example")+"." {
-					t.Errorf("exit %d: %+v", code, doc)
-				}
-				if c.name == "real" && (len(doc.Results) != 1 || doc.Results[0].Status != "changed" || doc.Restore == "" || len(doc.Results[0].Removed) != 1) {
-					t.Errorf("results: %+v", doc)
-				}
-			})
-		}
-	})
+	t.Run("json is one document", func(t *testing.T) { testCleanupJSON(t, l) })
 
 	t.Run("restore hint runs as printed", func(t *testing.T) {
 		before := testserver.Records(t, l.bind.Addr, "h1.example")
@@ -193,20 +178,11 @@ func TestCleanupCLI(t *testing.T) {
 		if code != exitClean || hasOld("h1.example") {
 			t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
 		}
-		i := strings.Index(errOut, "(restore: ")
-		if i < 0 {
-			t.Fatalf("no restore hint: %s", errOut)
-		}
-		hint := errOut[i+len("(restore: "):]
-		hint = hint[:strings.Index(hint, ")\n")]
+		hint := restoreHint(t, errOut)
 		if strings.Contains(hint, cliUpdKey.Secret) || !strings.Contains(hint, l.keyFile) {
 			t.Fatalf("hint %q", hint)
 		}
-		sh := exec.Command("sh", "-c", hint)
-		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
-		if b, err := sh.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", hint, err, b)
-		}
+		runHint(t, bin, hint)
 		if got := testserver.Records(t, l.bind.Addr, "h1.example"); !slices.Equal(got, before) {
 			t.Errorf("after restore:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
 		}

@@ -12,11 +12,12 @@ import (
 // TestCleanupReplacePriorityWeight (issue 9): cleanup --replace-with
 // takes --priority and --weight; the dry run shows them, and the server
 // holds exactly the replacement with them (read back), the other record
-// unchanged.
+// unchanged. Without --replace-port the replacement carries the port the
+// audit expects (--expected-port: the lab's KMS port, not 1688).
 func TestCleanupReplacePriorityWeight(t *testing.T) {
 	l := startCleanupLab(t, map[string]string{"pw1.example": pair})
 	args := l.args("--zone", "pw1.example", "--host", "kms-old.pw1.example", "--replace-with", "kms-new.pw1.example",
-		"--replace-port", fmt.Sprint(l.port), "--priority", "10", "--weight", "5")
+		"--priority", "10", "--weight", "5")
 	out, errOut, code := run(t, append(args, "--dry-run")...)
 	if want := fmt.Sprintf("SRV\t10 5 %d kms-new.pw1.example.", l.port); code != exitClean || !strings.Contains(out+errOut, want) {
 		t.Errorf("dry run: exit %d, lacks %q:\n%s%s", code, want, out, errOut)

@@ -70,19 +70,25 @@ func renderCleanupPlan(w io.Writer, plan *cleanup.Plan, dryRun bool, unreadable 
 			para(w, "", fmt.Sprintf("%s: %s", short(p.Zone), n), "  ")
 		}
 	}
-	var withheld, gone []string
+	var gone []string
 	for _, p := range plan.Zones {
-		for _, r := range p.Withheld {
-			withheld = append(withheld, fmt.Sprintf("  %s: %s (%s)", short(p.Zone), r.Record.String(), r.Check()))
-		}
 		for _, r := range p.Gone {
 			gone = append(gone, fmt.Sprintf("  %s: %s", short(p.Zone), r.Record.String()))
 		}
 	}
-	if len(withheld) > 0 {
+	// Kept records, under each reason.
+	var reasons []string
+	byReason := map[string][]string{}
+	for _, k := range plan.Kept() {
+		if byReason[k.Reason] == nil {
+			reasons = append(reasons, k.Reason)
+		}
+		byReason[k.Reason] = append(byReason[k.Reason], fmt.Sprintf("  %s: %s (%s)", short(k.Record.Zone), k.Record.String(), k.Check()))
+	}
+	for _, r := range reasons {
 		fmt.Fprintln(w)
-		para(w, "", fmt.Sprintf("Kept: the last KMS record of its name, with no replacement (clients would go from %s to %s); give --replace-with HOST or --force:", audit.CodeNoKMS, audit.CodeNameNotExist), "")
-		fmt.Fprintln(w, strings.Join(withheld, "\n"))
+		para(w, "", "Kept: "+r+":", "")
+		fmt.Fprintln(w, strings.Join(byReason[r], "\n"))
 	}
 	if len(gone) > 0 {
 		fmt.Fprintln(w, "\nAlready gone from the primary (nothing to do):")

@@ -26,6 +26,16 @@ type convergeLab struct {
 	port    int
 	keyFile string
 	dir     string
+	bin     string
+}
+
+// kmsdns builds the kmsdns binary once per lab.
+func (l *convergeLab) kmsdns(t *testing.T) string {
+	t.Helper()
+	if l.bin == "" {
+		l.bin = buildKmsdns(t, l.dir)
+	}
+	return l.bin
 }
 
 // convergeZones are the zones of the plan/apply tests, by name: their KMS
@@ -34,15 +44,22 @@ var convergeZones = map[string]string{
 	// additions, removals, priority/weight/port and TTL changes, a new
 	// name, and an unmanaged name that must stay as it is.
 	"cv": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n" +
-		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms2\n",
+		"_vlmcs._tcp.branch IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 PORT kms2\n" +
+		"_vlmcs._tcp.port IN SRV 0 0 PORT kms1\n_vlmcs._tcp.port IN SRV 0 0 PORT kms2\n",
 	"grp":    "_vlmcs._tcp IN SRV 0 0 PORT kms-dead.cv.example.\n", // takes cv's desired through a publish group
 	"unsafe": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"race":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	"grow":   "_vlmcs._tcp IN SRV 0 0 PORT kms1\n", // only gains records
+	"empty":  "",                                   // gains its first record
 	"rst":    "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 5 10 PORT kms2\n",
 	"adopt": "_vlmcs._tcp 600 IN SRV 0 0 PORT kms1\n_vlmcs._tcp 600 IN SRV 10 50 PORT kms2\n_vlmcs._tcp.emea IN SRV 0 0 1688 kms3\n" +
 		"_vlmcs._tcp.site.branch IN SRV 0 0 PORT kms-dead\n",
 	"json": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n",
 	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	// a host twice at one name: desired: can hold it once
+	"twice": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 1688 kms1\n",
+	// the README's workflow commands, run as printed
+	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
 
 func convergeZone(name, body string, port int) string {
@@ -147,7 +164,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			"cv.example": `      "@": [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: ` + p + `, priority: 10}]
       emea: [{host: kms2.cv.example, port: ` + p + `, priority: 5, weight: 50, ttl: 600}]
       apac: [{host: kms3.cv.example, port: ` + p + `}]
-      lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: ` + p + `}]
+      lab: [{host: kms1.cv.example, port: ` + p + `, ttl: 900}, {host: kms2.cv.example, port: 1688}]
+      port: [{host: kms1.cv.example, port: ` + p + `}, {host: kms2.cv.example, port: 1688}]
 `,
 			"grp.example": "",
 		})
@@ -188,7 +206,9 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.cv.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.emea.cv.example.\t600\tin\tsrv\t5 50 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
-				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.cv.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.", // port and TTL changed
+				"_vlmcs._tcp.port.cv.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.port.cv.example.\t300\tin\tsrv\t0 0 1688 kms2.cv.example.", // only the port changed
 			},
 			"grp.example": {
 				"_vlmcs._tcp.apac.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms3.cv.example.",
@@ -196,10 +216,17 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
 				"_vlmcs._tcp.grp.example.\t300\tin\tsrv\t10 0 " + p + " kms2.cv.example.",
 				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
-				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 " + p + " kms2.cv.example.",
+				"_vlmcs._tcp.lab.grp.example.\t900\tin\tsrv\t0 0 1688 kms2.cv.example.",
+				"_vlmcs._tcp.port.grp.example.\t3600\tin\tsrv\t0 0 " + p + " kms1.cv.example.",
+				"_vlmcs._tcp.port.grp.example.\t3600\tin\tsrv\t0 0 1688 kms2.cv.example.",
 			},
 		}
 		for _, z := range zones {
+			// One UPDATE per zone: the serial moved by one.
+			if s := serial(t, srv.Addr, z); s != serials[z]+1 {
+				t.Errorf("%s: serial %d -> %d, want one update", z, serials[z], s)
+			}
+			slices.Sort(want[z])
 			if got := srvSet(t, srv.Addr, z); !slices.Equal(got, want[z]) {
 				t.Errorf("%s holds\n%s\nwant\n%s", z, strings.Join(got, "\n"), strings.Join(want[z], "\n"))
 			}
@@ -241,8 +268,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		// The DnsDomainPublishList value per host.
 		out, _, _ = run(t, "plan", "--config", cfg, "--publish-list")
 		for _, want := range []string{
-			"kms1.cv.example: cv.example,0,0 lab.cv.example,0,0 grp.example,0,0 lab.grp.example,0,0",
-			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 lab.cv.example,0,0 grp.example,10,0 emea.grp.example,5,50 lab.grp.example,0,0",
+			"kms1.cv.example: cv.example,0,0 lab.cv.example,0,0 port.cv.example,0,0 grp.example,0,0 lab.grp.example,0,0 port.grp.example,0,0",
+			"kms2.cv.example: cv.example,10,0 emea.cv.example,5,50 lab.cv.example,0,0 port.cv.example,0,0 grp.example,10,0 emea.grp.example,5,50 lab.grp.example,0,0 port.grp.example,0,0",
 			`/v DnsDomainPublishList /t REG_MULTI_SZ /d "apac.cv.example,0,0\0apac.grp.example,0,0" /f`,
 		} {
 			if !strings.Contains(out, want) {
@@ -257,6 +284,19 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		out, errOut, code := run(t, "plan", "--config", cfg)
 		if code != exitErrors || !strings.Contains(out, "none of its desired hosts is live") || !strings.Contains(out, "kmsdns apply refuses this plan unless --force") {
 			t.Fatalf("plan: exit %d\n%s%s", code, out, errOut)
+		}
+		// --no-probe: a host that resolves counts as live, so the plan is
+		// not unsafe (exit 1), and says so.
+		out, errOut, code = run(t, "plan", "--config", cfg, "--no-probe")
+		if code != exitWarnings || strings.Contains(out, "none of its desired hosts is live") || !strings.Contains(out, "Hosts were not probed (--no-probe)") {
+			t.Fatalf("plan --no-probe: exit %d\n%s%s", code, out, errOut)
+		}
+		// apply -o json refuses with one document too.
+		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup(), "-o", "json")
+		var doc convergeDoc
+		dec := json.NewDecoder(strings.NewReader(out))
+		if err := dec.Decode(&doc); err != nil || dec.More() || code != exitErrors || len(doc.Unsafe) != 1 {
+			t.Fatalf("apply -o json: exit %d (%v)\n%s%s", code, err, out, errOut)
 		}
 		out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", backup())
 		if code != exitErrors || !strings.Contains(errOut, "refused, nothing was changed") || !strings.Contains(errOut, "kms-dead.unsafe.example (127.0.0.73) does not answer as a KMS host") {
@@ -274,24 +314,36 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 	})
 
-	t.Run("record changed between plan and apply", func(t *testing.T) {
-		cfg := l.writeConfig(t, "", map[string]string{"race.example": `      "@": [{host: kms1.race.example, port: ` + p + `}]` + "\n"})
-		intruder := "_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms2.race.example."
-		e := env{beforeZone: func(z string) { nsupdate(t, srv.Addr, z, intruder) }}
-		out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
-		if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
-			!strings.Contains(out, "the records changed since they were read") {
-			t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
-		}
-		want := []string{
-			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms-dead.race.example.",
-			"_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 " + p + " kms1.race.example.",
-			intruder,
-		}
-		if got := srvSet(t, srv.Addr, "race.example"); !slices.Equal(got, want) {
-			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-		}
-	})
+	// Someone adds a record between plan and apply: to a name with a
+	// removal (race), to a name that only gains records (grow), to a name
+	// that had none (empty). The prerequisite makes the server refuse the
+	// zone's whole message: it is skipped and reported, and the zone holds
+	// what it held plus the intruder's record.
+	for _, c := range []struct{ zone, desired, intruder string }{
+		{"race", `      "@": [{host: kms1.race.example, port: PORT}]`, "_vlmcs._tcp.race.example.\t300\tin\tsrv\t0 0 PORT kms2.race.example."},
+		{"grow", `      "@": [{host: kms1.grow.example, port: PORT}, {host: kms2.grow.example, port: PORT}]` + "\n" +
+			`      second: [{host: kms1.grow.example, port: PORT}]`, "_vlmcs._tcp.grow.example.\t300\tin\tsrv\t0 0 PORT kms3.grow.example."},
+		{"empty", `      "@": [{host: kms1.empty.example, port: PORT}]` + "\n" +
+			`      second: [{host: kms2.empty.example, port: PORT}]`, "_vlmcs._tcp.empty.example.\t3600\tin\tsrv\t0 0 PORT kms3.empty.example."},
+	} {
+		t.Run("record added between plan and apply: "+c.zone, func(t *testing.T) {
+			z := c.zone + ".example"
+			cfg := l.writeConfig(t, "", map[string]string{z: strings.ReplaceAll(c.desired, "PORT", p) + "\n"})
+			before := srvSet(t, srv.Addr, z)
+			intruder := strings.ReplaceAll(c.intruder, "PORT", p)
+			e := env{beforeZone: func(zn string) { nsupdate(t, srv.Addr, zn, intruder) }}
+			out, errOut, code := runEnv(t, e, "apply", "--config", cfg, "--yes", "--backup", backup())
+			if code != exitErrors || !strings.Contains(out, "not changed") || !strings.Contains(out, "skipped (the records changed since the plan") ||
+				!strings.Contains(out, "the records changed since they were read") || !strings.Contains(out, "not converged; still different:") {
+				t.Fatalf("apply: exit %d\n%s%s", code, out, errOut)
+			}
+			want := append(slices.Clone(before), intruder)
+			slices.Sort(want)
+			if got := srvSet(t, srv.Addr, z); !slices.Equal(got, want) {
+				t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+			}
+		})
+	}
 
 	t.Run("backup restores exactly", func(t *testing.T) {
 		cfg := l.writeConfig(t, "", map[string]string{"rst.example": `      "@": [{host: kms1.rst.example, port: ` + p + `}]` + "\n" +
@@ -310,7 +362,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		if strings.Contains(hint, cliUpdKey.Secret) || !strings.Contains(hint, "--config") {
 			t.Fatalf("hint %q", hint)
 		}
-		bin := buildKmsdns(t, t.TempDir())
+		bin := l.kmsdns(t)
 		sh := exec.Command("sh", "-c", hint)
 		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
 		if b, err := sh.CombinedOutput(); err != nil {
@@ -334,8 +386,14 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 		before := testserver.Records(t, srv.Addr, "adopt.example")
 		out, errOut, code = run(t, "plan", "--config", adopted)
-		if code != exitClean || !strings.Contains(out, "in sync") || !strings.Contains(out, "site.branch.adopt.example") {
+		if code != exitClean || !strings.Contains(out, "in sync") {
 			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
+		}
+		// Every name with KMS records is managed in the adopted config.
+		for _, name := range []string{"_vlmcs._tcp.adopt.example: in sync", "_vlmcs._tcp.emea.adopt.example: in sync", "_vlmcs._tcp.site.branch.adopt.example: in sync"} {
+			if !strings.Contains(out, name) {
+				t.Errorf("the adopted config does not manage %s:\n%s", name, out)
+			}
 		}
 		out, errOut, code = run(t, "apply", "--config", adopted, "--yes", "--force", "--backup", backup())
 		if code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") {
@@ -343,6 +401,24 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 		if got := testserver.Records(t, srv.Addr, "adopt.example"); !slices.Equal(got, before) {
 			t.Errorf("changed")
+		}
+	})
+
+	t.Run("write-desired says what it cannot round-trip", func(t *testing.T) {
+		cfg := l.writeConfig(t, "", map[string]string{"twice.example": ""})
+		out, errOut, code := run(t, "plan", "--config", cfg, "--write-desired")
+		warning := "kmsdns: warning: _vlmcs._tcp.twice.example holds kms1.twice.example on ports "
+		if code != exitClean || !strings.Contains(errOut, warning) || !strings.Contains(errOut, "so kmsdns plan on the printed config would remove the other") {
+			t.Fatalf("write-desired: exit %d\n%s%s", code, out, errOut)
+		}
+		adopted := filepath.Join(l.dir, "twice.yaml")
+		if err := os.WriteFile(adopted, []byte(out), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		// --no-probe: the port kept may be the one nothing listens on.
+		out, errOut, code = run(t, "plan", "--config", adopted, "--no-probe")
+		if code != exitWarnings || strings.Count(out, "would replace") != 1 || !strings.Contains(out, "_vlmcs._tcp.twice.example.\t300\tIN\tSRV\t0 0 1688 kms1.twice.example.") {
+			t.Fatalf("plan of the adopted config: exit %d\n%s%s", code, out, errOut)
 		}
 	})
 
@@ -379,6 +455,9 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		if code != exitUsage || !strings.Contains(errOut, "run again with --yes") {
 			t.Fatalf("no terminal: exit %d\n%s", code, errOut)
 		}
+		if got := testserver.Records(t, srv.Addr, "tty.example"); !slices.Equal(got, before) {
+			t.Fatalf("zone changed unattended without --yes")
+		}
 		_, errOut, code = runEnv(t, env{stdin: strings.NewReader("n\n"), stdinTTY: true, stderrTTY: true}, "apply", "--config", cfg, "--backup", backup())
 		if code != exitErrors || !strings.Contains(errOut, "[y/N]") || !strings.Contains(errOut, "nothing was changed") {
 			t.Fatalf("answered no: exit %d\n%s", code, errOut)
@@ -400,6 +479,82 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		out, errOut, code = runEnv(t, env{stdin: strings.NewReader("y\n"), stdinTTY: true, stderrTTY: true}, hint[1:]...)
 		if code != exitClean || len(srvSet(t, srv.Addr, "tty.example")) != 1 || !strings.Contains(errOut, "kmsdns-backup-20261122-090000.zone") {
 			t.Fatalf("answered yes: exit %d\n%s%s", code, out, errOut)
+		}
+	})
+
+	t.Run("README workflow commands as printed", func(t *testing.T) {
+		work := t.TempDir()
+		cfg := fmt.Sprintf("defaults:\n  server: %s\n  update: {key-file: %s}\n  probe-timeout: 1s\nzones:\n  - name: readme.example\n    desired:\n"+
+			"      \"@\": [{host: kms1.readme.example, port: %s}, {host: kms2.readme.example, port: %s, priority: 10}]\n", srv.Addr, l.keyFile, p, p)
+		if err := os.WriteFile(filepath.Join(work, "kmsdns.yaml"), []byte(cfg), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		bin := l.kmsdns(t)
+		before := testserver.Records(t, srv.Addr, "readme.example")
+		// Each command line of the section's sh blocks, in order, and the
+		// exit code sh gives it here (no terminal: apply without --yes
+		// refuses, exit 3).
+		want := map[string]int{
+			"kmsdns plan  --config kmsdns.yaml":                                                                                    exitWarnings,
+			"kmsdns apply --config kmsdns.yaml":                                                                                    exitUsage,
+			"kmsdns plan  --config kmsdns.yaml --write-desired > kmsdns.new.yaml":                                                  exitClean,
+			"kmsdns plan  --config kmsdns.yaml --publish-list":                                                                     exitWarnings,
+			"kmsdns plan --config kmsdns.yaml -o json > plan.json; rc=$?; [ $rc -le 1 ] || exit $rc":                               exitClean,
+			`mkdir -p backups && kmsdns apply --config kmsdns.yaml --yes --backup "backups/apply-$(date -u +%Y%m%dT%H%M%SZ).zone"`: exitClean,
+		}
+		lines := readmeCommands(t, "## Declarative publishing (plan/apply)")
+		if len(lines) != len(want) {
+			t.Errorf("the README section's commands changed (%d, want %d): %q", len(lines), len(want), lines)
+		}
+		for _, line := range lines {
+			code, ok := want[line]
+			if !ok {
+				t.Errorf("README command not tested: %s", line)
+				continue
+			}
+			if strings.Contains(line, "kmsdns apply --config kmsdns.yaml --yes") {
+				// Run after review: the zone is as it was until now.
+				if got := testserver.Records(t, srv.Addr, "readme.example"); !slices.Equal(got, before) {
+					t.Fatalf("the zone changed before apply --yes")
+				}
+			}
+			sh := exec.Command("sh", "-c", line)
+			sh.Dir = work
+			sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+			b, _ := sh.CombinedOutput()
+			if got := sh.ProcessState.ExitCode(); got != code {
+				t.Errorf("%s: exit %d, want %d\n%s", line, got, code, b)
+			}
+		}
+		// What the commands left: the plan as one JSON document, the
+		// adopted config in sync with what was there, the backup, and the
+		// zone converged (a plan now exits 0).
+		if b, err := os.ReadFile(filepath.Join(work, "plan.json")); err != nil || !json.Valid(b) {
+			t.Errorf("plan.json: %v\n%s", err, b)
+		}
+		if bs, _ := filepath.Glob(filepath.Join(work, "backups", "apply-*.zone")); len(bs) != 1 {
+			t.Errorf("backups: %v", bs)
+		}
+		want2 := []string{
+			"_vlmcs._tcp.emea.readme.example.\t300\tin\tsrv\t0 0 " + p + " kms2.readme.example.",
+			"_vlmcs._tcp.readme.example.\t300\tin\tsrv\t0 0 " + p + " kms1.readme.example.",
+			"_vlmcs._tcp.readme.example.\t300\tin\tsrv\t10 0 " + p + " kms2.readme.example.",
+		}
+		if got := srvSet(t, srv.Addr, "readme.example"); !slices.Equal(got, want2) {
+			t.Errorf("zone:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want2, "\n"))
+		}
+		for _, c := range []string{"kmsdns.yaml", "kmsdns.new.yaml"} {
+			sh := exec.Command("sh", "-c", "kmsdns plan --config "+c)
+			sh.Dir = work
+			sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+			b, _ := sh.CombinedOutput()
+			code := exitWarnings // the adopted config holds the zone as it was
+			if c == "kmsdns.yaml" {
+				code = exitClean
+			}
+			if sh.ProcessState.ExitCode() != code {
+				t.Errorf("plan --config %s: exit %d, want %d\n%s", c, sh.ProcessState.ExitCode(), code, b)
+			}
 		}
 	})
 
@@ -436,6 +591,39 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			t.Errorf("no hint to --write-desired: %s", errOut)
 		}
 	})
+}
+
+// readmeCommands are the command lines of the sh blocks of the README
+// section whose heading is heading, comments and blank lines left out.
+func readmeCommands(t *testing.T, heading string) []string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, sec, ok := strings.Cut(string(b), "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README has no %q", heading)
+	}
+	if i := strings.Index(sec, "\n## "); i >= 0 {
+		sec = sec[:i]
+	}
+	var out []string
+	in := false
+	for _, l := range strings.Split(sec, "\n") {
+		switch {
+		case l == "```sh":
+			in = true
+		case l == "```":
+			in = false
+		case in && strings.TrimSpace(l) != "" && !strings.HasPrefix(l, "#"):
+			if i := strings.Index(l, "  #"); i >= 0 {
+				l = l[:i] // a trailing comment
+			}
+			out = append(out, strings.TrimSpace(l))
+		}
+	}
+	return out
 }
 
 // nsupdate adds rr to zone z on server, signed with cliUpdKey: someone
@@ -492,6 +680,13 @@ func TestPlanApplySamba(t *testing.T) {
 	if out, errOut, code = run(t, "plan", "--config", cfg); code != exitClean {
 		t.Fatalf("second plan: exit %d\n%s%s", code, out, errOut)
 	}
+	// A second apply sends nothing (Samba does not move the SOA serial on
+	// an update, so nothing shows on the wire: no backup is written and
+	// apply says so).
+	out, errOut, code = run(t, "apply", "--config", cfg, "--yes", "--backup", filepath.Join(dir, "b1b.zone"))
+	if _, err := os.Stat(filepath.Join(dir, "b1b.zone")); code != exitClean || !strings.Contains(out, "apply: nothing to send, every managed name is in sync") || err == nil {
+		t.Fatalf("second apply: exit %d (backup: %v)\n%s%s", code, err, out, errOut)
+	}
 	// Priority changed, conv2 emptied: one UPDATE, refused as unsafe
 	// without --force (an empty list leaves conv2's clients nothing).
 	cfg = write(fmt.Sprintf("      conv1: [{host: %s, priority: 0}]\n      conv2: []\n", s.Host))
@@ -508,5 +703,42 @@ func TestPlanApplySamba(t *testing.T) {
 		if srv, ok := rr.(*dns.SRV); !ok || srv.Priority != 0 || srv.Weight != 0 {
 			t.Errorf("conv1: %v", rr)
 		}
+	}
+	// Someone publishes a record between plan and apply at a name that had
+	// none (conv3): the DC refuses the message by its "RRset does not
+	// exist" prerequisite, nothing else changes. At a name that only gains
+	// records (conv1) it does not: Samba checks a value-dependent
+	// prerequisite record by record, not as the whole RRset RFC 2136 2.4.2
+	// asks, so the addition lands next to the intruder's record; the
+	// read-back and the verification report it (exit 2) and show the
+	// intruder's record, and the next plan would remove it.
+	intruder := "kms-intruder." + s.Zone + "."
+	for _, c := range []struct {
+		name, desired string
+		refused       bool
+	}{
+		{"conv3", fmt.Sprintf("      conv3: [%s]\n", s.Host), true},
+		{"conv1", fmt.Sprintf("      conv1: [%s, kms-other.%s]\n", s.Host, s.Zone), false},
+	} {
+		owner := "_vlmcs._tcp." + c.name + "." + s.Zone
+		want := append(sambaTargets(t, s, owner), intruder)
+		e := env{beforeZone: func(string) {
+			if out, errOut, code := run(t, "publish", "--zone", s.Zone, "--server", s.IP, "--krb5-conf", s.Krb5Conf, "--principal", "administrator",
+				"--password-file", pw, "--name", c.name, "--host", intruder); code != exitClean {
+				t.Fatalf("intruder: exit %d\n%s%s", code, out, errOut)
+			}
+		}}
+		out, errOut, code := runEnv(t, e, "apply", "--config", write(c.desired), "--yes", "--backup", filepath.Join(dir, c.name+".zone"))
+		if c.refused && (code != exitErrors || !strings.Contains(out, "skipped (the records changed since the plan")) {
+			t.Fatalf("%s: apply: exit %d\n%s%s", c.name, code, out, errOut)
+		}
+		if !c.refused {
+			if code != exitErrors || !strings.Contains(out, "not converged; still different:\n  _vlmcs._tcp.conv1."+s.Zone+": would remove") || !strings.Contains(out, intruder) {
+				t.Fatalf("%s: apply: exit %d\n%s%s", c.name, code, out, errOut)
+			}
+			want = append(want, "kms-other."+s.Zone+".")
+		}
+		slices.Sort(want)
+		assertTargets(t, s, owner, want...)
 	}
 }

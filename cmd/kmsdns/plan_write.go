@@ -66,7 +66,11 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 		if r.Err != nil {
 			return &codeError{code: exitErrors, err: fmt.Errorf("plan: --write-desired: zone %s could not be read: %w (nothing printed)", short(zones[i]), r.Err)}
 		}
-		out[r.Zone] = desiredNow(r, managed[zones[i]])
+		var dropped []string
+		out[r.Zone], dropped = desiredNow(r, managed[zones[i]])
+		for _, d := range dropped {
+			e.warn(d)
+		}
 	}
 	b, err := config.WriteDesired(src, a.configFile, out)
 	if err != nil {
@@ -78,9 +82,10 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 
 // desiredNow is the desired: section of the records a zone holds: for a
 // zone with a desired state, its managed names only; for the others,
-// every name with KMS records.
-func desiredNow(r *zone.Snapshot, managed []config.DesiredName) []config.DesiredName {
-	var out []config.DesiredName
+// every name with KMS records. A host with several records at one name
+// (other ports) keeps its first: dropped says so, since the plan of the
+// printed config then removes the others.
+func desiredNow(r *zone.Snapshot, managed []config.DesiredName) (out []config.DesiredName, dropped []string) {
 	index := map[string]int{}
 	add := func(owner string) int {
 		if i, ok := index[owner]; ok {
@@ -106,10 +111,14 @@ func desiredNow(r *zone.Snapshot, managed []config.DesiredName) []config.Desired
 			}
 			i = add(rec.Name)
 		}
-		if slices.ContainsFunc(out[i].Hosts, func(h config.DesiredHost) bool { return h.Host == rec.Target }) {
-			continue // the same host twice (another port): one record per host is desired
+		if j := slices.IndexFunc(out[i].Hosts, func(h config.DesiredHost) bool { return h.Host == rec.Target }); j >= 0 {
+			// The same host twice (another port): desired: holds one
+			// record per host.
+			dropped = append(dropped, fmt.Sprintf("%s holds %s on ports %d and %d: desired: keeps port %d (one record per host), so kmsdns plan on the printed config would remove the other",
+				short(rec.Name), short(rec.Target), out[i].Hosts[j].Port, rec.Port, out[i].Hosts[j].Port))
+			continue
 		}
 		out[i].Hosts = append(out[i].Hosts, config.DesiredHost{Host: rec.Target, Port: rec.Port, Priority: rec.Priority, Weight: rec.Weight, TTL: rec.TTL})
 	}
-	return out
+	return out, dropped
 }

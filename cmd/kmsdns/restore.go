@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/urfave/cli/v2"
 )
@@ -43,7 +44,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 		return err
 	}
 	defer done()
-	plans := cl.PlanRestoreFrom(c.Context, b, targets)
+	plans := cleanup.PlanRestore(c.Context, cl, b, targets)
 	for _, p := range plans {
 		p.Changes = p.RecordChanges() // the result table shows each record
 	}
@@ -89,16 +90,22 @@ func restoreCommand(a cleanupArgs, backup string) string {
 				args = append(args, f.flag, shellQuote(v))
 			}
 		}
-	case a.audit.flags.KeyFile != "":
-		args = append(args, "--key-file", shellQuote(abs(a.audit.flags.KeyFile)))
-		if a.audit.flags.KeyName != "" {
-			args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
+	default:
+		// The key as this run selected it: the key file (or the config's),
+		// the key's name in it, or a name and algorithm whose secret stays
+		// where it was (its file, or $KMSDNS_TSIG_SECRET).
+		f := a.audit.flags
+		if f.KeyFile != "" {
+			args = append(args, "--key-file", shellQuote(abs(f.KeyFile)))
 		}
-	case a.audit.flags.KeyName != "" && a.audit.flags.KeyAlgorithm != "":
-		// The secret stays where it was: its file, or $KMSDNS_TSIG_SECRET.
-		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName), "--key-algorithm", shellQuote(a.audit.flags.KeyAlgorithm))
-		if a.audit.flags.SecretFile != "" {
-			args = append(args, "--key-secret-file", shellQuote(abs(a.audit.flags.SecretFile)))
+		if f.KeyName != "" {
+			args = append(args, "--key-name", shellQuote(f.KeyName))
+		}
+		if f.KeyAlgorithm != "" {
+			args = append(args, "--key-algorithm", shellQuote(f.KeyAlgorithm))
+		}
+		if f.SecretFile != "" {
+			args = append(args, "--key-secret-file", shellQuote(abs(f.SecretFile)))
 		}
 	case a.audit.flags.KeyName != "": // a key of a key file the config names
 		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
