@@ -107,8 +107,6 @@ func restoreCommand(a cleanupArgs, backup string) string {
 		if f.SecretFile != "" {
 			args = append(args, "--key-secret-file", shellQuote(abs(f.SecretFile)))
 		}
-	case a.audit.flags.KeyName != "": // a key of a key file the config names
-		args = append(args, "--key-name", shellQuote(a.audit.flags.KeyName))
 	}
 	return strings.Join(args, " ")
 }
