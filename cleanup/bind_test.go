@@ -40,14 +40,25 @@ type lab struct {
 	bind *testserver.Server
 }
 
-var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example"}
+var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example", "big1.example"}
 
 // labExtra are records some lab zones hold besides zoneText's.
 var labExtra = map[string]string{
-	"a1.example": "kms IN CNAME kms-old\nchain IN CNAME kms.a1.example.\nother IN CNAME www\n",
-	"a2.example": "legacy IN CNAME kms-old.a1.example.\nloop1 IN CNAME loop2\nloop2 IN CNAME loop1\n",
-	"a3.example": "kms IN CNAME kms-old.a1.example.\n",
+	"a1.example":   "kms IN CNAME kms-old\nchain IN CNAME kms.a1.example.\nother IN CNAME www\n",
+	"a2.example":   "legacy IN CNAME kms-old.a1.example.\nloop1 IN CNAME loop2\nloop2 IN CNAME loop1\n",
+	"a3.example":   "kms IN CNAME kms-old.a1.example.\n",
+	"big1.example": bigRRset,
 }
+
+// bigRRset is 1500 KMS records at one name: removing them all takes an
+// UPDATE larger than one DNS message.
+var bigRRset = func() string {
+	var b strings.Builder
+	for i := range 1500 {
+		fmt.Fprintf(&b, "_vlmcs._tcp.big IN SRV 0 0 1688 kms-%04d\n", i)
+	}
+	return b.String()
+}()
 
 func startLab(t *testing.T) *lab {
 	var zs []testserver.Zone
@@ -116,6 +127,27 @@ func TestAgainstBIND(t *testing.T) {
 	t.Run("record changed since it was read is kept", l.testChangedSinceRead)
 	t.Run("a plan that only adds writes no backup", l.testAddOnly)
 	t.Run("replacement refused or warned", l.testReplacementRefused)
+	t.Run("too large for one message: refused at planning", l.testTooLarge)
+}
+
+// testTooLarge: removing 1500 records at one name (each also in the
+// prerequisite) would not fit one DNS message: the plan refuses that zone
+// with publish.ErrUpdateTooLarge before anything is sent, and the zone
+// still holds every record.
+func (l *lab) testTooLarge(t *testing.T) {
+	const z = "big1.example."
+	var rms []cleanup.Removal
+	for i := range 1500 {
+		rms = append(rms, cleanup.Removal{Record: zone.Record{Zone: z, Name: "_vlmcs._tcp.big." + z, TTL: 600, Port: 1688, Target: fmt.Sprintf("kms-%04d.%s", i, z)}})
+	}
+	cl := publish.NewClient(publish.Options{Signer: signer(t)})
+	p := cleanup.NewPlan(t.Context(), cl, []publish.Primary{{Zone: z, Server: l.bind.Addr}}, rms, nil, true)
+	if len(p.Zones) != 1 || !errors.Is(p.Zones[0].Err, publish.ErrUpdateTooLarge) || p.Sends() != 0 {
+		t.Fatalf("plan: %d zones, sends %d, err %v; want ErrUpdateTooLarge", len(p.Zones), p.Sends(), p.Zones[0].Err)
+	}
+	if n := len(srvLines(testserver.Records(t, l.bind.Addr, z))); n != 1502 {
+		t.Errorf("the zone holds %d SRV records, want 1502", n)
+	}
 }
 
 // testInterrupted: the context is cancelled after the first zone's update

@@ -146,6 +146,9 @@ func NewPlan(ctx context.Context, cl *publish.Client, targets []publish.Primary,
 			continue
 		}
 		planZone(cp, mine, replace, force)
+		if err := cp.CheckSize(); err != nil {
+			cp.Err, cp.Action = err, publish.ActionFailed // refused at planning: nothing is sent
+		}
 	}
 	return plan
 }

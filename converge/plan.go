@@ -18,7 +18,7 @@ import (
 type Name struct {
 	// Owner is the SRV owner name, _vlmcs._tcp.<domain>.
 	Owner string
-	// Records are the desired records: Host, Port, Priority, Weight; a
+	// Records are the desired records: Target, Port, Priority, Weight; a
 	// TTL of 0 is the TTL of the RRset as it is. No records means none.
 	Records []publish.Record
 }
@@ -256,6 +256,9 @@ func Diff(zoneName, server string, names []Name, current map[string][]zone.Recor
 		notes = append([]string{fmt.Sprintf("adds %d, removes %d, replaces %d record(s) in one message", add, rm, rep)}, notes...)
 	}
 	zp.Note = strings.Join(notes, "; ")
+	if err := zp.CheckSize(); err != nil {
+		zp.Err, zp.Action = err, publish.ActionFailed // refused at planning: nothing is sent
+	}
 	return zp
 }
 

@@ -3,6 +3,7 @@ package converge
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -261,5 +262,26 @@ func TestEveryChangedNameIsGuarded(t *testing.T) {
 	}
 	if txt := zp.Text(); !strings.Contains(txt, "_vlmcs._tcp.new.a.example.\t0\tNONE\tSRV") {
 		t.Errorf("the dry-run text lacks the NXRRSET prerequisite:\n%s", txt)
+	}
+}
+
+// TestDiffTooLargeRefusedAtPlanning: a desired list whose UPDATE would not
+// fit one DNS message is refused when planned (publish.ErrUpdateTooLarge),
+// so apply sends nothing for that zone; a list that fits is planned.
+func TestDiffTooLargeRefusedAtPlanning(t *testing.T) {
+	const z = "contoso.com."
+	for _, tc := range []struct {
+		hosts   int
+		refused bool
+	}{{100, false}, {1500, true}} {
+		var recs []publish.Record
+		for i := range tc.hosts {
+			recs = append(recs, publish.Record{Target: fmt.Sprintf("kms-%04d.contoso.com.", i), Port: 1688})
+		}
+		zp := Diff(z, "127.0.0.1:53", []Name{{Owner: "_vlmcs._tcp." + z, Records: recs}}, map[string][]zone.Record{})
+		refused := errors.Is(zp.Err, publish.ErrUpdateTooLarge)
+		if refused != tc.refused || refused != (zp.Action == publish.ActionFailed) || refused != zp.Empty() {
+			t.Errorf("%d hosts: err %v, action %v, empty %v; want refused %v", tc.hosts, zp.Err, zp.Action, zp.Empty(), tc.refused)
+		}
 	}
 }
