@@ -303,16 +303,32 @@ func checkPortMismatch(c *recordCtx) []Finding {
 
 func checkStale(c *recordCtx) []Finding {
 	reg, ok := c.rec.Registered()
-	if !ok || c.a.now.Sub(reg) <= c.a.policy.StaleAfter {
+	now, export := staleClock(c.a.now, c.r)
+	if !ok || now.Sub(reg) <= c.a.policy.StaleAfter {
 		return nil
 	}
-	days := int(c.a.now.Sub(reg).Hours() / 24)
+	days := int(now.Sub(reg).Hours() / 24)
+	when := fmt.Sprintf("%d days ago", days)
+	if export {
+		when = fmt.Sprintf("%d days older than the newest refresh in this export (%s)", days, now.Format("2006-01-02"))
+	}
 	cmd := c.unpublish()
 	return []Finding{c.finding(CheckStale, SeverityWarning,
-		fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %d days ago: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), days, c.host()),
+		fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %s: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), when, c.host()),
 		withCommand(cmd, fmt.Sprintf("Check %s; if it is retired, remove the record (%%s) rather than wait for scavenging.", c.host()),
 			fmt.Sprintf("Check %s; if it is retired, remove the record rather than wait for scavenging.", c.host())),
 		cmd, CodeRPCUnavail, CodeNoKMS)}
+}
+
+// staleClock is the time record ages are judged against: for a zone file,
+// a snapshot, the newest refresh of any record in it (the export's own
+// time, as a domain controller refreshes its own records daily), never
+// later than now; for a zone read from a server, now. export tells which.
+func staleClock(now time.Time, r *zone.Snapshot) (t time.Time, export bool) {
+	if r.Source != zone.SourceFile || r.Refreshed.IsZero() || r.Refreshed.After(now) {
+		return now, false
+	}
+	return r.Refreshed, true
 }
 
 func checkLongTTL(c *recordCtx) []Finding {

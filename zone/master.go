@@ -561,6 +561,9 @@ func (fr *fileReader) record(e *entry, fs *fileState, gen *genIter) error {
 	if fr.count > fr.max() {
 		return fr.errorf(fs, e.line, "more than %d records with includes and $GENERATE: %w", fr.max(), ErrTooManyRecords)
 	}
+	if gen == nil && strings.Contains(e.raw, "[AGE:") {
+		fr.noteAge(e.raw)
+	}
 	if fr.count&255 == 0 {
 		if err := fr.ctx.Err(); err != nil {
 			return &FileError{File: fs.name, Line: e.line, Err: err}
@@ -723,6 +726,22 @@ fields:
 		fr.res.Records = append(fr.res.Records, rec)
 	}
 	return nil
+}
+
+// noteAge keeps the newest valid aging stamp of the file in
+// Snapshot.Refreshed.
+func (fr *fileReader) noteAge(raw string) {
+	m := ageField.FindStringSubmatch(raw)
+	if m == nil {
+		return
+	}
+	n, err := strconv.ParseUint(m[1], 10, 32)
+	if err != nil {
+		return
+	}
+	if t, ok := (Record{Age: uint32(n)}).Registered(); ok && t.After(fr.res.Refreshed) {
+		fr.res.Refreshed = t
+	}
 }
 
 func truncate(s string) string {
