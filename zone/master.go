@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -449,12 +450,12 @@ func openConfined(abs string, dirs []string) (*os.File, error) {
 			if err != nil {
 				continue
 			}
-			f, err := root.Open(rel)
+			f, err := regfile.OpenIn(root, rel)
 			root.Close()
 			if err == nil {
 				return f, nil
 			}
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, regfile.ErrNotRegular) {
 				return nil, err
 			}
 			// Anything else is a path that leaves d: try the next one.
