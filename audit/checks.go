@@ -260,17 +260,47 @@ func checkTargetCNAME(c *recordCtx) []Finding {
 	if c.res == nil || c.res.CNAME == "" || c.unresolvable() {
 		return nil
 	}
-	real := c.res.CNAME
-	var cmd Command
-	if c.a.hostOK(real, c.rec.Port) {
+	real := dns.CanonicalName(c.res.CNAME)
+	msg := fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real))
+	fz := c.a.fixZone(c.r)
+	if c.perTarget[real] > 0 {
+		// The host's own name is already in the RRset: the alias record
+		// only doubles it.
+		cmd := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
+		return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, msg,
+			withCommand(cmd, fmt.Sprintf("%s already has its own record here: remove the record that points at the alias (%%s).", short(real)),
+				fmt.Sprintf("%s already has its own record here: remove the record that points at the alias.", short(real))), cmd)}
+	}
+	var cmds []Command
+	if c.aliasHostFit(real) {
 		rec := c.rec
 		rec.Target = real
-		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+		pub := publishCommand(fz, c.rec.Name, rec)
+		unp := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
+		if pub != nil && unp != nil {
+			cmds = []Command{pub, unp}
+		}
 	}
-	fix := withCommand(cmd, "Point the record at the host's own name: publish it (%s), then remove the record that points at the alias.",
-		fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real)))
-	return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real)),
-		fix, cmd)}
+	fix := fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real))
+	if cmds != nil {
+		fix = fmt.Sprintf("Point the record at the host's own name: publish it (%s), then remove the record that points at the alias (%s).", cmds[0], cmds[1])
+	}
+	f := c.finding(CheckTargetCNAME, SeverityWarning, msg, fix, nil)
+	if cmds != nil {
+		f.Command, f.Commands = cmds[0], cmds
+	}
+	return []Finding{f}
+}
+
+// aliasHostFit: the host an alias target points to (real) may be
+// published in its place: fit by policy and by what is known of it
+// (hostOK), resolved through the alias to addresses, and, when the alias
+// was probed (the same addresses and port), answering as a KMS host.
+func (c *recordCtx) aliasHostFit(real string) bool {
+	if !c.a.hostOK(real, c.rec.Port) || c.res.Status != resolve.Resolved || len(c.res.Addrs) == 0 {
+		return false
+	}
+	return c.probe == nil || c.probe.Status == probe.StatusKMS
 }
 
 func checkUnapproved(c *recordCtx) []Finding {
