@@ -1,6 +1,8 @@
 package zone
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,5 +37,23 @@ func TestRefreshedIsTheNewestStampOfAnyRecord(t *testing.T) {
 				t.Errorf("Refreshed %v, want %v", res.Refreshed, tc.want)
 			}
 		})
+	}
+}
+
+// TestRefreshedOverTheZonesFiles: a zone read from several files is
+// judged against the newest stamp of any of them.
+func TestRefreshedOverTheZonesFiles(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.dns"), filepath.Join(dir, "b.dns")
+	os.WriteFile(a, []byte("$ORIGIN f.example.\n@ 3600 SOA ns hm 1 1 1 1 1\n_vlmcs._tcp [AGE:3733000] 600 SRV 0 0 1688 k1\n"), 0o600)
+	os.WriteFile(b, []byte("$ORIGIN f.example.\n_vlmcs._tcp [AGE:3733191] 600 SRV 0 0 1688 k2\n"), 0o600)
+	for _, files := range [][]string{{a, b}, {b, a}} {
+		res := readFiles(t.Context(), Spec{Zone: "f.example", Files: files}, ReadOptions{})
+		if res.Err != nil {
+			t.Fatal(res.Err)
+		}
+		if want := time.Date(2026, 11, 18, 15, 0, 0, 0, time.UTC); !res.Refreshed.Equal(want) {
+			t.Errorf("%v: Refreshed %v, want %v", files, res.Refreshed, want)
+		}
 	}
 }
