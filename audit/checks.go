@@ -260,17 +260,47 @@ func checkTargetCNAME(c *recordCtx) []Finding {
 	if c.res == nil || c.res.CNAME == "" || c.unresolvable() {
 		return nil
 	}
-	real := c.res.CNAME
-	var cmd Command
-	if c.a.hostOK(real, c.rec.Port) {
+	real := dns.CanonicalName(c.res.CNAME)
+	msg := fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real))
+	fz := c.a.fixZone(c.r)
+	if c.perTarget[real] > 0 {
+		// The host's own name is already in the RRset: the alias record
+		// only doubles it.
+		cmd := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
+		return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, msg,
+			withCommand(cmd, fmt.Sprintf("%s already has its own record here: remove the record that points at the alias (%%s).", short(real)),
+				fmt.Sprintf("%s already has its own record here: remove the record that points at the alias.", short(real))), cmd)}
+	}
+	var cmds []Command
+	if c.aliasHostFit(real) {
 		rec := c.rec
 		rec.Target = real
-		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+		pub := publishCommand(fz, c.rec.Name, rec)
+		unp := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
+		if pub != nil && unp != nil {
+			cmds = []Command{pub, unp}
+		}
 	}
-	fix := withCommand(cmd, "Point the record at the host's own name: publish it (%s), then remove the record that points at the alias.",
-		fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real)))
-	return []Finding{c.finding(CheckTargetCNAME, SeverityWarning, fmt.Sprintf("%s is an alias of %s: RFC 2782 forbids aliases as SRV targets", c.host(), short(real)),
-		fix, cmd)}
+	fix := fmt.Sprintf("Point the record at the host's own name (%s) once that host answers.", short(real))
+	if cmds != nil {
+		fix = fmt.Sprintf("Point the record at the host's own name: publish it (%s), then remove the record that points at the alias (%s).", cmds[0], cmds[1])
+	}
+	f := c.finding(CheckTargetCNAME, SeverityWarning, msg, fix, nil)
+	if cmds != nil {
+		f.Command, f.Commands = cmds[0], cmds
+	}
+	return []Finding{f}
+}
+
+// aliasHostFit: the host an alias target points to (real) may be
+// published in its place: fit by policy and by what is known of it
+// (hostOK), resolved through the alias to addresses, and, when the alias
+// was probed (the same addresses and port), answering as a KMS host.
+func (c *recordCtx) aliasHostFit(real string) bool {
+	if !c.a.hostOK(real, c.rec.Port) || c.res.Status != resolve.Resolved || len(c.res.Addrs) == 0 {
+		return false
+	}
+	return c.probe == nil || c.probe.Status == probe.StatusKMS
 }
 
 func checkUnapproved(c *recordCtx) []Finding {
@@ -303,16 +333,32 @@ func checkPortMismatch(c *recordCtx) []Finding {
 
 func checkStale(c *recordCtx) []Finding {
 	reg, ok := c.rec.Registered()
-	if !ok || c.a.now.Sub(reg) <= c.a.policy.StaleAfter {
+	now, export := staleClock(c.a.now, c.r)
+	if !ok || now.Sub(reg) <= c.a.policy.StaleAfter {
 		return nil
 	}
-	days := int(c.a.now.Sub(reg).Hours() / 24)
+	days := int(now.Sub(reg).Hours() / 24)
+	when := fmt.Sprintf("%d days ago", days)
+	if export {
+		when = fmt.Sprintf("%d days older than the newest refresh in this export (%s)", days, now.Format("2006-01-02"))
+	}
 	cmd := c.unpublish()
 	return []Finding{c.finding(CheckStale, SeverityWarning,
-		fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %d days ago: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), days, c.host()),
+		fmt.Sprintf("Windows DNS last saw this record refreshed on %s, %s: a live KMS host refreshes it every 24 hours, so %s has stopped publishing or is gone", reg.Format("2006-01-02"), when, c.host()),
 		withCommand(cmd, fmt.Sprintf("Check %s; if it is retired, remove the record (%%s) rather than wait for scavenging.", c.host()),
 			fmt.Sprintf("Check %s; if it is retired, remove the record rather than wait for scavenging.", c.host())),
 		cmd, CodeRPCUnavail, CodeNoKMS)}
+}
+
+// staleClock is the time record ages are judged against: for a zone file,
+// a snapshot, the newest refresh of any record in it (the export's own
+// time, as a domain controller refreshes its own records daily), never
+// later than now; for a zone read from a server, now. export tells which.
+func staleClock(now time.Time, r *zone.Snapshot) (t time.Time, export bool) {
+	if r.Source != zone.SourceFile || r.Refreshed.IsZero() || r.Refreshed.After(now) {
+		return now, false
+	}
+	return r.Refreshed, true
 }
 
 func checkLongTTL(c *recordCtx) []Finding {

@@ -42,7 +42,13 @@
 // Checks are small named functions in tables (recordChecks, ownerChecks),
 // each seeing the record or the records of one name and what the audit
 // learned about their targets. A fix that is a kmsdns command is a
-// Command (an argument list) and the Fix text prints Command.String().
+// Command (an argument list) and the Fix text prints Command.String(); a
+// fix of several commands (target-cname: publish the host's own name, then
+// remove the alias record) lists them all in Commands, in order.
+//
+// stale-registration judges a zone file, a snapshot, against the newest
+// aging stamp in it (zone.Snapshot.Refreshed), a zone read from a server
+// against the clock.
 //
 // Network access happens only through the Resolver and Prober handed to
 // Run: *resolve.TargetResolver and probe.Prober, or test doubles.

@@ -49,6 +49,9 @@ type Finding struct {
 	// (program name first); absent when the fix is not a kmsdns command.
 	// It names no server or credential.
 	Command Command `json:"command,omitempty"`
+	// Commands are all the commands of a fix that takes more than one,
+	// in the order to run them (Command is the first); absent otherwise.
+	Commands []Command `json:"commands,omitempty"`
 	// Disagreement details a servers-disagree finding.
 	Disagreement *Disagreement `json:"disagreement,omitempty"`
 	// ID is a stable digest of Check, Zone, Name, Target and Port (see

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -49,9 +50,12 @@ func DefaultStatePath() string {
 // LoadState reads the state file; a missing file is an empty state. A file
 // that cannot be parsed gives an error wrapping ErrCorruptState.
 func LoadState(path string) (*State, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return &State{Version: 1}, nil
+	}
+	if errors.Is(err, regfile.ErrNotRegular) { // a FIFO, a device: corrupt, never waited on
+		return nil, fmt.Errorf("state file %s: %w: %v", path, ErrCorruptState, err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("state file %s: %w", path, err)

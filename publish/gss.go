@@ -11,6 +11,7 @@ import (
 
 	krbconfig "github.com/jcmturner/gokrb5/v8/config"
 	"github.com/kmsdns/kmsdns/internal/dnsx"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -148,7 +149,11 @@ func (g *GSS) krb5Config() (*krbconfig.Config, string, error) {
 	if path == "" {
 		path = "/etc/krb5.conf"
 	}
-	cfg, err := krbconfig.Load(path)
+	b, err := regfile.ReadFile(path, 1<<20) // a FIFO or device is refused, never waited on
+	if err != nil {
+		return nil, path, fmt.Errorf("krb5.conf %s: %w", path, err)
+	}
+	cfg, err := krbconfig.NewFromString(string(b))
 	if err != nil {
 		return nil, path, fmt.Errorf("krb5.conf %s: %w", path, err)
 	}

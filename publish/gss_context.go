@@ -13,6 +13,7 @@ import (
 
 	"github.com/bodgit/tsig/gss"
 	"github.com/kmsdns/kmsdns/internal/dnsx"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -49,7 +50,7 @@ func (g *GSS) negotiate(ctx context.Context, server, host string) (gssContext, e
 	}
 	var opts []func(*gss.Client) error
 	if path := g.krb5Path(); path != "" {
-		b, err := os.ReadFile(path)
+		b, err := regfile.ReadFile(path, 1<<20) // a FIFO or device is refused, never waited on
 		if err != nil {
 			return nil, fmt.Errorf("krb5.conf %s: %w", path, err)
 		}

@@ -6,10 +6,10 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"regexp"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -26,7 +26,7 @@ func ReadFile(path, origin string) (*Snapshot, error) {
 // done, and options. On error the Snapshot is still returned when the zone's
 // name is known, so that the failure can be reported under it.
 func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions) (*Snapshot, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return failedFile(origin, path), fmt.Errorf("zone file: %w", err)
 	}
@@ -93,7 +93,7 @@ func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res 
 
 // walkFile reads a zone file of r again, calling each for every record.
 func walkFile(ctx context.Context, r *Snapshot, path string, each func(dns.RR)) error {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return fmt.Errorf("zone file: %w", err)
 	}

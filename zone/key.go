@@ -7,10 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/bodgit/tsig"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -113,7 +113,7 @@ const MaxKeyFileSize = 64 << 10
 // ReadKeyFile reads every key clause of a BIND key file, as tsig-keygen
 // writes it and nsupdate -k reads it.
 func ReadKeyFile(path string) ([]Key, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}

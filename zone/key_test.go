@@ -1,11 +1,15 @@
 package zone
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -86,8 +90,14 @@ func TestReadKeyFileDevZero(t *testing.T) {
 		t.Skip("no /dev/zero")
 	}
 	_, err := ReadKeyFile("/dev/zero")
-	if err == nil || !strings.Contains(err.Error(), "/dev/zero: larger than") {
+	if !errors.Is(err, regfile.ErrNotRegular) || !strings.Contains(err.Error(), "key file: open /dev/zero: not a regular file (a character device)") {
 		t.Fatalf("err = %v", err)
+	}
+	// A regular file over the cap is refused too, without reading on.
+	big := filepath.Join(t.TempDir(), "big.key")
+	os.WriteFile(big, bytes.Repeat([]byte("#"), MaxKeyFileSize+1), 0o600)
+	if _, err := ReadKeyFile(big); err == nil || !strings.Contains(err.Error(), "big.key: larger than") {
+		t.Fatalf("big: err = %v", err)
 	}
 }
 

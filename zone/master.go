@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
 )
 
@@ -449,12 +450,12 @@ func openConfined(abs string, dirs []string) (*os.File, error) {
 			if err != nil {
 				continue
 			}
-			f, err := root.Open(rel)
+			f, err := regfile.OpenIn(root, rel)
 			root.Close()
 			if err == nil {
 				return f, nil
 			}
-			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) || errors.Is(err, regfile.ErrNotRegular) {
 				return nil, err
 			}
 			// Anything else is a path that leaves d: try the next one.
@@ -560,6 +561,9 @@ func (fr *fileReader) record(e *entry, fs *fileState, gen *genIter) error {
 	fr.count++
 	if fr.count > fr.max() {
 		return fr.errorf(fs, e.line, "more than %d records with includes and $GENERATE: %w", fr.max(), ErrTooManyRecords)
+	}
+	if gen == nil && strings.Contains(e.raw, "[AGE:") {
+		fr.noteAge(e.raw)
 	}
 	if fr.count&255 == 0 {
 		if err := fr.ctx.Err(); err != nil {
@@ -723,6 +727,22 @@ fields:
 		fr.res.Records = append(fr.res.Records, rec)
 	}
 	return nil
+}
+
+// noteAge keeps the newest valid aging stamp of the file in
+// Snapshot.Refreshed.
+func (fr *fileReader) noteAge(raw string) {
+	m := ageField.FindStringSubmatch(raw)
+	if m == nil {
+		return
+	}
+	n, err := strconv.ParseUint(m[1], 10, 32)
+	if err != nil {
+		return
+	}
+	if t, ok := (Record{Age: uint32(n)}).Registered(); ok && t.After(fr.res.Refreshed) {
+		fr.res.Refreshed = t
+	}
 }
 
 func truncate(s string) string {

@@ -313,6 +313,9 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 		res.Records = append(res.Records, r.Records...)
 		res.Seen += r.Seen
 		res.Warnings = append(res.Warnings, r.Warnings...)
+		if r.Refreshed.After(res.Refreshed) {
+			res.Refreshed = r.Refreshed
+		}
 		if !res.HasSerial {
 			res.Serial, res.HasSerial = r.Serial, r.HasSerial
 		}

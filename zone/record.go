@@ -95,6 +95,12 @@ type Snapshot struct {
 	AliasesDropped int
 	// Seen counts every resource record read (transfer and file).
 	Seen int
+	// Refreshed is the newest Windows aging stamp ([AGE:n]) of any record
+	// read from a zone file, SRV or not: a zone file is a snapshot, and a
+	// domain controller refreshes its own records daily, so this is the
+	// export's own time (at the latest). Zero when the file has no stamps
+	// and for zones read from servers.
+	Refreshed time.Time
 	// Servers are the answers of each of the zone's NS servers, when
 	// the audit's resolve.ViewAll asked for them; ServersErr says why they
 	// could not be asked.

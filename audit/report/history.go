@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 )
 
 // DefaultKeep is how many runs a history keeps by default: a year of
@@ -128,7 +129,7 @@ func (h History) keep() int {
 // readPoint reads the time and counts of one JSON report, skipping the
 // rest.
 func readPoint(path string) (Point, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return Point{}, fmt.Errorf("history %s: %w", path, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 )
 
 // Changes of a finding against a baseline.
@@ -139,7 +140,7 @@ const MaxReportSize = 2 << 30
 // Load reads a JSON report written by kmsdns (--output json or a .json
 // report).
 func Load(path string) (*audit.Report, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("report %s: %w", path, err)
 	}

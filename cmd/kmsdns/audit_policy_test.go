@@ -97,12 +97,12 @@ func TestAuditPolicyFromConfig(t *testing.T) {
 	zoneFile := filepath.Join(dir, "aged.example.dns")
 	dnscmd := fmt.Sprintf(`@ IN SOA ns1.aged.example. hostmaster.aged.example. ( 1 900 600 86400 3600 )
 @ NS ns1.aged.example.
-ns1 A 127.0.0.1
+ns1 [AGE:%d] 3600 A 127.0.0.1
 _vlmcs._tcp [AGE:%d] 600 SRV 0 0 1688 kms1.aged.example.
             [AGE:%d] 600 SRV 0 0 1689 kms2.aged.example.
 kms1 A 127.0.0.1
 kms2 A 127.0.0.2
-`, hours(3), hours(1))
+`, hours(0), hours(3), hours(1))
 	if err := os.WriteFile(zoneFile, []byte(dnscmd), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ kms2 A 127.0.0.2
 			want: []string{"port-mismatch _vlmcs._tcp.aged.example -> kms2.aged.example:1689"},
 			not:  []string{"stale-registration"}},
 		{name: "stale-after and host-ports", policy: "policy:\n  stale-after: 48h\n  host-ports:\n    kms2.aged.example: 1689\n",
-			want: []string{"stale-registration _vlmcs._tcp.aged.example -> kms1.aged.example:1688", "3 days ago"},
+			want: []string{"stale-registration _vlmcs._tcp.aged.example -> kms1.aged.example:1688", "3 days older than the newest refresh in this export"},
 			not:  []string{"port-mismatch", "stale-registration _vlmcs._tcp.aged.example -> kms2"}},
 	}
 	for _, c := range cases {

@@ -255,7 +255,9 @@ func widest(s string) (int, string) {
 
 // TestOutputFitsTerminal runs the built binary under a pseudo-terminal of
 // 80 columns (script(1), with stty setting the size) and measures the
-// widest line of the sample audit; piped, the same run is not wrapped.
+// widest line of the sample audit; piped, the same run is not wrapped. Then
+// long zone and record names go through every command that prints them
+// (real BIND for those that need a server).
 func TestOutputFitsTerminal(t *testing.T) {
 	script, err := exec.LookPath("script")
 	if err != nil {
@@ -301,6 +303,48 @@ func TestOutputFitsTerminal(t *testing.T) {
 			t.Errorf("piped output was wrapped (widest line %d)", n)
 		}
 	})
+
+	// Long zone and record names (a 64-character zone, owners and targets
+	// several labels below it), from a file and from real BIND, through
+	// every command that prints them: cells wrap, names break at dots.
+	const long = "regional-datacenter-north.emea.subsidiary-holdings-group.example"
+	const site = "warehouse-and-logistics-center.building-twelve"
+	const primary = "kms-primary-activation-server-01.building-twelve." + long
+	longFile := "../../testdata/zones/long-names.zone"
+	content, err := os.ReadFile(longFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey},
+		Zones: []testserver.Zone{{Name: long, Content: strings.ReplaceAll(string(content), "192.0.2.53", "127.0.0.1"), Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };"}}})
+	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
+	srv := " --server " + bind.Addr + " --key-file " + keyFile
+	for _, tc := range []struct{ name, args, want string }{
+		{"audit file", "audit --offline -f " + longFile, "1 zone, 5 KMS records: 3 errors, 1 warning, 1 info"},
+		{"audit file findings", "audit --offline --findings-only -f " + longFile, "target-cname"},
+		// more than three zones: a progress line on stderr, redrawn in place
+		{"audit progress", "audit --offline -f " + longFile + " -f " + sampleContoso + " -f " + sampleFabrikam + " -f ../../testdata/zones/nottl.example.zone", "zones read"},
+		{"audit server", "audit --no-probe -z " + long + " --server " + bind.Addr + " --resolver " + bind.Addr, "1 zone, 5 KMS records"},
+		{"check", "check --no-probe --resolver " + bind.Addr + " " + site + "." + long, site},
+		{"publish dry run", "publish --dry-run --no-probe -z " + long + " --name " + site + " --host " + primary + srv, "UPDATE"},
+		{"unpublish dry run", "unpublish --dry-run -z " + long + " --name " + site + " --host kms-standby." + long + srv, "UPDATE"},
+		{"usage error on stderr", "cleanup --dry-run -z " + long + srv, "nothing selected"},
+		{"cleanup dry run", "cleanup --dry-run --stale --no-probe -z " + long + " --resolver " + bind.Addr + srv, "UPDATE"},
+	} {
+		t.Run("80 columns, long names, "+tc.name, func(t *testing.T) {
+			cmd := exec.Command(script, "-q", "-e", "-c", "stty cols 80 rows 50; "+bin+" "+tc.args, "/dev/null")
+			cmd.Env = append(os.Environ(), "TERM=dumb")
+			raw, _ := cmd.Output()
+			// A progress line is redrawn after a carriage return.
+			out := strings.NewReplacer("\r\n", "\n", "\r", "\n", "\033[K", "").Replace(string(raw))
+			if n, line := widest(out); n > 80 {
+				t.Errorf("widest line %d columns (want at most 80):\n%s\n\n%s", n, line, out)
+			}
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("lacks %q:\n%s", tc.want, out)
+			}
+		})
+	}
 }
 
 func TestWrapText(t *testing.T) {
@@ -340,6 +384,14 @@ func TestTableFitsWidth(t *testing.T) {
 		}
 		if n, line := widest(b.String()); n > width {
 			t.Errorf("width %d: line of %d:\n%s\n%s", width, n, line, b.String())
+		}
+		// The cells are wrapped, not the table's lines (which the
+		// terminal would break as a last resort): every line is a row.
+		for _, l := range strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n") {
+			if !strings.HasPrefix(l, "|") && !strings.HasPrefix(l, "+") || !strings.HasSuffix(l, "|") && !strings.HasSuffix(l, "+") {
+				t.Errorf("width %d: not a table line: %q\n%s", width, l, b.String())
+				break
+			}
 		}
 		for _, want := range []string{"VERIFIED", "[2001:"} {
 			if !strings.Contains(b.String(), want) {

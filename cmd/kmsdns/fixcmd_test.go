@@ -26,6 +26,8 @@ type fixFinding struct {
 	Port    uint16   `json:"port"`
 	Fix     string   `json:"fix"`
 	Command []string `json:"command"`
+	// Commands: every command of a fix that takes more than one.
+	Commands [][]string `json:"commands"`
 }
 
 func fixFindings(t *testing.T, out string) []fixFinding {
@@ -385,5 +387,124 @@ func TestPublishPriorityWeight(t *testing.T) {
 	}
 	if !slices.Equal(got, []string{"10 5 1688 kms-standby.pw.example."}) {
 		t.Errorf("the server holds %q", got)
+	}
+}
+
+// TestTargetCNAMEFixConverges: the target-cname fix, run as printed
+// (--dry-run, then for real) against real BIND, makes the finding go away
+// on a new audit. When the alias's host already has its own record in the
+// RRset, the fix only removes the alias record; otherwise it publishes the
+// host's own name, then removes the alias record, and only for a host fit
+// to publish (a host failing its probe, or decommissioned, gets no
+// command).
+func TestTargetCNAMEFixConverges(t *testing.T) {
+	const (
+		ipGood1  = "127.0.0.54"
+		ipGood2  = "127.0.0.55"
+		ipClosed = "127.0.0.56"
+	)
+	port := testserver.FreePortOn(t, ipGood1, ipGood2, ipClosed)
+	kmstest.Start(t, ipGood1, port, kmstest.KMS)
+	kmstest.Start(t, ipGood2, port, kmstest.KMS)
+	content := fmt.Sprintf(`$ORIGIN cn.example.
+$TTL 3600
+@ IN SOA ns1 hm 1 3600 900 1209600 300
+ IN NS ns1
+ns1 IN A 127.0.0.1
+_vlmcs._tcp IN SRV 0 0 %[1]d alias
+_vlmcs._tcp.both IN SRV 0 0 %[1]d alias
+_vlmcs._tcp.both IN SRV 0 0 %[1]d good1
+_vlmcs._tcp.dead IN SRV 0 0 %[1]d deadalias
+_vlmcs._tcp.dead IN SRV 0 0 %[1]d good1
+_vlmcs._tcp.old IN SRV 0 0 %[1]d decomalias
+_vlmcs._tcp.old IN SRV 0 0 %[1]d good2
+good1 IN A %[2]s
+good2 IN A %[3]s
+closed IN A %[4]s
+decom IN A %[3]s
+alias IN CNAME good1
+deadalias IN CNAME closed
+decomalias IN CNAME decom
+`, port, ipGood1, ipGood2, ipClosed)
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey},
+		Zones: []testserver.Zone{{Name: "cn.example", Content: content, Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };"}}})
+	env := fixEnv{server: bind.Addr, keyFile: cliUpdKey.WriteKeyFile(t, t.TempDir())}
+	auditCNAME := func() map[string]fixFinding {
+		out, errOut, _ := run(t, "audit", "-o", "json", "-z", "cn.example", "--server", bind.Addr, "--resolver", bind.Addr,
+			"--expected-port", strconv.Itoa(port), "--probe-timeout", "1s", "--decommissioned", "decom.cn.example")
+		if out == "" {
+			t.Fatalf("no report\n%s", errOut)
+		}
+		got := map[string]fixFinding{}
+		for _, f := range fixFindings(t, out) {
+			if f.Check == audit.CheckTargetCNAME {
+				got[f.Name] = f
+			}
+		}
+		return got
+	}
+	before := auditCNAME()
+	want := map[string][]string{ // owner -> the commands' verbs and hosts
+		"_vlmcs._tcp.cn.example.":      {"publish good1.cn.example", "unpublish alias.cn.example"},
+		"_vlmcs._tcp.both.cn.example.": {"unpublish alias.cn.example"},
+		"_vlmcs._tcp.dead.cn.example.": nil, // closed fails its probe
+		"_vlmcs._tcp.old.cn.example.":  nil, // decom is decommissioned
+	}
+	for owner, w := range want {
+		f, ok := before[owner]
+		if !ok {
+			t.Fatalf("no target-cname finding at %s: %v", owner, before)
+		}
+		cmds := f.Commands
+		if cmds == nil && f.Command != nil {
+			cmds = [][]string{f.Command}
+		}
+		var got []string
+		for _, c := range cmds {
+			got = append(got, c[1]+" "+flagValue(c, "--host"))
+			if !strings.Contains(f.Fix, audit.Command(c).String()) {
+				t.Errorf("%s: the fix does not print %s: %s", owner, audit.Command(c), f.Fix)
+			}
+		}
+		if !slices.Equal(got, w) {
+			t.Errorf("%s: commands %q, want %q (fix: %s)", owner, got, w, f.Fix)
+		}
+		if len(cmds) > 0 && !slices.Equal(f.Command, cmds[0]) {
+			t.Errorf("%s: command %v is not the first of commands %v", owner, f.Command, cmds)
+		}
+		// Run them in order as printed: --dry-run (checked to touch only
+		// the finding's owner and the named host), then for real.
+		for _, c := range cmds {
+			one := f
+			one.Command = c
+			env.runFix(t, one)
+			args := append(slices.Clone(c[1:]), "--server", env.server, "--key-file", env.keyFile)
+			if out, errOut, code := run(t, args...); code != exitClean {
+				t.Fatalf("%s: %v: exit %d\n%s%s", owner, c, code, out, errOut)
+			}
+		}
+	}
+	after := auditCNAME()
+	for owner, w := range want {
+		if _, still := after[owner]; still != (w == nil) {
+			t.Errorf("%s: target-cname after the fix: %v, want %v", owner, still, w == nil)
+		}
+	}
+	// What the server holds (read back by transfer): the alias records are
+	// gone where a fix ran, the host's own name is published once.
+	recs := kmsRecords(t, bind.Addr, "cn.example")
+	for _, r := range []string{
+		fmt.Sprintf("_vlmcs._tcp.cn.example. %d 3600 good1.cn.example.", port),
+		fmt.Sprintf("_vlmcs._tcp.both.cn.example. %d 3600 good1.cn.example.", port),
+		fmt.Sprintf("_vlmcs._tcp.dead.cn.example. %d 3600 deadalias.cn.example.", port),
+	} {
+		if !slices.Contains(recs, r) {
+			t.Errorf("the zone lacks %q: %q", r, recs)
+		}
+	}
+	for _, r := range recs {
+		if strings.HasSuffix(r, " alias.cn.example.") {
+			t.Errorf("an alias record is left: %q", r)
+		}
 	}
 }

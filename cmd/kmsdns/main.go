@@ -13,7 +13,12 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	app := newApp(defaultEnv())
+	e := defaultEnv()
+	if w := terminalWidth(os.Stderr); w > 0 {
+		// Errors and warnings fit the terminal too.
+		e.stderr = &terminal{Writer: os.Stderr, width: w}
+	}
+	app := newApp(e)
 	err := execute(ctx, app, os.Args)
 	os.Exit(exitCode(err, app.ErrWriter))
 }

@@ -311,7 +311,7 @@ func TestAuditUsageErrors(t *testing.T) {
 			"--zone contoso.org: zone not in the configuration " + filepath.Join(dir, "c5.yaml") + " (it configures contoso.com, fabrikam.com); did you mean contoso.com?"},
 		{"config type mistake", []string{"audit", "-c", write("c6.yaml", "zones:\n  - name: a.example\n    names: emea\n")},
 			`c6.yaml: line 3: zones[0].names: expected a list, like [a, b] or lines starting with "- ", found the text "emea"`},
-		{"config is /dev/zero", []string{"audit", "-c", "/dev/zero"}, "config /dev/zero: file too large (1 MiB): not a kmsdns configuration"},
+		{"config is /dev/zero", []string{"audit", "-c", "/dev/zero"}, "config: open /dev/zero: not a regular file (a character device)"},
 		{"key file of a config zone missing", []string{"audit", "-c", write("c7.yaml", "zones:\n  - name: a.example\n    key-file: gone.key\n")},
 			"zone a.example: key file: open " + filepath.Join(dir, "gone.key") + ": no such file or directory (from " + filepath.Join(dir, "c7.yaml") + " zones[0].key-file)"},
 	}

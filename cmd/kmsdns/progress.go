@@ -17,10 +17,25 @@ type progress struct {
 	on      bool
 	tty     bool
 	probing bool
+	width   int // of the terminal on stderr; 0 when unknown
 }
 
 func newProgress(e env, total int) *progress {
-	return &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3, tty: e.stderrTTY}
+	p := &progress{w: e.stderr, total: total, on: e.stderrTTY && total > 3, tty: e.stderrTTY}
+	if t, ok := e.stderr.(*terminal); ok {
+		// Redrawn in place: written as it is, fitted here.
+		p.w, p.width = t.Writer, t.width
+	}
+	return p
+}
+
+// fit shortens a progress line to the terminal's width: a line that wraps
+// cannot be redrawn in place.
+func (p *progress) fit(line string) string {
+	if r := []rune(line); p.width > 4 && len(r) > p.width-1 {
+		return string(r[:p.width-4]) + "..."
+	}
+	return line
 }
 
 func (p *progress) update(done, total int, r *zone.Snapshot) {
@@ -31,7 +46,7 @@ func (p *progress) update(done, total int, r *zone.Snapshot) {
 	if r.Err != nil {
 		state = "error"
 	}
-	fmt.Fprintf(p.w, "\r\033[Kkmsdns: %d/%d zones read (%s: %s)", done, total, strings.TrimSuffix(r.Zone, "."), state)
+	fmt.Fprint(p.w, "\r\033[K"+p.fit(fmt.Sprintf("kmsdns: %d/%d zones read (%s: %s)", done, total, strings.TrimSuffix(r.Zone, "."), state)))
 }
 
 func (p *progress) done(d time.Duration) {

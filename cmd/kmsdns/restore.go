@@ -1,11 +1,11 @@
 package main
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/kmsdns/kmsdns/cleanup"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/urfave/cli/v2"
 )
@@ -15,7 +15,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	if len(a.hosts.Value()) > 0 || len(a.names.Value()) > 0 {
 		return usageError("publish: --from-file restores the records in the file; it takes no --host or --name")
 	}
-	f, err := os.Open(a.fromFile)
+	f, err := regfile.Open(a.fromFile)
 	if err != nil {
 		return usageError("publish: --from-file: %v", err)
 	}

@@ -10,14 +10,6 @@ import (
 	"github.com/olekukonko/tablewriter/tw"
 )
 
-// terminal is stdout when it is a terminal: width is its width in columns.
-// Tables and findings written to it are fitted to that width; to anything
-// else (a pipe, a file, a test buffer) nothing is wrapped.
-type terminal struct {
-	io.Writer
-	width int
-}
-
 // widthOf is the width output to w must fit in, 0 for no limit.
 func widthOf(w io.Writer) int {
 	if t, ok := w.(*terminal); ok {

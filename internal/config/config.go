@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -21,6 +20,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit"
 	"github.com/kmsdns/kmsdns/internal/dnsx"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
@@ -128,7 +128,7 @@ var ErrTooLarge = errors.New("file too large")
 
 // readCapped reads a file of at most limit bytes.
 func readCapped(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	f, err := regfile.Open(path) // a FIFO or device is refused, never waited on
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/internal/dnsx"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/publish"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
@@ -229,7 +230,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
 			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf}
 			if u.Keytab != "" {
-				if _, err := os.Stat(u.Keytab); err != nil {
+				if err := regfile.Stat(u.Keytab); err != nil {
 					return nil, fmt.Errorf("zone %s: keytab: %w (from %s)", z.Name, err, from("keytab"))
 				}
 				sec.warn(u.Keytab)
@@ -246,7 +247,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 				sec.warn(u.PasswordFile)
 			}
 			if u.Krb5Conf != "" {
-				if _, err := os.Stat(u.Krb5Conf); err != nil {
+				if err := regfile.Stat(u.Krb5Conf); err != nil {
 					return nil, fmt.Errorf("zone %s: krb5.conf: %w", z.Name, err)
 				}
 			}
