@@ -20,7 +20,8 @@ import (
 // a file that kmsdns publish --from-file restores.
 type Backup struct {
 	Created time.Time
-	Zones   []BackupZone
+	// Zones lists each zone once (ReadBackup merges repeated sections).
+	Zones []BackupZone
 }
 
 // BackupZone is one zone's removed records and the server they came from.
@@ -65,12 +66,24 @@ var ErrBackupTooLarge = errors.New("too large for a kmsdns backup")
 
 // ReadBackup parses a backup file written by Write; file names it in
 // errors, which give the line and quote at most a short prefix of it.
+//
+// Each zone is in the result once, in the order of its first section: the
+// sections of a zone listed more than once (two backups joined with cat)
+// are merged and a record listed twice is kept once, with the TTL of its
+// last line. Sections of one zone that name different servers are refused
+// with the file and both lines: which server the zone's records belong on
+// would be a guess.
 func ReadBackup(r io.Reader, file string) (*Backup, error) {
 	b := &Backup{}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), MaxBackupLine+1)
 	var cur *BackupZone
 	line, records := 0, 0
+	// sections finds a zone's entry in b.Zones and the line of its first
+	// section; seen finds a record already read, in its zone's Records.
+	type section struct{ index, line int }
+	sections := map[string]section{}
+	seen := map[backupKey]int{}
 	for sc.Scan() {
 		line++
 		if line > MaxBackupLines {
@@ -86,8 +99,18 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 				if _, ok := dns.IsDomainName(f[1]); !ok || len(f[1]) > 254 {
 					return nil, fmt.Errorf("%s:%d: the zone name %s is not a domain name", file, line, linePrefix(f[1]))
 				}
-				b.Zones = append(b.Zones, BackupZone{Zone: dns.CanonicalName(f[1]), Server: f[3]})
-				cur = &b.Zones[len(b.Zones)-1]
+				name := dns.CanonicalName(f[1])
+				first, ok := sections[name]
+				if !ok {
+					first = section{index: len(b.Zones), line: line}
+					sections[name] = first
+					b.Zones = append(b.Zones, BackupZone{Zone: name, Server: f[3]})
+				}
+				if prev := b.Zones[first.index].Server; !strings.EqualFold(prev, f[3]) {
+					return nil, fmt.Errorf("%s:%d: zone %s is listed again with server %s, but %s:%d gives it server %s: a zone's records go back to one server; edit the file to name one",
+						file, line, name, linePrefix(f[3]), file, first.line, linePrefix(prev))
+				}
+				cur = &b.Zones[first.index]
 			}
 			continue
 		}
@@ -108,8 +131,15 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 		if _, err := dnsx.CheckHost(srv.Target); err != nil {
 			return nil, fmt.Errorf("%s:%d: %w", file, line, err)
 		}
-		cur.Records = append(cur.Records, zone.Record{Zone: cur.Zone, Name: dns.CanonicalName(srv.Hdr.Name), TTL: srv.Hdr.Ttl,
-			Priority: srv.Priority, Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)})
+		rec := zone.Record{Zone: cur.Zone, Name: dns.CanonicalName(srv.Hdr.Name), TTL: srv.Hdr.Ttl,
+			Priority: srv.Priority, Weight: srv.Weight, Port: srv.Port, Target: dns.CanonicalName(srv.Target)}
+		k := backupKey{zone: cur.Zone, name: rec.Name, target: rec.Target, port: rec.Port, priority: rec.Priority, weight: rec.Weight}
+		if i, ok := seen[k]; ok {
+			cur.Records[i] = rec // listed again: once, with the last line's TTL
+			continue
+		}
+		seen[k] = len(cur.Records)
+		cur.Records = append(cur.Records, rec)
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
@@ -121,6 +151,25 @@ func ReadBackup(r io.Reader, file string) (*Backup, error) {
 		return nil, fmt.Errorf("%s: not a kmsdns backup (no \"; zone Z server S\" line)", file)
 	}
 	return b, nil
+}
+
+// backupKey is what makes a backed-up record the same record (sameRR):
+// its zone, owner and SRV data, not its TTL.
+type backupKey struct {
+	zone, name, target     string
+	port, priority, weight uint16
+}
+
+// Server is the server the backup names for zone z (any spelling), or ""
+// when the backup does not list z.
+func (b *Backup) Server(z string) string {
+	z = dns.CanonicalName(z)
+	for _, bz := range b.Zones {
+		if bz.Zone == z {
+			return bz.Server
+		}
+	}
+	return ""
 }
 
 // maxQuoted is the most of a line an error quotes.

@@ -34,9 +34,9 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	if err != nil {
 		return err
 	}
-	for i := range plan.Primaries {
-		if plan.Primaries[i].Server == "" {
-			plan.Primaries[i].Server = b.Zones[i].Server
+	for i, t := range plan.Primaries {
+		if t.Server == "" { // by zone name: the plan may order zones otherwise
+			plan.Primaries[i].Server = b.Server(t.Zone)
 		}
 	}
 	targets, cl, done, err := openUpdates(c, e, plan)

@@ -208,6 +208,47 @@ func TestUnknownFieldSuggestsClosest(t *testing.T) {
 	}
 }
 
+// TestUnknownFieldBelongsElsewhere (issue 13, review N4): a field of
+// another section is placed there, not left as "unknown field": for the
+// fields of zones[], defaults, policy, update sections and the top level.
+func TestUnknownFieldBelongsElsewhere(t *testing.T) {
+	zone := "zones:\n  - name: a.example\n"
+	tests := []struct{ name, text, want string }{
+		{"policy field in defaults", "defaults: {expected-port: 44101}\n", `line 1: defaults: unknown field "expected-port": it belongs under policy:`},
+		{"policy field in defaults, block", "defaults:\n  expected-port: 44101\n", `line 2: defaults: unknown field "expected-port": it belongs under policy:`},
+		{"policy field in a zone", zone + "    max-ttl: 1h\n", `line 3: zones[0]: unknown field "max-ttl": it belongs under policy:`},
+		{"policy field at the top", "approved-hosts: [kms.a.example]\n", `line 1: unknown field "approved-hosts": it belongs under policy:`},
+		{"policy field in an update", zone + "    update:\n      stale-after: 1h\n", `line 4: zones[0].update: unknown field "stale-after": it belongs under policy:`},
+		{"defaults field in policy", "policy:\n  probe-timeout: 5s\n", `line 2: policy: unknown field "probe-timeout": it belongs under defaults:`},
+		{"defaults field in a zone", zone + "    concurrency: 4\n", `line 3: zones[0]: unknown field "concurrency": it belongs under defaults:`},
+		{"zone field in defaults", "defaults:\n  names: [emea]\n", `line 2: defaults: unknown field "names": it belongs under a zone in zones:`},
+		{"zone field in policy", "policy:\n  desired: {}\n", `line 2: policy: unknown field "desired": it belongs under a zone in zones:`},
+		{"zone field in a second zone's update", zone + "  - name: b.example\n    update:\n      names: [emea]\n", `line 5: zones[1].update: unknown field "names": it belongs under zones[1]:`},
+		{"zone field in the defaults' update", "defaults:\n  update:\n    files: [a.zone]\n", `line 3: defaults.update: unknown field "files": it belongs under a zone in zones:`},
+		{"defaults field in the defaults' update", "defaults:\n  update:\n    concurrency: 2\n", `line 3: defaults.update: unknown field "concurrency": it belongs under defaults:`},
+		{"a field of defaults and zones in the defaults' update", "defaults:\n  update:\n    timeout: 5s\n", `line 3: defaults.update: unknown field "timeout": it belongs under defaults:`},
+		{"a field of defaults and zones in a zone's update", zone + "    update:\n      transfer-timeout: 5s\n", `line 4: zones[0].update: unknown field "transfer-timeout": it belongs under zones[0]:`},
+		{"update field in defaults", "defaults:\n  keytab: /etc/krb5.keytab\n", `line 2: defaults: unknown field "keytab": it belongs under defaults.update:`},
+		{"update field in a zone", zone + "    gss: true\n", `line 3: zones[0]: unknown field "gss": it belongs under zones[0].update:`},
+		{"update field in policy", "policy:\n  principal: upd@A.EXAMPLE\n", `line 2: policy: unknown field "principal": it belongs under an update: section (of defaults: or a zone)`},
+		{"in several sections", "policy:\n  server: 127.0.0.1\n", `line 2: policy: unknown field "server": it belongs under defaults:, a zone in zones: or an update: section (of defaults: or a zone)`},
+		{"update section in policy", "policy:\n  update: {}\n", `line 2: policy: unknown field "update": it belongs under defaults: or a zone in zones:`},
+		{"top-level field in defaults", "defaults:\n  zones: []\n", `line 2: defaults: unknown field "zones": it belongs at the top level`},
+		{"top-level field in a zone", zone + "    policy: {}\n", `line 3: zones[0]: unknown field "policy": it belongs at the top level`},
+		{"other spelling", "defaults:\n  Expected_Port: 1688\n", `line 2: defaults: unknown field "Expected_Port": it belongs under policy:, spelt "expected-port"`},
+		{"own field misspelt: a typo, not elsewhere", "defaults:\n  key_file: x\n", `line 2: defaults: unknown field "key_file": did you mean "key-file"?`},
+		{"nowhere", "policy:\n  colour: blue\n", `line 2: policy: unknown field "colour"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse([]byte(tc.text), "k.yaml")
+			if err == nil || err.Error() != "config k.yaml: "+tc.want {
+				t.Fatalf("err = %v\nwant    config k.yaml: %s", err, tc.want)
+			}
+		})
+	}
+}
+
 func TestClosest(t *testing.T) {
 	cands := []string{"audit", "check", "publish", "unpublish", "cleanup"}
 	for in, want := range map[string]string{"audt": "audit", "chekc": "check", "pubish": "publish", "clean": "cleanup", "unpub": "unpublish", "xyz": "", "AUDIT": "audit"} {

@@ -67,7 +67,11 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 			k, v := n.Content[i], n.Content[i+1]
 			ft, ok := fields[k.Value]
 			if !ok {
-				return &UnknownFieldError{Line: k.Line, Path: path, Field: k.Value, Suggestion: Closest(k.Value, names)}
+				e := &UnknownFieldError{Line: k.Line, Path: path, Field: k.Value, BelongsUnder: belongsUnder(t, path, k.Value)}
+				if e.BelongsUnder == "" {
+					e.Suggestion = Closest(k.Value, names)
+				}
+				return e
 			}
 			if err := checkShape(v, ft, join(path, k.Value)); err != nil {
 				return err
@@ -109,6 +113,118 @@ func checkShape(n *yaml.Node, t reflect.Type, path string) error {
 		}
 	}
 	return nil
+}
+
+// sections are the mappings of the file a field may be misplaced between.
+var sections = []struct {
+	kind string
+	t    reflect.Type
+}{
+	{"top", reflect.TypeOf(File{})},
+	{"defaults", reflect.TypeOf(Defaults{})},
+	{"policy", reflect.TypeOf(Policy{})},
+	{"zone", reflect.TypeOf(Zone{})},
+	{"update", reflect.TypeOf(Update{})},
+}
+
+// knownField returns the field of struct t that field names, spelt as
+// the file spells it, matching case and "_" for "-", or "".
+func knownField(t reflect.Type, field string) string {
+	norm := strings.ReplaceAll(strings.ToLower(field), "_", "-")
+	for i := 0; i < t.NumField(); i++ {
+		tag, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+		if tag != "" && tag != "-" && t.Field(i).IsExported() && tag == norm {
+			return tag
+		}
+	}
+	return ""
+}
+
+// belongsUnder says where in the file field belongs when it is not a
+// field of section t (at path) but a field of another section: "under
+// policy:", "under zones[0].update:", "at the top level"; "" when no
+// other section has it or t has it under another spelling (a typo:
+// Closest suggests it). An update: section's field is placed under the
+// update: section of the section it was found in, and a field of the
+// section an update: section is in is placed there.
+func belongsUnder(t reflect.Type, path, field string) string {
+	own := ""
+	for _, s := range sections {
+		if s.t == t {
+			own = s.kind
+		}
+	}
+	if own == "" || knownField(t, field) != "" {
+		return ""
+	}
+	spelt := func(name, where string) string {
+		if name != field {
+			where += fmt.Sprintf(", spelt %q", name)
+		}
+		return where
+	}
+	parent := strings.TrimSuffix(path, ".update")
+	zonePath := ""
+	if strings.HasPrefix(path, "zones[") {
+		zonePath, _, _ = strings.Cut(path, ".")
+	}
+	switch own {
+	case "update":
+		pt := reflect.TypeOf(Defaults{})
+		if zonePath != "" {
+			pt = reflect.TypeOf(Zone{})
+		}
+		if name := knownField(pt, field); name != "" {
+			return spelt(name, "under "+parent+":")
+		}
+	case "defaults", "zone":
+		if name := knownField(reflect.TypeOf(Update{}), field); name != "" {
+			return spelt(name, "under "+path+".update:")
+		}
+	}
+	var top bool
+	var under []string
+	name := ""
+	for _, s := range sections {
+		n := knownField(s.t, field)
+		if s.kind == own || n == "" {
+			continue
+		}
+		name = n
+		switch s.kind {
+		case "top":
+			top = true
+		case "zone":
+			if zonePath != "" {
+				under = append(under, zonePath+":")
+			} else {
+				under = append(under, "a zone in zones:")
+			}
+		case "update":
+			under = append(under, "an update: section (of defaults: or a zone)")
+		default:
+			under = append(under, s.kind+":")
+		}
+	}
+	var places []string
+	if top {
+		places = append(places, "at the top level")
+	}
+	if len(under) > 0 {
+		places = append(places, "under "+orList(under))
+	}
+	if len(places) == 0 {
+		return ""
+	}
+	return spelt(name, orList(places))
+}
+
+// orList joins items as "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
 }
 
 func join(path, field string) string {
@@ -187,6 +303,9 @@ type UnknownFieldError struct {
 	Field string
 	// Suggestion is the closest known field, or "".
 	Suggestion string
+	// BelongsUnder says where the field belongs when it is a field of
+	// another section ("under policy:"), or "".
+	BelongsUnder string
 }
 
 func (e *UnknownFieldError) Error() string {
@@ -195,7 +314,10 @@ func (e *UnknownFieldError) Error() string {
 		at = e.Path + ": "
 	}
 	msg := fmt.Sprintf("line %d: %sunknown field %q", e.Line, at, e.Field)
-	if e.Suggestion != "" {
+	switch {
+	case e.BelongsUnder != "":
+		msg += ": it belongs " + e.BelongsUnder
+	case e.Suggestion != "":
 		msg += fmt.Sprintf(": did you mean %q?", e.Suggestion)
 	}
 	return msg
