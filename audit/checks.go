@@ -81,6 +81,9 @@ type recordCtx struct {
 	negative *resolve.Resolution
 	// probe is the probe of target:port, nil when not probed.
 	probe *probe.Result
+	// cancelled: target:port's probe was cut short (the audit was
+	// interrupted); probe is nil then.
+	cancelled bool
 	// found are the findings of the checks run so far on this record.
 	found []Finding
 }
@@ -306,6 +309,13 @@ func checkPortMismatch(c *recordCtx) []Finding {
 		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
 	}
 	msg := fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
+	if c.cancelled {
+		// Interrupted: whether port c.rec.Port works is unknown, so the
+		// record is not counted as failing (no false no-live-host).
+		return []Finding{c.finding(CheckPortMismatch, SeverityWarning,
+			fmt.Sprintf("port %d, but %s is expected on port %d; the probe of port %d was interrupted, so whether a KMS host answers there is unknown", c.rec.Port, c.host(), want, c.rec.Port),
+			"Run the audit again to completion to know whether clients can activate through this record.", nil)}
+	}
 	fix := fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)
 	switch {
 	case cmd != nil:
@@ -314,7 +324,7 @@ func checkPortMismatch(c *recordCtx) []Finding {
 			msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port, and not on %d (%s): every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want, c.rec.Port, c.probe.Status)
 		}
 		fix = fmt.Sprintf("Publish the record with port %d (%s: it replaces the port-%d record).", want, cmd, c.rec.Port)
-	case c.probe == nil:
+	case c.a.opts.Prober == nil && !c.unresolvable() && !c.has(CheckDecommissioned):
 		fix = fmt.Sprintf("Find the port the KMS service on %s listens on (slmgr /dlv on it; this run did not probe): if %d, publish the record with that port; if %d, set that as its expected port.", c.host(), want, c.rec.Port)
 	}
 	return []Finding{c.finding(CheckPortMismatch, SeverityError, msg, fix, cmd, CodeRPCUnavail, CodeNoKMS)}
@@ -398,12 +408,13 @@ func checkNotKMS(c *recordCtx) []Finding {
 }
 
 // failing reports whether f means a client that picks the record cannot
-// activate. A port-mismatch whose own port answers as a KMS host (info)
-// does not: clients use the record's port.
+// activate. A port-mismatch that is not an error does not: its own port
+// answers as a KMS host (info; clients use the record's port), or its
+// probe was interrupted (warning; unknown).
 func failing(f Finding) bool {
 	switch f.Check {
 	case CheckTargetNull, CheckDecommissioned, CheckPortMismatch, CheckTargetUnresolv, CheckHostUnreachable, CheckNotKMS:
-		return f.Check != CheckPortMismatch || f.Severity != SeverityInfo
+		return f.Check != CheckPortMismatch || f.Severity == SeverityError
 	}
 	return false
 }
@@ -666,9 +677,12 @@ func (a *auditor) recordFindings(r *zone.Snapshot, rec zone.Record, perTarget ma
 	if n, ok := a.negative[zoneTarget{r.Zone, rec.Target}]; ok {
 		c.negative = &n
 	}
-	if pr, ok := a.probes[targetPort{rec.Target, rec.Port}]; ok && pr.Status != probe.StatusCancelled {
+	if pr, ok := a.probes[targetPort{rec.Target, rec.Port}]; ok {
 		// A probe cut short by the caller tells nothing: no finding.
-		c.probe = &pr
+		c.cancelled = pr.Status == probe.StatusCancelled
+		if !c.cancelled {
+			c.probe = &pr
+		}
 	}
 	for _, check := range recordChecks() {
 		c.found = append(c.found, check.run(c)...)

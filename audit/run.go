@@ -341,6 +341,10 @@ func (a *auditor) probeAll(ctx context.Context) {
 			}
 		})
 		for i, tp := range jobs {
+			if out[i].Status == "" && ctx.Err() != nil {
+				// Never started: interrupted like the probes cut short.
+				out[i] = probe.Result{Status: probe.StatusCancelled, Detail: "not probed: interrupted"}
+			}
 			if out[i].Status != "" {
 				a.probes[tp] = out[i]
 			}
