@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"os/exec"
 	"slices"
 	"strconv"
@@ -208,6 +209,14 @@ func TestInterruptedProbeIsNoFinding(t *testing.T) {
 	out, errOut, code, _ := interrupt(append(audits["audit"], "-o", "nagios")...)
 	if code != exitUsage || out != "KMSDNS UNKNOWN - "+incomplete+"\n" {
 		t.Errorf("nagios: exit %d\n%s%s", code, out, errOut)
+	}
+	// An incomplete report is no baseline for the next run.
+	history := t.TempDir()
+	if _, errOut, code, _ := interrupt(append(audits["audit"], "-o", "json", "--history", history)...); code != exitErrors {
+		t.Errorf("--history: exit %d\n%s", code, errOut)
+	}
+	if kept, _ := os.ReadDir(history); len(kept) != 0 {
+		t.Errorf("--history kept %d files of an interrupted run", len(kept))
 	}
 
 	// Not interrupted, the silent host is a finding.
