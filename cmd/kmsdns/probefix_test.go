@@ -152,7 +152,8 @@ func TestInterruptedProbeIsNoFinding(t *testing.T) {
 	silent := kmstest.Start(t, ip, 0, kmstest.Silent)
 	_, portStr, _ := strings.Cut(silent.Addr, ":")
 	port, _ := strconv.Atoi(portStr)
-	bind := testserver.StartBIND(t, testserver.BINDConfig{Zones: []testserver.Zone{probeZone("f.example", "silent", ip, port)}})
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey}, Zones: []testserver.Zone{probeZone("f.example", "silent", ip, port)}})
+	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
 	bin := buildBinary(t)
 
 	// interrupt runs bin, sends SIGINT once the silent host has the
@@ -217,6 +218,19 @@ func TestInterruptedProbeIsNoFinding(t *testing.T) {
 	}
 	if kept, _ := os.ReadDir(history); len(kept) != 0 {
 		t.Errorf("--history kept %d files of an interrupted run", len(kept))
+	}
+
+	// publish checks the host before planning: interrupted there, it
+	// sends nothing and claims nothing about the host.
+	for _, dry := range [][]string{{"--dry-run"}, nil} {
+		out, errOut, code, _ = interrupt(append([]string{"publish", "--server", bind.Addr, "--key-file", keyFile, "--zone", "f.example", "--name", "new",
+			"--host", "silent.f.example", "--port", strconv.Itoa(port), "--probe-timeout", "5s"}, dry...)...)
+		if code != exitErrors || !strings.Contains(errOut, "interrupted before anything was sent: nothing changed") || strings.Contains(out+errOut, "does not answer") {
+			t.Errorf("publish %s: exit %d\n%s%s", dry, code, out, errOut)
+		}
+	}
+	if got := kmsRecords(t, bind.Addr, "f.example"); len(got) != 1 {
+		t.Errorf("f.example holds %q after the interrupted publish", got)
 	}
 
 	// Not interrupted, the silent host is a finding.
