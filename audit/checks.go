@@ -81,6 +81,9 @@ type recordCtx struct {
 	negative *resolve.Resolution
 	// probe is the probe of target:port, nil when not probed.
 	probe *probe.Result
+	// cancelled: target:port's probe was cut short (the audit was
+	// interrupted); probe is nil then.
+	cancelled bool
 	// found are the findings of the checks run so far on this record.
 	found []Finding
 }
@@ -313,22 +316,48 @@ func checkUnapproved(c *recordCtx) []Finding {
 		nil, CodeCountTooLow, CodeKMSCannotUse)}
 }
 
+// checkPortMismatch: clients connect to the port the record gives. When
+// a KMS host answers there, the record works and the mismatch is only a
+// note against the policy (info, not failing, no command). Otherwise it
+// is an error, and moving the record to the expected port is suggested
+// only when a KMS host was probed answering there.
 func checkPortMismatch(c *recordCtx) []Finding {
 	want := c.a.expectedPort(c.rec.Target)
 	if c.rec.Port == want {
 		return nil
 	}
+	if c.probe != nil && c.probe.Status == probe.StatusKMS {
+		return []Finding{c.finding(CheckPortMismatch, SeverityInfo,
+			fmt.Sprintf("%s answers as a KMS host on port %d, the port this record gives clients; the policy expects port %d", c.host(), c.rec.Port, want),
+			fmt.Sprintf("Nothing fails: clients use the record's port. If port %d is intended, set it as the expected port (--expected-port %d, or policy host-ports for %s alone); do not move the record to port %d unless a KMS host listens there.", c.rec.Port, c.rec.Port, c.host(), want),
+			nil)}
+	}
 	var cmd Command
-	if c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
+	if c.a.answersKMS(c.rec.Target, want) && c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
 		rec := c.rec
 		rec.Port = want
 		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
 	}
-	return []Finding{c.finding(CheckPortMismatch, SeverityError,
-		fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want),
-		withCommand(cmd, fmt.Sprintf("Publish the record with port %d (%%s: it replaces the port-%d record), or if the host really listens on %d (slmgr /sprt), set that as its expected port.", want, c.rec.Port, c.rec.Port),
-			fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)),
-		cmd, CodeRPCUnavail, CodeNoKMS)}
+	msg := fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
+	if c.cancelled {
+		// Interrupted: whether port c.rec.Port works is unknown, so the
+		// record is not counted as failing (no false no-live-host).
+		return []Finding{c.finding(CheckPortMismatch, SeverityWarning,
+			fmt.Sprintf("port %d, but %s is expected on port %d; the probe of port %d was interrupted, so whether a KMS host answers there is unknown", c.rec.Port, c.host(), want, c.rec.Port),
+			"Run the audit again to completion to know whether clients can activate through this record.", nil)}
+	}
+	fix := fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)
+	switch {
+	case cmd != nil:
+		msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
+		if c.probe != nil {
+			msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port, and not on %d (%s): every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want, c.rec.Port, c.probe.Status)
+		}
+		fix = fmt.Sprintf("Publish the record with port %d (%s: it replaces the port-%d record).", want, cmd, c.rec.Port)
+	case c.a.opts.Prober == nil && !c.unresolvable() && !c.has(CheckDecommissioned):
+		fix = fmt.Sprintf("Find the port the KMS service on %s listens on (slmgr /dlv on it; this run did not probe): if %d, publish the record with that port; if %d, set that as its expected port.", c.host(), want, c.rec.Port)
+	}
+	return []Finding{c.finding(CheckPortMismatch, SeverityError, msg, fix, cmd, CodeRPCUnavail, CodeNoKMS)}
 }
 
 func checkStale(c *recordCtx) []Finding {
@@ -424,12 +453,14 @@ func checkNotKMS(c *recordCtx) []Finding {
 		nil, CodeRPCUnavail, CodeNoKMS)}
 }
 
-// failing reports whether check means a client that picks the record
-// cannot activate.
-func failing(check string) bool {
-	switch check {
+// failing reports whether f means a client that picks the record cannot
+// activate. A port-mismatch that is not an error does not: its own port
+// answers as a KMS host (info; clients use the record's port), or its
+// probe was interrupted (warning; unknown).
+func failing(f Finding) bool {
+	switch f.Check {
 	case CheckTargetNull, CheckDecommissioned, CheckPortMismatch, CheckTargetUnresolv, CheckHostUnreachable, CheckNotKMS:
-		return true
+		return f.Check != CheckPortMismatch || f.Severity == SeverityError
 	}
 	return false
 }
@@ -667,7 +698,7 @@ func (a *auditor) zoneFindings(r *zone.Snapshot) []Finding {
 		for _, rec := range o.recs {
 			fs := a.recordFindings(r, rec, o.perTarget)
 			out = append(out, fs...)
-			o.fails = append(o.fails, slices.ContainsFunc(fs, func(f Finding) bool { return failing(f.Check) }))
+			o.fails = append(o.fails, slices.ContainsFunc(fs, failing))
 		}
 		for _, check := range ownerChecks() {
 			out = append(out, check(o)...)
@@ -693,7 +724,11 @@ func (a *auditor) recordFindings(r *zone.Snapshot, rec zone.Record, perTarget ma
 		c.negative = &n
 	}
 	if pr, ok := a.probes[targetPort{rec.Target, rec.Port}]; ok {
-		c.probe = &pr
+		// A probe cut short by the caller tells nothing: no finding.
+		c.cancelled = pr.Status == probe.StatusCancelled
+		if !c.cancelled {
+			c.probe = &pr
+		}
 	}
 	for _, check := range recordChecks() {
 		c.found = append(c.found, check.run(c)...)

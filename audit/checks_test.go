@@ -117,6 +117,8 @@ func TestChecks(t *testing.T) {
 		// edit changes the default world.
 		edit  func(auth, cache map[string]resolve.Resolution, p fakeProber)
 		names []string
+		// noProbe runs the audit without a prober.
+		noProbe bool
 		// want are "check owner target" with owner and target relative.
 		want []string
 		// check looks further at the report.
@@ -185,7 +187,82 @@ func TestChecks(t *testing.T) {
 			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
 				p[netip.MustParseAddrPort("127.0.0.2:1689")] = probe.Result{Status: probe.StatusKMS}
 			},
-			want: []string{"port-mismatch @ up2", "port-mismatch @ up", "no-live-host @ "}},
+			// Both answer as KMS hosts on their records' ports: clients
+			// activate, so the mismatches are notes, and no-live-host
+			// would be false.
+			want: []string{"port-mismatch @ up2", "port-mismatch @ up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				for _, f := range rep.Findings {
+					if f.Severity != audit.SeverityInfo || f.Command != nil {
+						t.Errorf("%s %s %s: %s %s", f.Check, f.Target, f.Severity, f.Command, f.Fix)
+					}
+				}
+			}},
+		// N1: the only record's own port answers as a KMS host, nothing
+		// listens on the expected port. Clients use the record's port:
+		// nothing fails, and no command moves the record.
+		{name: "port-mismatch: the record's own port answers", records: []string{"@ 3600 0 0 44101 up"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				delete(p, apUp)
+				p[netip.MustParseAddrPort("127.0.0.1:44101")] = probe.Result{Status: probe.StatusKMS}
+			},
+			want: []string{"port-mismatch @ up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckPortMismatch)
+				if f.Severity != audit.SeverityInfo || f.Command != nil || len(f.ClientErrors) != 0 {
+					t.Errorf("%s %s %v", f.Severity, f.Command, f.ClientErrors)
+				}
+				for _, w := range []string{"answers as a KMS host on port 44101", "expects port 1688"} {
+					if !strings.Contains(f.Message, w) {
+						t.Errorf("message lacks %q: %s", w, f.Message)
+					}
+				}
+				if !strings.Contains(f.Fix, "--expected-port 44101") || !strings.Contains(f.Fix, "host-ports") {
+					t.Errorf("fix %s", f.Fix)
+				}
+				if o := rep.Outcome(tz); len(o.Working) != 1 {
+					t.Errorf("outcome %+v: the working record is not counted", o)
+				}
+			}},
+		{name: "port-mismatch: the record's port fails, the expected one answers", records: []string{"@ 3600 5 10 44101 up"},
+			want: []string{"port-mismatch @ up", "host-unreachable @ up", "no-live-host @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckPortMismatch)
+				if f.Severity != audit.SeverityError || f.Command.String() != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 5 --weight 10 --ttl 3600" {
+					t.Errorf("%s %s", f.Severity, f.Command)
+				}
+				if !strings.Contains(f.Message, "answers as a KMS host on port 1688") || !strings.Contains(f.Message, "not on 44101 (refused)") {
+					t.Errorf("message %s", f.Message)
+				}
+			}},
+		{name: "port-mismatch: neither port answers", records: []string{"@ 3600 0 0 44101 up"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) { delete(p, apUp) },
+			want: []string{"port-mismatch @ up", "host-unreachable @ up", "no-live-host @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				for _, f := range rep.Findings {
+					if f.Command != nil && slices.Contains(f.Command, "publish") {
+						t.Errorf("%s suggests %s, nothing answers on either port", f.Check, f.Command)
+					}
+				}
+			}},
+		{name: "port-mismatch: not probed", records: []string{"@ 3600 0 0 44101 up"}, noProbe: true,
+			want: []string{"port-mismatch @ up", "no-live-host @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckPortMismatch)
+				if f.Severity != audit.SeverityError || f.Command != nil || !strings.Contains(f.Fix, "did not probe") {
+					t.Errorf("%s %s %s", f.Severity, f.Command, f.Fix)
+				}
+			}},
+		// N2: a probe the caller cancelled is no finding; the target says so.
+		{name: "cancelled probe", records: []string{"@ 3600 0 0 1688 down"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				p[apDown] = probe.Result{Status: probe.StatusCancelled, Detail: "interrupted"}
+			},
+			check: func(t *testing.T, rep *audit.Report) {
+				if tg := target(t, rep, "down."+tz); tg.Probe != string(probe.StatusCancelled) {
+					t.Errorf("targets[] says probe %q", tg.Probe)
+				}
+			}},
 		{name: "stale after the default week", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, ages: map[int]uint32{0: age(8 * 24 * time.Hour), 1: age(6 * 24 * time.Hour)},
 			want: []string{"stale-registration @ up"}},
 		{name: "stale threshold 0 is the default", records: []string{"@ 3600 0 0 1688 up"}, ages: map[int]uint32{0: age(2 * 24 * time.Hour)}, policy: audit.Policy{StaleAfter: 0}},
@@ -278,10 +355,14 @@ func TestChecks(t *testing.T) {
 				rec.Age = c.ages[i]
 				r.Records = append(r.Records, rec)
 			}
-			rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{
+			opts := audit.Options{
 				Policy: c.policy, Resolver: fakeResolver{auth: auth, cache: cache}, Prober: prober,
 				Now: func() time.Time { return now },
-			})
+			}
+			if c.noProbe {
+				opts.Prober = nil
+			}
+			rep := audit.Run(t.Context(), []*zone.Snapshot{r}, opts)
 			got := findingsOf(rep, tz)
 			want := slices.Clone(c.want)
 			for i, w := range want {
@@ -334,4 +415,42 @@ func target(t *testing.T, rep *audit.Report, name string) audit.Target {
 	}
 	t.Fatalf("no target %s", name)
 	return audit.Target{}
+}
+
+// cancelProber stands for Ctrl-C during the probes: the first probe
+// cancels the audit's context and, like probe.Prober, reports that.
+type cancelProber struct{ cancel context.CancelFunc }
+
+func (p cancelProber) Probe(_ context.Context, ap netip.AddrPort) probe.Result {
+	p.cancel()
+	return probe.Result{Addr: ap, Status: probe.StatusCancelled, Detail: "interrupted"}
+}
+
+// TestInterruptedAudit: an audit whose context ends while it probes says
+// it is incomplete (interrupted), and makes no finding from the probes
+// cut short: not-kms, host-unreachable and no-live-host would be false
+// outages.
+func TestInterruptedAudit(t *testing.T) {
+	auth, _ := fakeWorld()
+	r := &zone.Snapshot{Zone: tz, Source: zone.SourceAXFR, Server: "127.0.0.1:53",
+		Records: []zone.Record{mustRec(t, "@ 3600 0 0 1688 down"), mustRec(t, "@ 3600 0 0 1689 up")}}
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	rep := audit.Run(ctx, []*zone.Snapshot{r}, audit.Options{Resolver: fakeResolver{auth: auth}, Prober: cancelProber{cancel}, Concurrency: 1})
+	if !rep.Interrupted {
+		t.Error("report not marked interrupted")
+	}
+	for _, f := range rep.Findings {
+		switch f.Check {
+		case audit.CheckNotKMS, audit.CheckHostUnreachable, audit.CheckNoLiveHost:
+			t.Errorf("finding from a cancelled probe: %s %s: %s", f.Check, f.Target, f.Message)
+		case audit.CheckPortMismatch:
+			if f.Command != nil || f.Severity != audit.SeverityWarning || !strings.Contains(f.Message, "interrupted") {
+				t.Errorf("port-mismatch of an interrupted probe: %s %s %s", f.Severity, f.Message, f.Command)
+			}
+		}
+	}
+	if rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{Resolver: fakeResolver{auth: auth}}); rep.Interrupted {
+		t.Error("a complete audit is marked interrupted")
+	}
 }

@@ -17,7 +17,7 @@
 //	target-null          warning   the target is "." (service decidedly not available)
 //	decommissioned       error     the target is on the decommissioned list
 //	unapproved-host      warning   an approved list is set and the target is not on it
-//	port-mismatch        error     the port differs from the expected port (1688 unless configured)
+//	port-mismatch        error     the port differs from the expected port (1688 unless configured); info when a KMS host answers on the record's port
 //	host-unreachable     error     TCP to target:port is refused or times out
 //	not-kms              error     the port accepts TCP but does not accept a DCE/RPC bind for KMS
 //	duplicate-target     warning   one target appears more than once under one name

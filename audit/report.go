@@ -119,7 +119,8 @@ type Target struct {
 	Addresses  []string `json:"addresses,omitempty"`
 	Via        string   `json:"via,omitempty"`
 	// Probe is a probe.Status (kms, refused, timeout, unreachable,
-	// not-kms), empty when not probed.
+	// not-kms, or cancelled when the audit was interrupted before the
+	// host answered), empty when not probed.
 	Probe       string `json:"probe,omitempty"`
 	ProbeDetail string `json:"probe_detail,omitempty"`
 	// ProbeMillis is how long the probe took.
@@ -150,6 +151,10 @@ type Report struct {
 	// Resolved are the baseline's findings that are gone; empty without
 	// a baseline.
 	Resolved []Finding `json:"resolved,omitempty"`
+	// Interrupted: the context ended (Ctrl-C, SIGTERM) before the audit
+	// did, so the report is incomplete: a host whose probe was cut short
+	// has no finding from it (its target says probe "cancelled").
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 func summarize(rep *Report) Summary {
@@ -203,7 +208,7 @@ func (r *Report) Outcome(domain string) ClientOutcome {
 	}
 	fails := map[key]bool{}
 	for _, f := range r.Findings {
-		if f.Name == name && failing(f.Check) {
+		if f.Name == name && failing(f) {
 			fails[key{f.Target, f.Port}] = true
 		}
 	}

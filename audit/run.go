@@ -123,6 +123,7 @@ func Run(ctx context.Context, results []*zone.Snapshot, opts Options) *Report {
 	rep.Targets = a.targets()
 	sortFindings(rep.Findings)
 	rep.Summary = summarize(rep)
+	rep.Interrupted = ctx.Err() != nil
 	return rep
 }
 
@@ -310,7 +311,11 @@ func (a *auditor) resolveAll(ctx context.Context, results []*zone.Snapshot) {
 	}
 }
 
-// probeAll probes every distinct target:port that resolved, once.
+// probeAll probes every distinct target:port that resolved, once. Then,
+// for a record off its host's expected port that does not answer there,
+// it probes the expected port too: port-mismatch suggests moving the
+// record only to a port where a KMS host answers. Those extra probes are
+// judged, not listed in targets[] (no record points there).
 func (a *auditor) probeAll(ctx context.Context) {
 	if a.opts.Prober == nil {
 		return
@@ -321,22 +326,41 @@ func (a *auditor) probeAll(ctx context.Context) {
 			jobs = append(jobs, tp)
 		}
 	}
-	out := make([]probe.Result, len(jobs))
+	total := len(jobs)
 	var mu sync.Mutex
 	done := 0
-	pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
-		out[i] = a.probeTarget(ctx, jobs[i])
-		if a.opts.Progress != nil {
-			mu.Lock()
-			done++
-			a.opts.Progress(done, len(jobs))
-			mu.Unlock()
+	run := func(jobs []targetPort) {
+		out := make([]probe.Result, len(jobs))
+		pool(ctx, len(jobs), a.opts.Concurrency, func(i int) {
+			out[i] = a.probeTarget(ctx, jobs[i])
+			if a.opts.Progress != nil {
+				mu.Lock()
+				done++
+				a.opts.Progress(done, total)
+				mu.Unlock()
+			}
+		})
+		for i, tp := range jobs {
+			if out[i].Status == "" && ctx.Err() != nil {
+				// Never started: interrupted like the probes cut short.
+				out[i] = probe.Result{Status: probe.StatusCancelled, Detail: "not probed: interrupted"}
+			}
+			if out[i].Status != "" {
+				a.probes[tp] = out[i]
+			}
 		}
-	})
-	for i, tp := range jobs {
-		if out[i].Status != "" {
-			a.probes[tp] = out[i]
+	}
+	run(jobs)
+	var extra []targetPort
+	for _, tp := range jobs {
+		want := targetPort{tp.target, a.expectedPort(tp.target)}
+		if _, probed := a.probes[want]; !probed && tp.port != want.port && a.probes[tp].Status != probe.StatusKMS && !slices.Contains(extra, want) {
+			extra = append(extra, want)
 		}
+	}
+	if ctx.Err() == nil && len(extra) > 0 {
+		total += len(extra)
+		run(extra)
 	}
 }
 
@@ -418,7 +442,8 @@ func (a *auditor) mainResolution(target string) (resolve.Resolution, bool) {
 // hostOK: nothing known about target says it cannot serve clients on
 // port: not decommissioned, approved (when a list is set), no resolution
 // without address or through an alias, and a probe (when made) answered
-// as a KMS host.
+// as a KMS host. An unprobed port is OK here; a fix that moves a record
+// to another port asks answersKMS instead.
 func (a *auditor) hostOK(target string, port uint16) bool {
 	p := a.policy
 	if target == "." || inList(p.Decommissioned, target) || (len(p.Approved) > 0 && !inList(p.Approved, target)) {
@@ -433,6 +458,12 @@ func (a *auditor) hostOK(target string, port uint16) bool {
 		return false
 	}
 	return true
+}
+
+// answersKMS: target:port was probed and a KMS host answered.
+func (a *auditor) answersKMS(target string, port uint16) bool {
+	pr, ok := a.probes[targetPort{target, port}]
+	return ok && pr.Status == probe.StatusKMS
 }
 
 // expectedPort is the port target should be published on.

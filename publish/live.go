@@ -45,6 +45,10 @@ func (h HostCheck) Warning() string {
 	if !h.Probed || h.Probe.Status == probe.StatusKMS {
 		return ""
 	}
+	if h.Probe.Status == probe.StatusCancelled {
+		// Ctrl-C, not the host: claim nothing about it.
+		return fmt.Sprintf("whether %s answers as a KMS host on port %d is unknown: the check was interrupted", host, h.Port)
+	}
 	return fmt.Sprintf("%s (%s) does not answer as a KMS host on port %d: %s (%s); clients that pick this record fail with 0x800706BA or 0xC004F074",
 		host, h.Probe.Addr.Addr(), h.Port, h.Probe.Status, h.Probe.Detail)
 }

@@ -34,6 +34,10 @@ const (
 	// StatusNotKMS: TCP connects, but the bind was rejected, answered with
 	// something that is not DCE/RPC, or not answered.
 	StatusNotKMS Status = "not-kms"
+	// StatusCancelled: the caller's context ended (Ctrl-C, SIGTERM, its
+	// own deadline) before the probe had an answer: nothing is known
+	// about the host, and this is no finding about it.
+	StatusCancelled Status = "cancelled"
 )
 
 // Result of one probe.
@@ -61,11 +65,17 @@ func (p Prober) Probe(ctx context.Context, addr netip.AddrPort) Result {
 	}
 	start := time.Now()
 	res := Result{Addr: addr}
+	parent := ctx
 	done := func(s Status, format string, args ...any) Result {
 		res.Status, res.Detail, res.Elapsed = s, fmt.Sprintf(format, args...), time.Since(start)
+		if s != StatusKMS && parent.Err() != nil {
+			// The caller gave up, not the host: whatever the connection
+			// saw (a deadline, a closed socket) says nothing about it.
+			res.Status, res.Detail = StatusCancelled, fmt.Sprintf("interrupted after %v, before the host answered", res.Elapsed.Round(time.Millisecond))
+		}
 		return res
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr.String())

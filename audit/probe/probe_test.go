@@ -1,6 +1,7 @@
 package probe
 
 import (
+	"context"
 	"encoding/hex"
 	"net"
 	"net/netip"
@@ -134,5 +135,41 @@ func TestParseUUID(t *testing.T) {
 		if _, err := ParseUUID(bad); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
+	}
+}
+
+// TestProbeCancelledIsNotAFinding: a probe the caller cancels (Ctrl-C)
+// mid-bind says so (StatusCancelled) and returns at once; the same silent
+// host, left to the probe's own timeout, is not-kms. A context cancelled
+// before the probe starts is cancelled too, not unreachable.
+func TestProbeCancelledIsNotAFinding(t *testing.T) {
+	silent := kmstest.Start(t, "127.0.0.26", 0, kmstest.Silent)
+	ap := netip.MustParseAddrPort(silent.Addr)
+
+	ctx, cancel := context.WithCancel(t.Context())
+	time.AfterFunc(200*time.Millisecond, cancel)
+	start := time.Now()
+	r := Prober{Timeout: 5 * time.Second}.Probe(ctx, ap)
+	if r.Status != StatusCancelled || !strings.Contains(r.Detail, "interrupted") {
+		t.Errorf("cancelled mid-bind: %s %q, want %s", r.Status, r.Detail, StatusCancelled)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("cancelled probe returned after %v", d)
+	}
+
+	r = Prober{Timeout: 300 * time.Millisecond}.Probe(t.Context(), ap)
+	if r.Status != StatusNotKMS || !strings.Contains(r.Detail, "no answer to the RPC bind within 300ms") {
+		t.Errorf("own timeout: %s %q, want %s", r.Status, r.Detail, StatusNotKMS)
+	}
+
+	done, cancel2 := context.WithCancel(t.Context())
+	cancel2()
+	if r := (Prober{Timeout: time.Second}).Probe(done, ap); r.Status != StatusCancelled {
+		t.Errorf("cancelled before the probe: %s %q", r.Status, r.Detail)
+	}
+	// A host that answers is KMS even when the caller gives up right after.
+	good := kmstest.Start(t, "127.0.0.26", 0, kmstest.KMS)
+	if r := (Prober{Timeout: time.Second}).Probe(t.Context(), netip.MustParseAddrPort(good.Addr)); r.Status != StatusKMS {
+		t.Errorf("good host: %s %q", r.Status, r.Detail)
 	}
 }

@@ -144,6 +144,10 @@ func runAudit(c *cli.Context, e env, a auditArgs) (err error) {
 	switch {
 	case a.findingsOnly:
 		renderFindingsOnly(e.stdout, res.report)
+	case a.output == "nagios" && res.report.Interrupted:
+		// Not a CRITICAL: nothing is known to be down. UNKNOWN is exit 3.
+		fmt.Fprintf(e.stdout, "KMSDNS UNKNOWN - %v\n", errIncomplete)
+		return &codeError{code: exitUsage}
 	case a.output == "nagios":
 		fmt.Fprintln(e.stdout, report.Nagios(res.report))
 	default:
@@ -151,11 +155,20 @@ func runAudit(c *cli.Context, e env, a auditArgs) (err error) {
 			return &codeError{code: exitErrors, err: err}
 		}
 	}
+	if res.report.Interrupted {
+		// An incomplete report is no baseline: no file, no history.
+		return &codeError{code: exitErrors, err: errIncomplete}
+	}
 	if err := reports.Finish(res.report); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
 	return reportCode(res.report)
 }
+
+// errIncomplete ends an audit or check interrupted (SIGINT, SIGTERM)
+// while it resolved or probed: what it printed is partial, and a probe cut
+// short is no finding.
+var errIncomplete = errors.New("interrupted: the report is incomplete")
 
 // audited is what auditZones returns.
 type audited struct {

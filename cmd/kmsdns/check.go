@@ -98,6 +98,9 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 	if err := render(e.stdout, a.output, rep); err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
+	if rep.Interrupted {
+		return &codeError{code: exitErrors, err: errIncomplete}
+	}
 	if a.output == "table" {
 		renderOutcomes(e.stdout, rep, results, !a.noProbe)
 	}

@@ -251,6 +251,9 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		checks := publish.CheckHosts(c.Context, targets, recs, &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
 		publish.Heed(plans, checks, a.requireLive)
 	}
+	if c.Context.Err() != nil {
+		return &codeError{code: exitErrors, err: fmt.Errorf("%s: interrupted before anything was sent: nothing changed", cmd)}
+	}
 	if a.dryRun {
 		if err := renderPlans(e.stdout, a.output, plans); err != nil {
 			return &codeError{code: exitErrors, err: err}
