@@ -10,5 +10,5 @@ func (p Policy) PortFor(target string) uint16 {
 	if p.ExpectedPort != 0 {
 		return p.ExpectedPort
 	}
-	return 1688
+	return DefaultPort
 }

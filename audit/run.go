@@ -467,12 +467,7 @@ func (a *auditor) answersKMS(target string, port uint16) bool {
 }
 
 // expectedPort is the port target should be published on.
-func (a *auditor) expectedPort(target string) uint16 {
-	if hp, ok := a.policy.HostPorts[target]; ok {
-		return hp
-	}
-	return a.policy.ExpectedPort
-}
+func (a *auditor) expectedPort(target string) uint16 { return a.policy.PortFor(target) }
 
 // fixZone is the zone a fix command for a record of r changes: r's zone,
 // or for a client view the zone that holds the domain (empty when
