@@ -319,6 +319,11 @@ func TestOutputFitsTerminal(t *testing.T) {
 		Zones: []testserver.Zone{{Name: long, Content: strings.ReplaceAll(string(content), "192.0.2.53", "127.0.0.1"), Transfer: "any;", Extra: "update-policy { grant upd zonesub SRV; };"}}})
 	keyFile := cliUpdKey.WriteKeyFile(t, t.TempDir())
 	srv := " --server " + bind.Addr + " --key-file " + keyFile
+	// plan: a desired state that moves the site's records to the primary.
+	planCfg := filepath.Join(t.TempDir(), "kmsdns.yaml")
+	if err := os.WriteFile(planCfg, []byte(fmt.Sprintf("zones:\n  - name: %s\n    server: %s\n    key-file: %s\n    desired:\n      %s: [{host: %s, priority: 10, weight: 50}]\n", long, bind.Addr, keyFile, site, primary)), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct{ name, args, want string }{
 		{"audit file", "audit --offline -f " + longFile, "1 zone, 5 KMS records: 3 errors, 1 warning, 1 info"},
 		{"audit file findings", "audit --offline --findings-only -f " + longFile, "target-cname"},
@@ -330,6 +335,7 @@ func TestOutputFitsTerminal(t *testing.T) {
 		{"unpublish dry run", "unpublish --dry-run -z " + long + " --name " + site + " --host kms-standby." + long + srv, "UPDATE"},
 		{"usage error on stderr", "cleanup --dry-run -z " + long + srv, "nothing selected"},
 		{"cleanup dry run", "cleanup --dry-run --stale --no-probe -z " + long + " --resolver " + bind.Addr + srv, "UPDATE"},
+		{"plan", "plan --no-probe -c " + planCfg + " --resolver " + bind.Addr, "kms-gone-decommissioned-host"},
 	} {
 		t.Run("80 columns, long names, "+tc.name, func(t *testing.T) {
 			cmd := exec.Command(script, "-q", "-e", "-c", "stty cols 80 rows 50; "+bin+" "+tc.args, "/dev/null")
