@@ -166,3 +166,18 @@ func TestReadSecretFromAPipe(t *testing.T) {
 		}
 	})
 }
+
+// TestPipeWaitDocumented: the README gives the wait for a pipe as it is.
+func TestPipeWaitDocumented(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(strings.Fields(string(b)), " ")
+	secs := strconv.Itoa(int(PipeWait / time.Second))
+	for _, want := range []string{"within " + secs + " s (`regfile.PipeWait`)", "timed out after " + secs + "s reading /dev/fd/63 (a pipe)"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("README.md does not say %q", want)
+		}
+	}
+}
