@@ -111,14 +111,17 @@ func algorithmLabel(alg string) string {
 const MaxKeyFileSize = 64 << 10
 
 // ReadKeyFile reads every key clause of a BIND key file, as tsig-keygen
-// writes it and nsupdate -k reads it.
+// writes it and nsupdate -k reads it. The file may be a pipe (`--key-file
+// <(vault read ...)`), read within regfile.PipeWait; a device is refused.
 func ReadKeyFile(path string) ([]Key, error) {
-	f, err := regfile.Open(path)
+	b, err := regfile.ReadSecret(path, MaxKeyFileSize, regfile.PipeWait)
+	if errors.Is(err, regfile.ErrTooLarge) {
+		return nil, fmt.Errorf("%s: larger than %d bytes: not a key file", path, MaxKeyFileSize)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("key file: %w", err)
 	}
-	defer f.Close()
-	return ParseKeys(f, path)
+	return ParseKeys(bytes.NewReader(b), path)
 }
 
 // FindKey returns the key called name from keys, or the only key when name

@@ -14,7 +14,9 @@ import (
 // TestFIFOInputsReturnPromptly: a named pipe nobody writes to, given as
 // any file kmsdns reads, makes the command return at once with an error
 // naming the flag or file (opening it the ordinary way waits for a writer
-// for ever). /dev/zero is refused the same way.
+// for ever): refused as not a regular file, or, for the secret inputs that
+// may be a pipe (--key-file, --key-secret-file, --password-file), read
+// and found empty. /dev/zero is refused the same way, secret inputs too.
 func TestFIFOInputsReturnPromptly(t *testing.T) {
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "pipe")
@@ -29,6 +31,8 @@ func TestFIFOInputsReturnPromptly(t *testing.T) {
 	inc := write("inc.zone", "$ORIGIN f.example.\n$TTL 60\n@ SOA ns hm 1 1 1 1 1\n$INCLUDE pipe\n")
 	pw := write("pw", "secret\n")
 	notRegular := ": not a regular file (a named pipe)"
+	noWriter := " (a pipe): nothing was written to it (no writer had it open, or its writer wrote nothing)"
+	devZero := "open /dev/zero: not a regular file (a character device)"
 	tests := []struct {
 		name string
 		args []string
@@ -39,12 +43,17 @@ func TestFIFOInputsReturnPromptly(t *testing.T) {
 		{"-c /dev/zero", []string{"audit", "-c", "/dev/zero"}, "config: open /dev/zero: not a regular file (a character device)", exitUsage},
 		{"--zone-file", []string{"audit", "--offline", "-f", fifo, "-z", "f.example"}, "zone file: open " + fifo + notRegular, exitErrors},
 		{"$INCLUDE", []string{"audit", "--offline", "-f", inc}, `inc.zone:4: $INCLUDE "pipe": open pipe` + notRegular, exitErrors},
-		{"--key-file", []string{"audit", "-z", "f.example", "-s", "127.0.0.1:1", "-k", fifo}, "key file: open " + fifo + notRegular, exitUsage},
+		{"--key-file", []string{"audit", "-z", "f.example", "-s", "127.0.0.1:1", "-k", fifo}, "key file: " + fifo + noWriter, exitUsage},
+		{"--key-file /dev/zero", []string{"audit", "-z", "f.example", "-s", "127.0.0.1:1", "-k", "/dev/zero"}, "key file: " + devZero, exitUsage},
 		{"--state (audit warns and goes on)", []string{"audit", "--offline", "-f", sampleFabrikam, "--state", fifo}, "state file " + fifo + ": corrupt state file: open " + fifo + notRegular, exitWarnings},
 		{"--key-secret-file", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--key-name", "k", "--key-algorithm", "hmac-sha256", "--key-secret-file", fifo},
-			"--key-secret-file: open " + fifo + notRegular, exitUsage},
+			"--key-secret-file: " + fifo + noWriter, exitUsage},
+		{"--key-secret-file /dev/zero", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--key-name", "k", "--key-algorithm", "hmac-sha256", "--key-secret-file", "/dev/zero"},
+			"--key-secret-file: " + devZero, exitUsage},
 		{"--password-file", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--principal", "u@F.EXAMPLE", "--password-file", fifo},
-			"password file: open " + fifo + notRegular, exitUsage},
+			"password file: " + fifo + noWriter, exitUsage},
+		{"--password-file /dev/zero", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--principal", "u@F.EXAMPLE", "--password-file", "/dev/zero"},
+			"password file: " + devZero, exitUsage},
 		{"--krb5-conf", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--principal", "u@F.EXAMPLE", "--password-file", pw, "--krb5-conf", fifo},
 			"krb5.conf: open " + fifo + notRegular, exitUsage},
 		{"--keytab", []string{"publish", "--dry-run", "-z", "f.example", "-s", "127.0.0.1:1", "--host", "kms.f.example", "--principal", "u@F.EXAMPLE", "--keytab", fifo},

@@ -122,9 +122,10 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 // names): a real one is a few kilobytes; /dev/zero is not read to the end.
 const MaxFileSize = 1 << 20
 
-// ErrTooLarge is returned for a configuration, password or secret file
-// larger than MaxFileSize.
-var ErrTooLarge = errors.New("file too large")
+// ErrTooLarge is wrapped by the error for a configuration file larger
+// than MaxFileSize, or a password or secret file larger than 64 KiB (it
+// is regfile.ErrTooLarge).
+var ErrTooLarge = regfile.ErrTooLarge
 
 // readCapped reads a file of at most limit bytes.
 func readCapped(path string, limit int64) ([]byte, error) {

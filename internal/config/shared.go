@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -15,12 +16,14 @@ type secrets struct {
 	keyFiles map[string][]zone.Key
 	// tsigSecrets are base64 TSIG secrets by file ("" for SecretEnv).
 	tsigSecrets map[string]string
-	warned      map[string]bool
-	warnings    []string
+	// passwords are passwords by file: a pipe can be read only once.
+	passwords map[string]string
+	warned    map[string]bool
+	warnings  []string
 }
 
 func newSecrets() *secrets {
-	return &secrets{keyFiles: map[string][]zone.Key{}, tsigSecrets: map[string]string{}, warned: map[string]bool{}}
+	return &secrets{keyFiles: map[string][]zone.Key{}, tsigSecrets: map[string]string{}, passwords: map[string]string{}, warned: map[string]bool{}}
 }
 
 // secret is readSecret, once per file.
@@ -33,6 +36,21 @@ func (s *secrets) secret(file string) (string, error) {
 		return "", err
 	}
 	s.tsigSecrets[file] = v
+	return v, nil
+}
+
+// password reads a password file (a regular file or a pipe) once: the
+// password is its text without the final line break.
+func (s *secrets) password(file string) (string, error) {
+	if v, ok := s.passwords[file]; ok {
+		return v, nil
+	}
+	b, err := regfile.ReadSecret(file, maxSecretFile, regfile.PipeWait)
+	if err != nil {
+		return "", err
+	}
+	v := strings.TrimRight(string(b), "\r\n")
+	s.passwords[file] = v
 	return v, nil
 }
 

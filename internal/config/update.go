@@ -236,11 +236,11 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 				sec.warn(u.Keytab)
 			}
 			if u.PasswordFile != "" {
-				b, err := readCapped(u.PasswordFile, maxSecretFile)
+				pw, err := sec.password(u.PasswordFile)
 				if err != nil {
 					return nil, fmt.Errorf("zone %s: password file: %w (from %s)", z.Name, err, from("password-file"))
 				}
-				g.Password = strings.TrimRight(string(b), "\r\n")
+				g.Password = pw
 				if g.Password == "" {
 					return nil, fmt.Errorf("zone %s: password file %s is empty", z.Name, u.PasswordFile)
 				}
@@ -286,7 +286,7 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 // readSecret reads a base64 TSIG secret from a file or SecretEnv.
 func readSecret(file string) (string, error) {
 	if file != "" {
-		b, err := readCapped(file, maxSecretFile)
+		b, err := regfile.ReadSecret(file, maxSecretFile, regfile.PipeWait) // a pipe too: <(pass show ...)
 		if err != nil {
 			return "", fmt.Errorf("--key-secret-file: %w", err)
 		}

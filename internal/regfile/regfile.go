@@ -4,6 +4,8 @@
 // (opening a FIFO nobody writes waits forever) nor feed it without end
 // (/dev/zero): the file is opened without waiting, checked with fstat, and
 // refused unless it is a regular file; ReadFile reads at most a cap.
+// ReadSecret, for the files holding a secret, takes a pipe too (process
+// substitution), read within a time limit.
 package regfile
 
 import (
