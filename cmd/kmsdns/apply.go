@@ -8,6 +8,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/converge"
+	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/urfave/cli/v2"
 )
 
@@ -89,7 +90,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 	doc.Backup, doc.Interrupted = out.Backup, out.Interrupted
 	doc.Results = jsonResults(out)
 	if out.Backup != "" {
-		doc.Restore = restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile}}, out.Backup)
+		doc.Restore = applyRestoreCommand(a, out.Backup)
 		fmt.Fprintf(e.stderr, "kmsdns: backup of the records removed or replaced: %s (restore: %s)\n", out.Backup, doc.Restore)
 	}
 	if out.StateErr != nil {
@@ -131,4 +132,10 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 		return &codeError{code: exitErrors}
 	}
 	return nil
+}
+
+// applyRestoreCommand is the command that puts apply's backup back: the
+// config and the key name this run used.
+func applyRestoreCommand(a convergeArgs, backup string) string {
+	return restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile, flags: config.Flags{KeyName: a.keyName}}}, backup)
 }

@@ -76,18 +76,26 @@ func restoreCommand(a cleanupArgs, backup string) string {
 		args = append(args, "--config", shellQuote(abs(a.audit.configFile)))
 	}
 	u := a.update.flags.Update
+	var piped []string // secret inputs that were pipes: they cannot be named again
+	file := func(flag, path string) {
+		if regfile.IsPipe(path) {
+			piped = append(piped, flag+" "+path)
+			return
+		}
+		args = append(args, flag, shellQuote(abs(path)))
+	}
 	switch {
 	case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
 		if u.UsesGSS() {
 			args = append(args, "--gss")
 		}
 		for _, f := range []struct{ flag, val string }{{"--keytab", u.Keytab}, {"--password-file", u.PasswordFile}, {"--principal", u.Principal}, {"--krb5-conf", u.Krb5Conf}, {"--server-name", u.ServerName}} {
-			if f.val != "" {
-				v := f.val
-				if f.flag != "--principal" && f.flag != "--server-name" {
-					v = abs(v)
-				}
-				args = append(args, f.flag, shellQuote(v))
+			switch {
+			case f.val == "":
+			case f.flag == "--principal" || f.flag == "--server-name":
+				args = append(args, f.flag, shellQuote(f.val))
+			default:
+				file(f.flag, f.val)
 			}
 		}
 	default:
@@ -96,7 +104,7 @@ func restoreCommand(a cleanupArgs, backup string) string {
 		// where it was (its file, or $KMSDNS_TSIG_SECRET).
 		f := a.audit.flags
 		if f.KeyFile != "" {
-			args = append(args, "--key-file", shellQuote(abs(f.KeyFile)))
+			file("--key-file", f.KeyFile)
 		}
 		if f.KeyName != "" {
 			args = append(args, "--key-name", shellQuote(f.KeyName))
@@ -105,10 +113,16 @@ func restoreCommand(a cleanupArgs, backup string) string {
 			args = append(args, "--key-algorithm", shellQuote(f.KeyAlgorithm))
 		}
 		if f.SecretFile != "" {
-			args = append(args, "--key-secret-file", shellQuote(abs(f.SecretFile)))
+			file("--key-secret-file", f.SecretFile)
 		}
 	}
-	return strings.Join(args, " ")
+	cmd := strings.Join(args, " ")
+	if len(piped) > 0 {
+		// A shell comment: what the command needs besides, which this
+		// run read from a pipe that cannot be named again.
+		cmd += "  # add " + strings.Join(piped, ", ") + " as you gave it this time: a pipe is read once"
+	}
+	return cmd
 }
 
 // shellQuote quotes s for a POSIX shell when it needs it.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -71,4 +72,15 @@ func readPipe(f *os.File, name string, limit int64, wait time.Duration) ([]byte,
 		return nil, fmt.Errorf("%s (a pipe): %w", name, ErrPipeEmpty)
 	}
 	return b, nil
+}
+
+// IsPipe reports whether path is a pipe (a named FIFO, or the /dev/fd/N
+// that a shell's process substitution gives): a command that names it
+// cannot be run again later.
+func IsPipe(path string) bool {
+	if strings.HasPrefix(path, "/dev/fd/") || strings.HasPrefix(path, "/proc/self/fd/") {
+		return true
+	}
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode()&fs.ModeNamedPipe != 0
 }
