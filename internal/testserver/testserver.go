@@ -351,7 +351,7 @@ func StartKnot(t TB, cfg KnotConfig) *Server {
 	dir := t.TempDir()
 	ip, port := listenAddr(t, cfg.IP, cfg.Port)
 	var conf bytes.Buffer
-	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: %s@%d\n\n", dir, ip, port)
+	fmt.Fprintf(&conf, "server:\n    rundir: %q\n    listen: %s@%d\n\n", socketDir(t, dir), ip, port)
 	fmt.Fprintf(&conf, "database:\n    storage: %q\n\n", filepath.Join(dir, "db"))
 	fmt.Fprintf(&conf, "log:\n  - target: stderr\n    any: info\n\n")
 	if len(cfg.Keys) > 0 {
@@ -482,7 +482,7 @@ negquery-cache-ttl=0
 query-cache-ttl=0
 zone-cache-refresh-interval=0
 loglevel=6
-`, db, port, dir)
+`, db, port, socketDir(t, dir))
 	writeFile(t, filepath.Join(dir, "pdns.conf"), conf)
 	cd := "--config-dir=" + dir
 	for _, k := range cfg.Keys {
@@ -499,4 +499,19 @@ loglevel=6
 	s := start(t, "pdns_server", dir, "127.0.0.1", port, bin, cd)
 	s.WaitZones(t, 60*time.Second, names...)
 	return s
+}
+
+// socketDir is dir, or a short directory of its own under /tmp when dir is
+// too long for the UNIX sockets a server makes there (sun_path holds 108
+// bytes: a long $TMPDIR, or a test's long name, would make the server exit).
+func socketDir(t TB, dir string) string {
+	if len(dir) <= 60 {
+		return dir
+	}
+	short, err := os.MkdirTemp("/tmp", "kd")
+	if err != nil {
+		t.Fatalf("a short socket directory: %v", err)
+	}
+	t.Cleanup(func() { os.RemoveAll(short) })
+	return short
 }
