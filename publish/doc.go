@@ -18,9 +18,13 @@
 //
 // An RRset has one TTL (RFC 2181 section 5.2): a record published without
 // a TTL takes the TTL of the set it joins, and a TTL that differs changes
-// the set's, which the plan's Note says. CheckHosts resolves and probes the
-// hosts to publish, and Heed turns what it found into warnings or, for
-// --require-live, blocked plans. Every refusal an UpdateError explains
+// the set's, which the plan's Note says. Likewise, the port, priority and
+// weight a caller did not choose (Record.Keep, the flags kmsdns publish was
+// not given) keep the values of the host's record at each name, so
+// publishing a host again never moves it; a host new to a name gets the
+// Record's values. Planned lists the records the plans publish, each on
+// its own port, for CheckHosts, which resolves and probes them; Heed turns
+// what it found into warnings or, for --require-live, blocked plans. Every refusal an UpdateError explains
 // starts with the credentials used (Credentials, Unsigned), never the
 // secret.
 //

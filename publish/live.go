@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/kmsdns/kmsdns/audit/probe"
@@ -87,9 +88,29 @@ func CheckHosts(ctx context.Context, targets []Primary, recs []Record, res resol
 	return out
 }
 
-// Heed adds the warnings of checks to every plan that publishes a host
-// that is not live; with refuse (--require-live), such a plan is blocked
-// and sends nothing.
+// Planned returns the records the plans publish (added, replaced or
+// already present), one per host and port, in plan order: what to give
+// CheckHosts, since a record's port may come from the zone (Record.Keep)
+// and differ from zone to zone.
+func Planned(plans []*ZonePlan) []Record {
+	var out []Record
+	for _, p := range plans {
+		for _, c := range p.Changes {
+			if c.Action == ActionRemoved || c.Action == ActionNotPresent {
+				continue
+			}
+			r := Record{Target: c.Record.Target, Port: c.Record.Port}
+			if !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	return out
+}
+
+// Heed adds the warnings of checks to every plan that publishes a host,
+// on the port checked, that is not live; with refuse (--require-live),
+// such a plan is blocked and sends nothing.
 func Heed(plans []*ZonePlan, checks []HostCheck, refuse bool) {
 	for _, p := range plans {
 		var bad []string
@@ -99,9 +120,11 @@ func Heed(plans []*ZonePlan, checks []HostCheck, refuse bool) {
 				continue
 			}
 			for _, c := range p.Changes {
-				if c.Record.Target == hc.Host && c.Action != ActionRemoved && c.Action != ActionNotPresent {
+				if c.Record.Target == hc.Host && c.Record.Port == hc.Port && c.Action != ActionRemoved && c.Action != ActionNotPresent {
 					p.Warnings = append(p.Warnings, w)
-					bad = append(bad, strings.TrimSuffix(hc.Host, "."))
+					if h := strings.TrimSuffix(hc.Host, "."); !slices.Contains(bad, h) {
+						bad = append(bad, h)
+					}
 					break
 				}
 			}

@@ -260,7 +260,26 @@ type Record struct {
 	TTL      uint32
 	Priority uint16
 	Weight   uint16
+	// Keep lists the fields the caller did not choose (kmsdns publish:
+	// the flags not given). Where the host already has records at a
+	// name, a kept field takes their value there, so publishing a host
+	// again without saying its port never moves it; where it has none,
+	// the field's value here is used (the CLI's DefaultPort, 0, 0). If
+	// the host's records at a name disagree on a kept field, that zone's
+	// plan is blocked: nothing is sent until the value is given. The zero
+	// value keeps nothing: every field as given.
+	Keep Fields
 }
+
+// Fields is a set of Record fields (Record.Keep).
+type Fields uint8
+
+// The fields Record.Keep can hold.
+const (
+	FieldPort Fields = 1 << iota
+	FieldPriority
+	FieldWeight
+)
 
 // Defaults for Record fields left at zero by the CLI.
 const (
@@ -325,7 +344,7 @@ func PlanPublish(zoneName, server, name string, rec Record, current []zone.Recor
 func PlanPublishAll(zoneName, server string, names []string, recs []Record, current map[string][]zone.Record) *ZonePlan {
 	zoneName = dns.CanonicalName(zoneName)
 	p := &ZonePlan{Zone: zoneName, Server: server, Current: map[string][]zone.Record{}}
-	var notes []string
+	var notes, blocked []string
 	for _, own := range owners(zoneName, names) {
 		cur := current[own]
 		if cur == nil {
@@ -350,12 +369,15 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 				continue // the same host given twice
 			}
 			seen = append(seen, host)
-			want := zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}
 			var same []zone.Record
 			for _, c := range cur {
 				if c.Target == host {
 					same = append(same, c)
 				}
+			}
+			want, differ := keepFields(zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}, rec.Keep, same)
+			if differ != "" {
+				blocked = append(blocked, fmt.Sprintf("%s has %d records under %s that differ in %s: say which to publish (--port, --priority, --weight)", strings.TrimSuffix(host, "."), len(same), own, differ))
 			}
 			switch {
 			case len(same) == 1 && sameRR(same[0], want) && same[0].TTL == want.TTL:
@@ -369,9 +391,9 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 				deleted = append(deleted, same...)
 				var was []string
 				for _, s := range same {
-					was = append(was, fmt.Sprintf("%d %d %d ttl %d", s.Priority, s.Weight, s.Port, s.TTL))
+					was = append(was, changed(s, want))
 				}
-				notes = append(notes, fmt.Sprintf("replaces %s (%s) in the same message", strings.TrimSuffix(host, "."), strings.Join(was, "; ")))
+				notes = append(notes, fmt.Sprintf("replaces %s under %s (%s) in the same message", strings.TrimSuffix(host, "."), own, strings.Join(was, "; ")))
 			}
 		}
 		p.Add = append(p.Add, added...)
@@ -392,8 +414,71 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 	if p.Action == ActionAlreadyPresent {
 		notes = append(notes, "the records exist as asked: nothing to send")
 	}
+	if len(blocked) > 0 {
+		p.Blocked, p.Action = true, ActionSkipped
+		notes = append(blocked, "nothing sent")
+	}
 	p.Note = strings.Join(notes, "; ")
 	return p.failTooLarge()
+}
+
+// keepFields gives want the value of every field of keep that the host's
+// records at the name (same) agree on; differ names the fields of keep
+// they disagree on (want keeps its own value there).
+func keepFields(want zone.Record, keep Fields, same []zone.Record) (zone.Record, string) {
+	if len(same) == 0 {
+		return want, ""
+	}
+	var differ []string
+	for _, f := range []struct {
+		field Fields
+		name  string
+		dst   *uint16
+		get   func(zone.Record) uint16
+	}{
+		{FieldPort, "port", &want.Port, func(r zone.Record) uint16 { return r.Port }},
+		{FieldPriority, "priority", &want.Priority, func(r zone.Record) uint16 { return r.Priority }},
+		{FieldWeight, "weight", &want.Weight, func(r zone.Record) uint16 { return r.Weight }},
+	} {
+		if keep&f.field == 0 {
+			continue
+		}
+		var vals []string
+		for _, s := range same {
+			if v := fmt.Sprint(f.get(s)); !slices.Contains(vals, v) {
+				vals = append(vals, v)
+			}
+		}
+		if len(vals) > 1 {
+			differ = append(differ, fmt.Sprintf("%s (%s)", f.name, strings.Join(vals, ", ")))
+			continue
+		}
+		*f.dst = f.get(same[0])
+	}
+	return want, strings.Join(differ, " and ")
+}
+
+// changed says how a replacement changes the record was: "port 1689 ->
+// 1688, priority 10 -> 0", or "a duplicate" when only want's twin goes.
+func changed(was, want zone.Record) string {
+	var out []string
+	for _, f := range []struct {
+		name     string
+		old, new uint32
+	}{
+		{"port", uint32(was.Port), uint32(want.Port)},
+		{"priority", uint32(was.Priority), uint32(want.Priority)},
+		{"weight", uint32(was.Weight), uint32(want.Weight)},
+		{"TTL", was.TTL, want.TTL},
+	} {
+		if f.old != f.new {
+			out = append(out, fmt.Sprintf("%s %d -> %d", f.name, f.old, f.new))
+		}
+	}
+	if len(out) == 0 {
+		return "a duplicate"
+	}
+	return strings.Join(out, ", ")
 }
 
 // summary is the action of a zone from its changes: the strongest one.

@@ -68,10 +68,10 @@ func updateFlags(a *updateArgs, remove bool) []cli.Flag {
 func publishCommand(e env) *cli.Command {
 	var a updateArgs
 	flags := append(updateFlags(&a, false),
-		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", Destination: &a.port},
+		&cli.IntFlag{Name: "port", Value: publish.DefaultPort, Usage: "`PORT` the KMS host listens on", DefaultText: "the port of the host's record at that name, 1688 for a new one", Destination: &a.port},
 		&cli.IntFlag{Name: "ttl", Usage: "record `TTL` in seconds; an RRset has one TTL, so this sets it for the name's other records too", DefaultText: "the TTL of the records already there, 3600 for a new name", Destination: &a.ttl},
-		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", Destination: &a.priority},
-		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", Destination: &a.weight},
+		&cli.IntFlag{Name: "priority", Usage: "SRV `PRIORITY`: clients (Windows 7 and later) try the lowest first, e.g. 0 for the primary and 10 for a standby", DefaultText: "the host's record's, 0 for a new one", Destination: &a.priority},
+		&cli.IntFlag{Name: "weight", Usage: "SRV `WEIGHT`: shares the load between hosts of one priority (0 beside non-zero weights: almost never picked)", DefaultText: "the host's record's, 0 for a new one", Destination: &a.weight},
 		&cli.BoolFlag{Name: "require-live", Usage: "refuse to publish a host that does not resolve or does not answer as a KMS host, instead of warning", Destination: &a.requireLive},
 		&cli.BoolFlag{Name: "no-probe", Usage: "do not connect to the host to check that it answers as a KMS host (still resolve it)", Destination: &a.noProbe},
 		probeTimeoutFlag(&a.probeTimeout),
@@ -83,13 +83,15 @@ func publishCommand(e env) *cli.Command {
 		UsageText: "kmsdns publish --zone ZONE... --host FQDN... [--name SUB]... [options]",
 		Description: `Adds _vlmcs._tcp.<zone> SRV <priority> <weight> <port> <host> to every zone
 given, as DnsDomainPublishList does on a KMS host: every --host under every
---name (the apex without --name), in one UPDATE message per zone. A record
-that already exists as asked is left alone; one for the same host with
-another port, TTL, priority or weight is replaced in the same message.
+--name (the apex without --name), in one UPDATE message per zone. Where a
+host already has a record at a name, --port, --priority and --weight not
+given keep its values (a new record: 1688, 0, 0). A record already as asked
+is left alone; one of the host with other values is replaced in the same
+message, and the plan says what changes (port 1689 -> 1688).
 An RRset has one TTL (RFC 2181 5.2): without --ttl the record takes the TTL
 of the records already there; a --ttl that differs changes theirs too, and
-the plan says so. Each host is resolved and probed on its KMS port first; a
-host that does not answer is a warning (--require-live: a refusal,
+the plan says so. Each host is resolved and probed on its record's port
+first; a host that does not answer is a warning (--require-live: a refusal,
 --no-probe: not probed). The primary is --server, the config, or the zone's
 SOA MNAME. After each update the records are read back from the primary.
 Exit 0 only if every zone succeeded (warnings do not change it).
@@ -202,16 +204,21 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 			ttl = -1 // the RRset's
 		}
 		for _, v := range []struct {
-			flag     string
-			val, max int
-			min      int
+			flag          string
+			val, max, min int
 		}{{"--port", a.port, 65535, 1}, {"--ttl", ttl, 2147483647, 1}, {"--priority", a.priority, 65535, 0}, {"--weight", a.weight, 65535, 0}} {
 			if (v.val < v.min || v.val > v.max) && !(v.flag == "--ttl" && v.val == -1) {
 				return usageError("%s: %s %d is not between %d and %d", cmd, v.flag, v.val, v.min, v.max)
 			}
 		}
+		var keep publish.Fields // a flag not given keeps the host's record
+		for flag, f := range map[string]publish.Fields{"port": publish.FieldPort, "priority": publish.FieldPriority, "weight": publish.FieldWeight} {
+			if !c.IsSet(flag) {
+				keep |= f
+			}
+		}
 		for _, h := range hosts {
-			rec := publish.Record{Target: h, Port: uint16(a.port), TTL: uint32(max(ttl, 0)), Priority: uint16(a.priority), Weight: uint16(a.weight)}
+			rec := publish.Record{Target: h, Port: uint16(a.port), TTL: uint32(max(ttl, 0)), Priority: uint16(a.priority), Weight: uint16(a.weight), Keep: keep}
 			rec, err := rec.Check()
 			if err != nil {
 				return usageError("%s: %v", cmd, err)
@@ -248,7 +255,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		if !a.noProbe {
 			prober = probe.Prober{Timeout: plan.ProbeTimeout}
 		}
-		checks := publish.CheckHosts(c.Context, targets, recs, &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
+		checks := publish.CheckHosts(c.Context, targets, publish.Planned(plans), &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
 		publish.Heed(plans, checks, a.requireLive)
 	}
 	if c.Context.Err() != nil {

@@ -4,26 +4,34 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/kmsdns/kmsdns/publish"
 )
 
-// recordLines says, per host published, the record as sent: the TTL is
-// the one the plan chose (the RRset's when --ttl was not given).
+// recordLines says, per host published, the record as planned: the TTL
+// is the one the plan chose (the RRset's when --ttl was not given), and
+// port, priority and weight not given are those of the host's record at
+// that name; one line per distinct record.
 func recordLines(w io.Writer, recs []publish.Record, results []publish.Result) {
 	for _, rec := range recs {
-		ttl := rec.TTL
-	find:
+		var lines []string
 		for _, r := range results {
 			for _, c := range r.Changes {
-				if c.Record.Target == rec.Target {
-					ttl = c.Record.TTL
-					break find
+				cr := c.Record
+				if cr.Target != rec.Target || c.Action == publish.ActionRemoved || c.Action == publish.ActionNotPresent {
+					continue
+				}
+				l := fmt.Sprintf("record: SRV priority %d, weight %d, port %d, target %s, TTL %d", cr.Priority, cr.Weight, cr.Port, short(cr.Target), cr.TTL)
+				if !slices.Contains(lines, l) {
+					lines = append(lines, l)
 				}
 			}
 		}
-		fmt.Fprintf(w, "record: SRV priority %d, weight %d, port %d, target %s, TTL %d\n", rec.Priority, rec.Weight, rec.Port, short(rec.Target), ttl)
+		for _, l := range lines {
+			fmt.Fprintln(w, l)
+		}
 	}
 }
 
@@ -70,6 +78,25 @@ func jsonChanges(cs []publish.Change, dryRun bool) []jsonChange {
 		out = append(out, jc)
 	}
 	return out
+}
+
+// resultChanges are a result's changes. In a zone that failed or was
+// skipped, action is what happened to the zone and planned the change
+// that was not made, as the table shows "failed (added)".
+func resultChanges(r publish.Result) []jsonChange {
+	out := jsonChanges(r.Changes, false)
+	if notDone(r.Action) {
+		for i := range out {
+			out[i].Action, out[i].Planned = string(r.Action), out[i].Action
+		}
+	}
+	return out
+}
+
+// notDone reports whether a zone's result means its changes were not
+// made.
+func notDone(a publish.Action) bool {
+	return a == publish.ActionFailed || a == publish.ActionSkipped
 }
 
 type jsonPlan struct {
@@ -196,7 +223,7 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 		}{Version: 1, Results: []jsonResult{}}
 		for _, r := range results {
 			jr := jsonResult{Zone: r.Zone, Server: r.Server, Action: string(r.Action), Answer: r.Answer, ReadBack: r.ReadBack, Verified: r.Verified, Note: r.Note,
-				AnswerSigned: r.AnswerSigned, Changes: jsonChanges(r.Changes, false), Warnings: r.Warnings, Credentials: r.Credentials}
+				AnswerSigned: r.AnswerSigned, Changes: resultChanges(r), Warnings: r.Warnings, Credentials: r.Credentials}
 			if r.Err != nil {
 				jr.Error = r.Err.Error()
 			}
@@ -221,7 +248,7 @@ func renderResults(w io.Writer, format string, results []publish.Result, verbose
 		}
 		for _, c := range r.Changes {
 			action := string(c.Action)
-			if r.Action == publish.ActionFailed || r.Action == publish.ActionSkipped {
+			if notDone(r.Action) {
 				action = string(r.Action) + " (" + action + ")"
 			}
 			t.Append(append(changeRow(r.Zone, c, action), r.Answer, verified))
