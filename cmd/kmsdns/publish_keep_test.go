@@ -95,3 +95,62 @@ func TestPublishCLIKeepsUnsetFields(t *testing.T) {
 func args(base []string, extra ...string) []string {
 	return append(slices.Clone(base), extra...)
 }
+
+// TestPublishJSONChangesOfFailedZones (review 2, item 10): in -o json
+// results, a change of a zone that failed or was skipped says so
+// (action "failed"/"skipped", planned the change not made), as the
+// table's "failed (added)" does; a zone that succeeded says "added".
+func TestPublishJSONChangesOfFailedZones(t *testing.T) {
+	var zones []testserver.Zone
+	for _, z := range []string{"ok.example", "no.example"} {
+		zone := testserver.Zone{Name: z, Transfer: "any;",
+			Content: fmt.Sprintf("$ORIGIN %s.\n$TTL 300\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n", z)}
+		if z == "ok.example" {
+			zone.Extra = "update-policy { grant upd zonesub SRV; };" // no.example: updates refused
+		}
+		zones = append(zones, zone)
+	}
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Keys: []testserver.Key{cliUpdKey}, Zones: zones})
+	base := []string{"--server", bind.Addr, "--key-file", cliUpdKey.WriteKeyFile(t, t.TempDir()), "--zone", "ok.example", "--zone", "no.example", "--host", "kms1.ok.example"}
+	results := func(cmd string, extra ...string) map[string]jsonChange {
+		t.Helper()
+		out, errOut, code := run(t, args(append([]string{cmd}, base...), extra...)...)
+		var res pubJSON
+		oneJSON(t, out, &res)
+		if code != exitErrors || len(res.Results) != 2 {
+			t.Fatalf("%s: exit %d\n%s%s", cmd, code, out, errOut)
+		}
+		got := map[string]jsonChange{}
+		for _, r := range res.Results {
+			if len(r.Changes) != 1 {
+				t.Fatalf("%s %s: %+v", cmd, r.Zone, r)
+			}
+			got[r.Zone+" "+r.Action] = r.Changes[0]
+		}
+		return got
+	}
+	got := results("publish", "--no-probe", "-o", "json")
+	if c, ok := got["ok.example. added"]; !ok || c.Action != "added" || c.Planned != "" {
+		t.Errorf("publish, zone that succeeded: %+v", got)
+	}
+	if c, ok := got["no.example. failed"]; !ok || c.Action != "failed" || c.Planned != "added" {
+		t.Errorf("publish, refused zone: %+v", got)
+	}
+	if recs := srvAt(t, bind.Addr, "no.example", ""); len(recs) != 0 {
+		t.Fatalf("no.example changed: %v", recs)
+	}
+	// unpublish: ok.example's last record is kept without --force
+	// (skipped), no.example has nothing to remove.
+	got = results("unpublish", "-o", "json")
+	if c, ok := got["ok.example. skipped"]; !ok || c.Action != "skipped" || c.Planned != "removed" {
+		t.Errorf("unpublish, skipped zone: %+v", got)
+	}
+	if c, ok := got["no.example. not present"]; !ok || c.Action != "not present" {
+		t.Errorf("unpublish, zone without the host: %+v", got)
+	}
+	// The table says the same.
+	out, _, _ := run(t, args(append([]string{"publish"}, base...), "--host", "kms2.ok.example", "--no-probe")...)
+	if !strings.Contains(out, "failed (added)") {
+		t.Errorf("table:\n%s", out)
+	}
+}
