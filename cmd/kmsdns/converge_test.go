@@ -58,6 +58,9 @@ var convergeZones = map[string]string{
 	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
 	// a host twice at one name: desired: can hold it once
 	"twice": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 1688 kms1\n",
+	// plan's apply command, run as printed: only the planned zone changes
+	"hinta": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	"hintb": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
 	// the README's workflow commands, run as printed
 	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
@@ -481,6 +484,8 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 			t.Fatalf("answered yes: exit %d\n%s%s", code, out, errOut)
 		}
 	})
+
+	t.Run("plan's apply command as printed", func(t *testing.T) { testPlanHint(t, l, p) })
 
 	t.Run("README workflow commands as printed", func(t *testing.T) {
 		work := t.TempDir()
