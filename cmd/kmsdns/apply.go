@@ -135,7 +135,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 }
 
 // applyRestoreCommand is the command that puts apply's backup back: the
-// config and the key name this run used.
+// config, the key name and the state file this run used.
 func applyRestoreCommand(a convergeArgs, backup string) string {
-	return restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile, flags: config.Flags{KeyName: a.keyName}}}, backup)
+	return restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile, flags: config.Flags{KeyName: a.keyName}}, statePath: a.statePath}, backup)
 }

@@ -174,7 +174,8 @@ func TestCleanupCLI(t *testing.T) {
 
 	t.Run("restore hint runs as printed", func(t *testing.T) {
 		before := testserver.Records(t, l.bind.Addr, "h1.example")
-		out, errOut, code := run(t, l.args(append(zoneArgs("h1.example"), "--host", oldOf("h1.example"), "--yes", "--state", state(t))...)...)
+		st := state(t)
+		out, errOut, code := run(t, l.args(append(zoneArgs("h1.example"), "--host", oldOf("h1.example"), "--yes", "--state", st)...)...)
 		if code != exitClean || hasOld("h1.example") {
 			t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
 		}
@@ -185,6 +186,12 @@ func TestCleanupCLI(t *testing.T) {
 		runHint(t, bin, hint)
 		if got := testserver.Records(t, l.bind.Addr, "h1.example"); !slices.Equal(got, before) {
 			t.Errorf("after restore:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+		}
+		// The restore took the records out of the run's state file: an
+		// audit with it reports nothing reappeared.
+		out, errOut, _ = run(t, "audit", "--server", l.bind.Addr, "--zone", "h1.example", "--state", st, "--expected-port", fmt.Sprint(l.port), "--probe-timeout", "1s")
+		if strings.Contains(out+errOut, "reappeared") || !strings.Contains(hint, "--state "+st) {
+			t.Errorf("restore %q, then audit --state %s:\n%s%s", hint, st, out, errOut)
 		}
 	})
 
