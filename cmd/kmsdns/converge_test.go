@@ -61,6 +61,8 @@ var convergeZones = map[string]string{
 	// plan's apply command, run as printed: only the planned zone changes
 	"hinta": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
 	"hintb": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	// a "." record (no KMS here), as in the sample zone: --write-desired leaves it out
+	"dot": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 0 .\n",
 	// the README's workflow commands, run as printed
 	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
@@ -486,6 +488,7 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 	})
 
 	t.Run("plan's apply command as printed", func(t *testing.T) { testPlanHint(t, l, p) })
+	t.Run("write-desired leaves out a name holding .", func(t *testing.T) { testWriteDesiredDot(t, l) })
 
 	t.Run("README workflow commands as printed", func(t *testing.T) {
 		work := t.TempDir()

@@ -59,3 +59,28 @@ func testPlanHint(t *testing.T, l *convergeLab, p string) {
 		t.Errorf("hintb.example, not in the plan, changed:\n%s\nwas\n%s", strings.Join(got, "\n"), strings.Join(beforeB, "\n"))
 	}
 }
+
+// testWriteDesiredDot: a name holding "." (no KMS service here, as in the
+// sample zone) cannot be listed in desired:; --write-desired leaves it
+// out with a comment and a warning, and plan accepts the printed config
+// and plans nothing.
+func testWriteDesiredDot(t *testing.T, l *convergeLab) {
+	cfg := l.writeConfig(t, "", map[string]string{"dot.example": ""})
+	before := srvSet(t, l.server.Addr, "dot.example")
+	out, errOut, code := run(t, "plan", "--config", cfg, "--write-desired")
+	note := `_vlmcs._tcp.lab.dot.example holds "." (no KMS service here), which desired: cannot list: left out, not managed`
+	if code != exitClean || !strings.Contains(out, "# "+note) || !strings.Contains(errOut, note) || strings.Contains(out, `host: ""`) {
+		t.Fatalf("write-desired: exit %d\n%s%s", code, out, errOut)
+	}
+	adopted := filepath.Join(t.TempDir(), "adopted.yaml")
+	if err := os.WriteFile(adopted, []byte(out), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut, code = run(t, "plan", "--config", adopted)
+	if code != exitClean || !strings.Contains(out, "_vlmcs._tcp.dot.example: in sync") || strings.Contains(out, "lab.dot") {
+		t.Fatalf("plan of the printed config: exit %d\n%s%s", code, out, errOut)
+	}
+	if got := srvSet(t, l.server.Addr, "dot.example"); !slices.Equal(got, before) {
+		t.Errorf("changed")
+	}
+}
