@@ -38,7 +38,7 @@ config, or no terminal to confirm on without --yes.
 
 Examples:
    kmsdns apply --config /etc/kmsdns/kmsdns.yaml
-   kmsdns apply --config kmsdns.yaml --yes --backup /var/backups/kmsdns/apply.zone    # after review, from CI`,
+   kmsdns apply --config kmsdns.yaml --yes --backup "backups/apply-$(date -u +%Y%m%dT%H%M%SZ).zone"    # after review, from CI: a backup per run`,
 		Flags: append(convergeFlags(&a),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (needed without a terminal)", Destination: &a.yes},
 			&cli.BoolFlag{Name: "force", Usage: "apply a plan that leaves a managed name with no live KMS host", Destination: &a.force},
