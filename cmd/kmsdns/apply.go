@@ -83,7 +83,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 	if sp := writeStatePath(a.statePath, cv.file); sp != "" {
 		store = &cleanup.StateStore{Path: sp, Now: e.now, Notice: func(msg string) { fmt.Fprintln(e.stderr, "kmsdns: warning:", msg) }}
 	}
-	out, err := converge.Apply(c.Context, cv.cl, plan, cleanup.ApplyOptions{BackupPath: path, State: store, Now: e.now, BeforeZone: e.beforeZone})
+	out, err := converge.Apply(c.Context, cv.cl, plan, cleanup.ApplyOptions{BackupPath: path, BackupUnique: a.backup == "", State: store, Now: e.now, BeforeZone: e.beforeZone})
 	if err != nil {
 		return &codeError{code: exitErrors, err: fmt.Errorf("apply: %w", err)}
 	}
