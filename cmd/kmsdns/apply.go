@@ -33,8 +33,9 @@ A plan that would leave a managed name with no live KMS host (every desired
 host fails its probe, or an empty list) is refused unless --force.
 
 Exit codes: 0 converged (or nothing to do), 2 a zone could not be read or
-changed, the plan is unsafe, or the zones did not converge, 3 bad usage or
-config, or no terminal to confirm on without --yes.
+changed, the plan is unsafe, the zones did not converge, or the confirmation
+was declined (nothing changed), 3 bad usage or config, or no terminal to
+confirm on without --yes.
 
 Examples:
    kmsdns apply --config /etc/kmsdns/kmsdns.yaml
