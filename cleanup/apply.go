@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
@@ -59,6 +61,10 @@ type Outcome struct {
 type ApplyOptions struct {
 	// BackupPath is where the backup goes; it must not exist.
 	BackupPath string
+	// BackupUnique, for a default BackupPath (a time of day, one-second
+	// resolution): when the file exists (a run started in the same
+	// second), the backup goes to NAME-2.zone, NAME-3.zone, ... instead.
+	BackupUnique bool
 	// State is the state file; nil writes none.
 	State *StateStore
 	// Now stamps the backup and the state entries; time.Now when nil.
@@ -88,10 +94,11 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 	}
 	out := &Outcome{}
 	if plan.Removes() > 0 {
-		if err := writeBackup(opts.BackupPath, plan, now()); err != nil {
+		path, err := writeBackup(opts.BackupPath, opts.BackupUnique, plan, now())
+		if err != nil {
 			return nil, err
 		}
-		out.Backup = opts.BackupPath
+		out.Backup = path
 	}
 	// State writes go on after an interruption: they are the account.
 	bg := context.WithoutCancel(ctx)
@@ -198,9 +205,10 @@ func (st *StateStore) update(ctx context.Context, change func(*State)) error {
 }
 
 // writeBackup writes the records the plan deletes to path (which must not
-// exist) and syncs file and directory before returning, so no update is
-// sent before the backup is safe.
-func writeBackup(path string, plan *Plan, created time.Time) error {
+// exist; with unique, the first of path, NAME-2.ext, NAME-3.ext, ... that
+// does not) and syncs file and directory before returning, so no update is
+// sent before the backup is safe. It returns the path written.
+func writeBackup(path string, unique bool, plan *Plan, created time.Time) (string, error) {
 	b := &publish.Backup{Created: created}
 	for _, zp := range plan.Zones {
 		if !zp.Empty() && len(zp.Delete) > 0 {
@@ -208,20 +216,27 @@ func writeBackup(path string, plan *Plan, created time.Time) error {
 		}
 	}
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	ext := filepath.Ext(path)
+	for n := 2; unique && errors.Is(err, fs.ErrExist) && n <= 100; n++ {
+		alt := fmt.Sprintf("%s-%d%s", strings.TrimSuffix(path, ext), n, ext)
+		if f, err = os.OpenFile(alt, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600); err == nil {
+			path = alt
+		}
+	}
 	if err != nil {
-		return fmt.Errorf("%w: %w", ErrBackup, err)
+		return "", fmt.Errorf("%w: %w", ErrBackup, err)
 	}
 	if err := b.Write(f); err != nil {
 		f.Close()
-		return fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
+		return "", fmt.Errorf("%w: %s: %w", ErrBackup, path, err)
 	}
 	syncDir(filepath.Dir(path))
-	return nil
+	return path, nil
 }

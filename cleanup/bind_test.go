@@ -40,7 +40,7 @@ type lab struct {
 	bind *testserver.Server
 }
 
-var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example", "big1.example"}
+var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example", "big1.example", "bu1.example"}
 
 // labExtra are records some lab zones hold besides zoneText's.
 var labExtra = map[string]string{
@@ -228,6 +228,19 @@ func (l *lab) testBackupFirst(t *testing.T) {
 	}
 	if got := testserver.Records(t, l.bind.Addr, "i2.example"); !slices.Equal(got, before) {
 		t.Errorf("sent without a backup: %v", got)
+	}
+	// A default (time-of-day) name that exists: the backup goes beside it.
+	first, _ := os.ReadFile(path)
+	plan = planFor(t, ctx, cl, l.bind.Addr, nil, "bu1.example")
+	out, err = cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: path, BackupUnique: true})
+	if err != nil || out.Backup != filepath.Join(dir, "backup-2.zone") || out.Zones[0].Status != cleanup.StatusChanged {
+		t.Fatalf("unique backup: %v %+v", err, out)
+	}
+	if again, _ := os.ReadFile(path); string(again) != string(first) {
+		t.Errorf("the existing backup was overwritten")
+	}
+	if b, _ := os.ReadFile(out.Backup); !strings.Contains(string(b), "bu1.example") {
+		t.Errorf("backup-2.zone:\n%s", b)
 	}
 }
 

@@ -2,6 +2,7 @@ package cleanup
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -25,6 +26,17 @@ func PlanRestore(ctx context.Context, cl *publish.Client, b *publish.Backup, tar
 		for _, a := range p.Add {
 			if !slices.Contains(owners, a.Name) {
 				owners = append(owners, a.Name)
+			}
+		}
+		for _, a := range p.Add {
+			// An apply backup holds the records apply replaced: the host
+			// may be back at the name with other values by now.
+			for _, c := range p.Current[a.Name] {
+				if strings.EqualFold(strings.TrimSuffix(c.Target, "."), strings.TrimSuffix(a.Target, ".")) {
+					notes = append(notes, fmt.Sprintf("%s: %s already has a record here (port %d, priority %d, weight %d): restoring adds a second (port %d, priority %d, weight %d); remove the one you do not want",
+						short(a.Name), short(a.Target), c.Port, c.Priority, c.Weight, a.Port, a.Priority, a.Weight))
+					break
+				}
 			}
 		}
 		for _, owner := range owners {

@@ -33,12 +33,13 @@ A plan that would leave a managed name with no live KMS host (every desired
 host fails its probe, or an empty list) is refused unless --force.
 
 Exit codes: 0 converged (or nothing to do), 2 a zone could not be read or
-changed, the plan is unsafe, or the zones did not converge, 3 bad usage or
-config, or no terminal to confirm on without --yes.
+changed, the plan is unsafe, the zones did not converge, or the confirmation
+was declined (nothing changed), 3 bad usage or config, or no terminal to
+confirm on without --yes.
 
 Examples:
    kmsdns apply --config /etc/kmsdns/kmsdns.yaml
-   kmsdns apply --config kmsdns.yaml --yes --backup /var/backups/kmsdns/apply.zone    # after review, from CI`,
+   kmsdns apply --config kmsdns.yaml --yes --backup "backups/apply-$(date -u +%Y%m%dT%H%M%SZ).zone"    # after review, from CI: a backup per run`,
 		Flags: append(convergeFlags(&a),
 			&cli.BoolFlag{Name: "yes", Aliases: []string{"y"}, Usage: "do not ask for confirmation (needed without a terminal)", Destination: &a.yes},
 			&cli.BoolFlag{Name: "force", Usage: "apply a plan that leaves a managed name with no live KMS host", Destination: &a.force},
@@ -83,7 +84,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 	if sp := writeStatePath(a.statePath, cv.file); sp != "" {
 		store = &cleanup.StateStore{Path: sp, Now: e.now, Notice: func(msg string) { fmt.Fprintln(e.stderr, "kmsdns: warning:", msg) }}
 	}
-	out, err := converge.Apply(c.Context, cv.cl, plan, cleanup.ApplyOptions{BackupPath: path, State: store, Now: e.now, BeforeZone: e.beforeZone})
+	out, err := converge.Apply(c.Context, cv.cl, plan, cleanup.ApplyOptions{BackupPath: path, BackupUnique: a.backup == "", State: store, Now: e.now, BeforeZone: e.beforeZone})
 	if err != nil {
 		return &codeError{code: exitErrors, err: fmt.Errorf("apply: %w", err)}
 	}
@@ -135,7 +136,7 @@ func applyPlan(c *cli.Context, e env, a convergeArgs, cv *converging, plan *conv
 }
 
 // applyRestoreCommand is the command that puts apply's backup back: the
-// config and the key name this run used.
+// config, the key name and the state file this run used.
 func applyRestoreCommand(a convergeArgs, backup string) string {
-	return restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile, flags: config.Flags{KeyName: a.keyName}}}, backup)
+	return restoreCommand(cleanupArgs{audit: auditArgs{configFile: a.configFile, flags: config.Flags{KeyName: a.keyName}}, statePath: a.statePath}, backup)
 }

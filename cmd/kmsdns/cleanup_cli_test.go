@@ -46,7 +46,7 @@ func TestCleanupCLI(t *testing.T) {
 	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\nskms IN CNAME kms-old\n",
-		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair,
+		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair, "dup1.example": pair, "dup2.example": pair, "rd1.example": pair,
 	} {
 		zones[z] = body
 	}
@@ -79,6 +79,7 @@ func TestCleanupCLI(t *testing.T) {
 	t.Run("interrupted during the audit", func(t *testing.T) { testCleanupInterruptedAudit(t, l) })
 	t.Run("restore command with --key-name", func(t *testing.T) { testCleanupRestoreKeyName(t, l, bin) })
 	t.Run("restore: TTL rule and bad lines", func(t *testing.T) { testRestoreTTLAndBadLine(t, l) })
+	t.Run("restore: a second record for a host", func(t *testing.T) { testRestoreWarnsDuplicate(t, l) })
 
 	t.Run("neither --host nor --stale", func(t *testing.T) {
 		_, errOut, code := run(t, l.args(zoneArgs("u1.example")...)...)
@@ -174,7 +175,8 @@ func TestCleanupCLI(t *testing.T) {
 
 	t.Run("restore hint runs as printed", func(t *testing.T) {
 		before := testserver.Records(t, l.bind.Addr, "h1.example")
-		out, errOut, code := run(t, l.args(append(zoneArgs("h1.example"), "--host", oldOf("h1.example"), "--yes", "--state", state(t))...)...)
+		st := state(t)
+		out, errOut, code := run(t, l.args(append(zoneArgs("h1.example"), "--host", oldOf("h1.example"), "--yes", "--state", st)...)...)
 		if code != exitClean || hasOld("h1.example") {
 			t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
 		}
@@ -185,6 +187,34 @@ func TestCleanupCLI(t *testing.T) {
 		runHint(t, bin, hint)
 		if got := testserver.Records(t, l.bind.Addr, "h1.example"); !slices.Equal(got, before) {
 			t.Errorf("after restore:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(before, "\n"))
+		}
+		// The restore took the records out of the run's state file: an
+		// audit with it reports nothing reappeared.
+		out, errOut, _ = run(t, "audit", "--server", l.bind.Addr, "--zone", "h1.example", "--state", st, "--expected-port", fmt.Sprint(l.port), "--probe-timeout", "1s")
+		if strings.Contains(out+errOut, "reappeared") || !strings.Contains(hint, "--state "+st) {
+			t.Errorf("restore %q, then audit --state %s:\n%s%s", hint, st, out, errOut)
+		}
+	})
+
+	t.Run("two runs in the same second: two backups", func(t *testing.T) {
+		// A cron job per zone: the default backup names clash (one-second
+		// resolution; the tests' clock stands still); the second run takes
+		// NAME-2.zone, and each restore command names its own.
+		t.Chdir(t.TempDir())
+		var backups []string
+		for _, z := range []string{"dup1.example", "dup2.example"} {
+			_, errOut, code := run(t, "cleanup", "--server", l.bind.Addr, "--key-file", l.keyFile, "--expected-port", fmt.Sprint(l.port), "--probe-timeout", "1s",
+				"--zone", z, "--host", oldOf(z), "--yes", "--state", state(t))
+			if code != exitClean || hasOld(z) {
+				t.Fatalf("%s: exit %d\n%s", z, code, errOut)
+			}
+			backups = append(backups, backupPath(t, errOut))
+		}
+		want := []string{"kmsdns-backup-20261122-090000.zone", "kmsdns-backup-20261122-090000-2.zone"}
+		for i, b := range backups {
+			if filepath.Base(b) != want[i] {
+				t.Errorf("backup %d: %s, want %s", i+1, b, want[i])
+			}
 		}
 	})
 

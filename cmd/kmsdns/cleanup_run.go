@@ -160,7 +160,7 @@ func runCleanup(c *cli.Context, e env, a cleanupArgs) error {
 		path = fmt.Sprintf("kmsdns-backup-%s.zone", e.now().UTC().Format("20060102-150405"))
 	}
 	store := &cleanup.StateStore{Path: res.statePath, Now: e.now, Notice: func(msg string) { fmt.Fprintln(e.stderr, "kmsdns: warning:", msg) }}
-	out, err := cleanup.Apply(c.Context, cl, plan, cleanup.ApplyOptions{BackupPath: path, State: store, Now: e.now, BeforeZone: e.beforeZone})
+	out, err := cleanup.Apply(c.Context, cl, plan, cleanup.ApplyOptions{BackupPath: path, BackupUnique: a.backup == "", State: store, Now: e.now, BeforeZone: e.beforeZone})
 	if err != nil {
 		return emit(&codeError{code: exitErrors, err: err})
 	}

@@ -58,6 +58,11 @@ var convergeZones = map[string]string{
 	"tty":  "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
 	// a host twice at one name: desired: can hold it once
 	"twice": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 1688 kms1\n",
+	// plan's apply command, run as printed: only the planned zone changes
+	"hinta": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	"hintb": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n",
+	// a "." record (no KMS here), as in the sample zone: --write-desired leaves it out
+	"dot": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp.lab IN SRV 0 0 0 .\n",
 	// the README's workflow commands, run as printed
 	"readme": "_vlmcs._tcp IN SRV 0 0 PORT kms1\n_vlmcs._tcp IN SRV 0 0 PORT kms-dead\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms2\n",
 }
@@ -482,6 +487,9 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 		}
 	})
 
+	t.Run("plan's apply command as printed", func(t *testing.T) { testPlanHint(t, l, p) })
+	t.Run("write-desired leaves out a name holding .", func(t *testing.T) { testWriteDesiredDot(t, l) })
+
 	t.Run("README workflow commands as printed", func(t *testing.T) {
 		work := t.TempDir()
 		cfg := fmt.Sprintf("defaults:\n  server: %s\n  update: {key-file: %s}\n  probe-timeout: 1s\nzones:\n  - name: readme.example\n    desired:\n"+
@@ -526,13 +534,30 @@ func testPlanApply(t *testing.T, srv *testserver.Server, port int) {
 				t.Errorf("%s: exit %d, want %d\n%s", line, got, code, b)
 			}
 		}
+		// CI runs the apply line after every merge: run again after a
+		// change by hand, it converges again into a backup of its own (a
+		// fixed --backup name works once: backups are never overwritten).
+		// The help's CI example is the same command.
+		ci := lines[slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, "--yes --backup") })]
+		help, _, _ := run(t, "apply", "--help")
+		if i := strings.Index(help, "kmsdns apply --config kmsdns.yaml --yes --backup "); i < 0 || !strings.HasSuffix(ci, strings.TrimSpace(help[i:i+strings.Index(help[i:], "#")])) {
+			t.Errorf("apply --help's CI example is not the README's %q:\n%s", ci, help)
+		}
+		nsupdate(t, srv.Addr, "readme.example", "_vlmcs._tcp.readme.example. 300 IN SRV 0 0 "+p+" kms-dead.readme.example.")
+		time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second))) // the name's clock moves on
+		sh := exec.Command("sh", "-c", ci)
+		sh.Dir = work
+		sh.Env = append(os.Environ(), "PATH="+filepath.Dir(bin)+":"+os.Getenv("PATH"))
+		if b, _ := sh.CombinedOutput(); sh.ProcessState.ExitCode() != exitClean {
+			t.Errorf("%s, run again after a change: exit %d\n%s", ci, sh.ProcessState.ExitCode(), b)
+		}
 		// What the commands left: the plan as one JSON document, the
 		// adopted config in sync with what was there, the backup, and the
 		// zone converged (a plan now exits 0).
 		if b, err := os.ReadFile(filepath.Join(work, "plan.json")); err != nil || !json.Valid(b) {
 			t.Errorf("plan.json: %v\n%s", err, b)
 		}
-		if bs, _ := filepath.Glob(filepath.Join(work, "backups", "apply-*.zone")); len(bs) != 1 {
+		if bs, _ := filepath.Glob(filepath.Join(work, "backups", "apply-*.zone")); len(bs) != 2 {
 			t.Errorf("backups: %v", bs)
 		}
 		want2 := []string{

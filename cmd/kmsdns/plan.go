@@ -112,6 +112,9 @@ type converging struct {
 	uplan   *config.UpdatePlan
 	// configFile is the config file as given.
 	configFile string
+	// applyHint is the kmsdns apply command that sends this plan: every
+	// flag that shaped it, repeated.
+	applyHint string
 }
 
 // loadConverge reads the config and its desired zones (restricted to
@@ -149,7 +152,7 @@ func loadConverge(c *cli.Context, e env, a convergeArgs, cmd string) (*convergin
 		}
 		dz = keep
 	}
-	cv := &converging{file: file, desired: dz, configFile: a.configFile}
+	cv := &converging{file: file, desired: dz, configFile: a.configFile, applyHint: applyHint(a)}
 	var names []string
 	for _, d := range dz {
 		names = append(names, d.Zone.Name)
@@ -188,6 +191,34 @@ func convergePlan(c *cli.Context, cv *converging, a convergeArgs) (*converge.Pla
 	}
 	plan.Check(c.Context, cv.targets, &resolve.TargetResolver{Resolver: cv.uplan.Resolver, Timeout: cv.uplan.Timeout}, prober)
 	return plan, plan.Guard(a.force)
+}
+
+// applyHint is the kmsdns apply command that plans exactly what this
+// plan showed: the config and every flag given that shapes a plan (the
+// zones, the key, the resolver, the timeouts, probing). The config path
+// stays as given: the command runs where plan ran.
+func applyHint(a convergeArgs) string {
+	args := []string{"kmsdns", "apply", "--config", shellQuote(a.configFile)}
+	for _, z := range a.zones.Value() {
+		args = append(args, "--zone", shellQuote(z))
+	}
+	for _, f := range []struct{ flag, val string }{{"--key-name", a.keyName}, {"--resolver", a.resolver}} {
+		if f.val != "" {
+			args = append(args, f.flag, shellQuote(f.val))
+		}
+	}
+	for _, f := range []struct {
+		flag string
+		val  time.Duration
+	}{{"--timeout", a.timeout}, {"--probe-timeout", a.probeTimeout}} {
+		if f.val != 0 {
+			args = append(args, f.flag, f.val.String())
+		}
+	}
+	if a.noProbe {
+		args = append(args, "--no-probe")
+	}
+	return strings.Join(args, " ")
 }
 
 func first(a, b time.Duration) time.Duration {

@@ -83,7 +83,7 @@ func renderConvergePlan(w io.Writer, cv *converging, plan *converge.Plan, apply 
 				changes++
 			}
 		}
-		fmt.Fprintf(w, "\n%d zone(s) with changes; kmsdns apply --config %s sends them (plan changed nothing)\n", changes, shellQuote(cv.configFile))
+		fmt.Fprintf(w, "\n%d zone(s) with changes; %s sends them (plan changed nothing)\n", changes, cv.applyHint)
 	}
 }
 

@@ -3,11 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
 	"github.com/kmsdns/kmsdns/internal/config"
+	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/urfave/cli/v2"
 )
@@ -21,13 +21,13 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 	if a.configFile == "" {
 		return usageError("plan: --write-desired needs --config (it prints that file with desired: filled in)")
 	}
-	src, err := os.ReadFile(a.configFile)
-	if err != nil {
-		return usageError("plan: %v", err)
-	}
-	file, err := config.Load(a.configFile)
+	file, err := config.Load(a.configFile) // refuses a FIFO or device, caps the size
 	if err != nil {
 		return &codeError{code: exitUsage, err: err}
+	}
+	src, err := regfile.ReadFile(a.configFile, config.MaxFileSize)
+	if err != nil {
+		return usageError("plan: config: %v", err)
 	}
 	managed := map[string][]config.DesiredName{}
 	if dz, err := file.DesiredZones(); err == nil {
@@ -62,17 +62,18 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 	}
 	results := zone.ReadAll(c.Context, rp.Specs, rp.Options)
 	out := map[string][]config.DesiredName{}
+	notes := map[string][]string{}
 	for i, r := range results {
 		if r.Err != nil {
 			return &codeError{code: exitErrors, err: fmt.Errorf("plan: --write-desired: zone %s could not be read: %w (nothing printed)", short(zones[i]), r.Err)}
 		}
 		var dropped []string
-		out[r.Zone], dropped = desiredNow(r, managed[zones[i]])
-		for _, d := range dropped {
+		out[r.Zone], notes[r.Zone], dropped = desiredNow(r, managed[zones[i]])
+		for _, d := range slices.Concat(notes[r.Zone], dropped) {
 			e.warn(d)
 		}
 	}
-	b, err := config.WriteDesired(src, a.configFile, out)
+	b, err := config.WriteDesiredNotes(src, a.configFile, out, notes)
 	if err != nil {
 		return &codeError{code: exitErrors, err: err}
 	}
@@ -84,8 +85,17 @@ func runWriteDesired(c *cli.Context, e env, a convergeArgs) error {
 // zone with a desired state, its managed names only; for the others,
 // every name with KMS records. A host with several records at one name
 // (other ports) keeps its first: dropped says so, since the plan of the
-// printed config then removes the others.
-func desiredNow(r *zone.Snapshot, managed []config.DesiredName) (out []config.DesiredName, dropped []string) {
+// printed config then removes the others. A name that holds "." (RFC
+// 2782: no KMS service here) cannot be said in desired: (a host list,
+// and an empty one makes the plan unsafe): it is left out, unmanaged, and
+// notes says so.
+func desiredNow(r *zone.Snapshot, managed []config.DesiredName) (out []config.DesiredName, notes, dropped []string) {
+	none := map[string]bool{} // names holding "."
+	for _, rec := range r.Records {
+		if rec.Target == "." || rec.Target == "" {
+			none[rec.Name] = true
+		}
+	}
 	index := map[string]int{}
 	add := func(owner string) int {
 		if i, ok := index[owner]; ok {
@@ -101,9 +111,20 @@ func desiredNow(r *zone.Snapshot, managed []config.DesiredName) (out []config.De
 		return len(out) - 1
 	}
 	for _, m := range managed {
-		add(m.Owner)
+		if !none[m.Owner] {
+			add(m.Owner)
+		}
 	}
+	for owner := range none {
+		if len(managed) == 0 || slices.ContainsFunc(managed, func(m config.DesiredName) bool { return m.Owner == owner }) {
+			notes = append(notes, fmt.Sprintf("%s holds \".\" (no KMS service here), which desired: cannot list: left out, not managed", short(owner)))
+		}
+	}
+	slices.Sort(notes)
 	for _, rec := range r.Records {
+		if none[rec.Name] {
+			continue
+		}
 		i, ok := index[rec.Name]
 		if !ok {
 			if len(managed) > 0 {
@@ -120,5 +141,5 @@ func desiredNow(r *zone.Snapshot, managed []config.DesiredName) (out []config.De
 		}
 		out[i].Hosts = append(out[i].Hosts, config.DesiredHost{Host: rec.Target, Port: rec.Port, Priority: rec.Priority, Weight: rec.Weight, TTL: rec.TTL})
 	}
-	return out, dropped
+	return out, notes, dropped
 }

@@ -75,6 +75,12 @@ func restoreCommand(a cleanupArgs, backup string) string {
 	if a.audit.configFile != "" {
 		args = append(args, "--config", shellQuote(abs(a.audit.configFile)))
 	}
+	if a.statePath != "" {
+		// The state file this run wrote: the restore takes its records
+		// out again, or audit reports them as reappeared. (The config's
+		// defaults.state comes with --config.)
+		args = append(args, "--state", shellQuote(abs(a.statePath)))
+	}
 	u := a.update.flags.Update
 	var piped []string // secret inputs that were pipes: they cannot be named again
 	file := func(flag, path string) {

@@ -29,6 +29,9 @@ func TestRestoreCommandNamesOnlyWhatCanBeRunAgain(t *testing.T) {
 	if got := applyRestoreCommand(convergeArgs{configFile: "kmsdns.yaml", keyName: "upd"}, "b.zone"); !strings.Contains(got, "--key-name upd") {
 		t.Errorf("apply's restore command lacks --key-name upd: %s", got)
 	}
+	if got := applyRestoreCommand(convergeArgs{configFile: "kmsdns.yaml", statePath: "st.json"}, "b.zone"); !strings.Contains(got, "--state "+filepath.Join(mustWd(t), "st.json")) {
+		t.Errorf("apply's restore command lacks apply's --state: %s", got)
+	}
 	for _, tc := range []struct {
 		name      string
 		a         cleanupArgs

@@ -344,6 +344,12 @@ func sameDesired(a, b Desired) bool {
 // and hosts given, each host written with its TTL. Everything else in the
 // file, comments included, is kept; zones not named are left alone.
 func WriteDesired(src []byte, file string, zones map[string][]DesiredName) ([]byte, error) {
+	return WriteDesiredNotes(src, file, zones, nil)
+}
+
+// WriteDesiredNotes is WriteDesired, with notes (by zone name) written as
+// comment lines above each zone's desired: key: what it left out and why.
+func WriteDesiredNotes(src []byte, file string, zones map[string][]DesiredName, notes map[string][]string) ([]byte, error) {
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		return nil, fmt.Errorf("config %s: %w", file, err)
@@ -372,6 +378,13 @@ func WriteDesired(src []byte, file string, zones map[string][]DesiredName) ([]by
 			*v = *node
 		} else {
 			zn.Content = append(zn.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: "desired"}, node)
+		}
+		for i := 0; i+1 < len(zn.Content); i += 2 {
+			if k := zn.Content[i]; k.Value == "desired" {
+				for _, n := range notes[dns.CanonicalName(nameNode.Value)] {
+					k.HeadComment = strings.TrimPrefix(k.HeadComment+"\n# "+n, "\n")
+				}
+			}
 		}
 	}
 	var b bytes.Buffer

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// testRestoreWarnsDuplicate: a backup's record whose host is at the name
+// again with other values (an apply backup holds the records apply
+// replaced): the restore plan says it adds a second record for the host.
+func testRestoreWarnsDuplicate(t *testing.T, l *cleanupLab) {
+	const z = "rd1.example"
+	out, errOut, code := run(t, l.args(append(zoneArgs(z), "--host", "kms-old."+z, "--yes", "--state", filepath.Join(t.TempDir(), "s.json"))...)...)
+	if code != exitClean {
+		t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
+	}
+	backup := backupPath(t, errOut)
+	// Meanwhile kms-old is back with priority 10, as apply's replacement.
+	zoneUpdate(t, l.bind.Addr, z, nil, []string{fmt.Sprintf("_vlmcs._tcp.%s. 300 IN SRV 10 0 %d kms-old.%s.", z, l.port, z)})
+	note := fmt.Sprintf("kms-old.rd1.example already has a record here (port %d, priority 10, weight 0): restoring adds a second (port %d, priority 0, weight 0)", l.port, l.port)
+	out, errOut, code = run(t, "publish", "--from-file", backup, "--key-file", l.keyFile, "--dry-run")
+	if code != exitClean || !strings.Contains(strings.Join(strings.Fields(out), " "), note) {
+		t.Errorf("dry run: exit %d, no %q:\n%s%s", code, note, out, errOut)
+	}
+}
