@@ -67,6 +67,11 @@ func where(owner, zoneName string) []string {
 	return out
 }
 
+// newNameTTL is the TTL publish gives a record under a name that has
+// none (publish.DefaultTTL; publish without --ttl keeps the TTL of the
+// RRset the record joins).
+const newNameTTL = 3600
+
 // publishCommand adds (or, for the same host with other values, replaces)
 // the record rec under owner in zoneName.
 func publishCommand(zoneName, owner string, rec zone.Record) Command {
