@@ -657,6 +657,20 @@ func checkLowestPriorityDead(o *ownerCtx) []Finding {
 	if !anyWorking {
 		return nil // no-live-host tells it
 	}
+	f := Finding{
+		Check: CheckLowestPrioDead, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
+		Message:      fmt.Sprintf("every host at the lowest priority (%d) under %s fails: every client tries a dead host first and activates only if it fails over", lowest, short(o.owner)),
+		ClientErrors: []string{CodeRPCUnavail},
+	}
+	// A host at that priority that answers on the expected port: its
+	// record's port-mismatch command brings it back.
+	for i, r := range o.recs {
+		if c := o.portFixes[i]; c != nil && r.Priority == lowest {
+			f.Command = c
+			f.Fix = fmt.Sprintf("%s answers as a KMS host on the expected port: publish its record with that port (%s: it replaces the record on the wrong port, see port-mismatch).", short(r.Target), c)
+			return []Finding{f}
+		}
+	}
 	var cmd Command
 	for i, r := range o.recs {
 		if !o.fails[i] && r.Target != "." && o.a.hostOK(r.Target, r.Port) {
@@ -666,14 +680,10 @@ func checkLowestPriorityDead(o *ownerCtx) []Finding {
 			break
 		}
 	}
-	return []Finding{{
-		Check: CheckLowestPrioDead, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
-		Message:      fmt.Sprintf("every host at the lowest priority (%d) under %s fails: every client tries a dead host first and activates only if it fails over", lowest, short(o.owner)),
-		ClientErrors: []string{CodeRPCUnavail},
-		Fix: withCommand(cmd, fmt.Sprintf("Bring the priority-%d hosts back, or move a working host to priority %d (%%s), then remove the dead records.", lowest, lowest),
-			fmt.Sprintf("Bring the priority-%d hosts back, or give a working host priority %d, then remove the dead records.", lowest, lowest)),
-		Command: cmd,
-	}}
+	f.Command = cmd
+	f.Fix = withCommand(cmd, fmt.Sprintf("Bring the priority-%d hosts back, or move a working host to priority %d (%%s), then remove the dead records.", lowest, lowest),
+		fmt.Sprintf("Bring the priority-%d hosts back, or give a working host priority %d, then remove the dead records.", lowest, lowest))
+	return []Finding{f}
 }
 
 // checkZeroWeight: weight 0 beside non-zero weights at the same priority

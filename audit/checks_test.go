@@ -408,6 +408,16 @@ func TestChecks(t *testing.T) {
 					t.Errorf("%s %s", f.Severity, f.Command)
 				}
 			}},
+		// The primary is a live host on the wrong port: its port-mismatch
+		// command brings it back; no unpublish of it anywhere.
+		{name: "lowest-priority-dead: the primary is on the wrong port", records: []string{"@ 3600 0 0 1690 up", "@ 3600 10 5 1688 up2"},
+			want: []string{"port-mismatch @ up", "lowest-priority-dead @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckLowestPrioDead)
+				if got := f.Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" || !strings.Contains(f.Fix, "port-mismatch") {
+					t.Errorf("command %q, fix %s", got, f.Fix)
+				}
+			}},
 		{name: "zero-weight", records: []string{"@ 3600 0 10 1688 up", "@ 3600 0 0 1688 up2"}, want: []string{"zero-weight @ up2"},
 			check: func(t *testing.T, rep *audit.Report) {
 				f := only(t, rep, audit.CheckZeroWeight)

@@ -312,6 +312,8 @@ _vlmcs._tcp.ttl 172800 IN SRV 5 20 %[1]d good1
 _vlmcs._tcp.standby IN SRV 0 0 %[1]d closed
 _vlmcs._tcp.standby IN SRV 10 0 %[1]d good1
 _vlmcs._tcp.dead 900 IN SRV 0 0 %[1]d closed
+_vlmcs._tcp.primary IN SRV 0 0 %[2]d good2
+_vlmcs._tcp.primary IN SRV 10 0 %[1]d good1
 _vlmcs._tcp.apexless.sub IN SRV 0 0 %[1]d gone
 good1 IN A %[3]s
 good2 IN A %[4]s
@@ -425,6 +427,19 @@ alias IN CNAME good1
 	}
 	if !seen[audit.CheckPortMismatch] || !seen[audit.CheckNoLiveHost] {
 		t.Errorf("wrongport findings: %v", seen)
+	}
+	// The same for a primary on the wrong port beside a working standby:
+	// lowest-priority-dead gives port-mismatch's command.
+	var lpd []string
+	for _, f := range all {
+		if f.Name == "_vlmcs._tcp.primary.fix.example." && (f.Check == audit.CheckLowestPrioDead || f.Check == audit.CheckPortMismatch) {
+			lpd = append(lpd, f.Check+": "+audit.Command(f.Command).String())
+		}
+	}
+	slices.Sort(lpd)
+	primaryCmd := fmt.Sprintf("kmsdns publish --zone fix.example --name primary --host good2.fix.example --port %d --priority 0 --weight 0 --ttl 3600", P)
+	if !slices.Equal(lpd, []string{"lowest-priority-dead: " + primaryCmd, "port-mismatch: " + primaryCmd}) {
+		t.Errorf("primary on the wrong port: %q", lpd)
 	}
 	// cleanup --stale --include-unreachable leaves that record alone
 	// (following its hint would empty the name).
