@@ -300,7 +300,7 @@ func checkTargetCNAME(c *recordCtx) []Finding {
 	if c.aliasHostFit(real) {
 		rec := c.rec
 		rec.Target = real
-		pub := publishCommand(fz, c.rec.Name, rec)
+		pub := c.a.republish(c.r, c.rec.Name, rec)
 		unp := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
 		if pub != nil && unp != nil {
 			cmds = []Command{pub, unp}
@@ -358,7 +358,7 @@ func checkPortMismatch(c *recordCtx) []Finding {
 	if c.a.answersKMS(c.rec.Target, want) && c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
 		rec := c.rec
 		rec.Port = want
-		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+		cmd = c.a.republish(c.r, c.rec.Name, rec)
 	}
 	msg := fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
 	if c.cancelled {
@@ -545,7 +545,7 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		var cmd Command
 		want := o.a.expectedPort(t)
 		if i, ok := index[tp{t, want}]; ok && !o.fails[i] {
-			cmd = publishCommand(o.a.fixZone(o.r), o.owner, o.recs[i])
+			cmd = o.a.republish(o.r, o.owner, o.recs[i])
 		}
 		out = append(out, Finding{
 			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: o.r.Zone, Name: o.owner, Target: t,
@@ -624,7 +624,7 @@ func checkNoLiveHost(o *ownerCtx) []Finding {
 		for _, r := range o.recs {
 			rec.Priority = min(rec.Priority, r.Priority)
 		}
-		f.Command = publishCommand(o.a.fixZone(o.r), o.owner, rec)
+		f.Command = o.a.republish(o.r, o.owner, rec)
 	}
 	f.Fix = withCommand(f.Command, "Publish a working KMS host here first (%s), then remove the failing records.",
 		"Bring up a working KMS host and publish it here first, then remove the failing records.")
@@ -676,7 +676,7 @@ func checkLowestPriorityDead(o *ownerCtx) []Finding {
 		if !o.fails[i] && r.Target != "." && o.a.hostOK(r.Target, r.Port) {
 			rec := r
 			rec.Priority = lowest
-			cmd = publishCommand(o.a.fixZone(o.r), o.owner, rec)
+			cmd = o.a.republish(o.r, o.owner, rec)
 			break
 		}
 	}

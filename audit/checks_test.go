@@ -577,3 +577,39 @@ func TestPartialPublishKeepsTheRRsetTTL(t *testing.T) {
 		t.Errorf("partial-publish commands:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
 	}
 }
+
+// TestClientViewFixesKeepTheRRsetTTL: a client view (kmsdns check) reads
+// records through a resolver, whose TTLs are what its cache has left; a
+// command that republishes into that RRset gives no --ttl (publish keeps
+// the RRset's), where a --ttl of the cached value would lower the TTL of
+// every record of the name. Only long-ttl's fix sets a TTL.
+func TestClientViewFixesKeepTheRRsetTTL(t *testing.T) {
+	const domain = "emea." + tz
+	name := "_vlmcs._tcp." + domain
+	rec := func(ttl uint32, prio, weight, port uint16, target string) zone.Record {
+		return zone.Record{Zone: domain, Name: name, TTL: ttl, Priority: prio, Weight: weight, Port: port, Target: target + "." + tz}
+	}
+	auth, prober := fakeWorld()
+	r := &zone.Snapshot{Zone: domain, Source: zone.SourceResolver, Server: "127.0.0.53:53", Records: []zone.Record{
+		rec(3517, 5, 7, 1690, "up2"), rec(3517, 0, 0, 1688, "cname"), rec(3517, 0, 0, 1688, "down"), rec(3517, 0, 0, 1688, "up2"),
+	}}
+	rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{
+		Resolver: fakeResolver{auth: auth}, Prober: prober, Now: func() time.Time { return now },
+		ContainingZone: map[string]string{domain: tz},
+	})
+	want := map[string]string{
+		audit.CheckPortMismatch:    "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 5 --weight 7",
+		audit.CheckTargetCNAME:     "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 0 --weight 0",
+		audit.CheckDuplicateTarget: "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 0 --weight 0",
+	}
+	for check, w := range want {
+		if got := only(t, rep, check).Command.String(); got != w {
+			t.Errorf("%s: %q, want %q", check, got, w)
+		}
+	}
+	for _, f := range rep.Findings {
+		if slices.Contains(f.Command, "--ttl") {
+			t.Errorf("%s suggests a TTL from a resolver's cache: %s", f.Check, f.Command)
+		}
+	}
+}
