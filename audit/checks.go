@@ -106,9 +106,31 @@ func (c *recordCtx) unresolvable() bool {
 }
 
 // unpublish is the command that removes this record's host under its owner.
+// None when the record has a fix that keeps it working (port-mismatch's
+// command: its host answers on the expected port): removing it would throw
+// away a working host, and as the name's last record (--force) empty the
+// name.
 func (c *recordCtx) unpublish() Command {
 	last := len(c.perTarget) == 1
+	if c.portFix() != nil {
+		return nil
+	}
 	return unpublishCommand(c.a.fixZone(c.r), c.rec.Name, c.rec.Target, last)
+}
+
+// portFix is the command of this record's port-mismatch finding, when it
+// has one: its host answers as a KMS host on the expected port, so
+// publishing the record there makes it work. That finding then tells the
+// record's story; host-unreachable and not-kms would only repeat that the
+// record's own port fails, with advice (remove the record, start the
+// service) that is wrong for a live host.
+func (c *recordCtx) portFix() Command {
+	for _, f := range c.found {
+		if f.Check == CheckPortMismatch && f.Command != nil {
+			return f.Command
+		}
+	}
+	return nil
 }
 
 // unpublishPort is unpublish for a problem of this record's port only:
@@ -278,7 +300,7 @@ func checkTargetCNAME(c *recordCtx) []Finding {
 	if c.aliasHostFit(real) {
 		rec := c.rec
 		rec.Target = real
-		pub := publishCommand(fz, c.rec.Name, rec)
+		pub := c.a.republish(c.r, c.rec.Name, rec)
 		unp := unpublishCommand(fz, c.rec.Name, c.rec.Target, false)
 		if pub != nil && unp != nil {
 			cmds = []Command{pub, unp}
@@ -336,7 +358,7 @@ func checkPortMismatch(c *recordCtx) []Finding {
 	if c.a.answersKMS(c.rec.Target, want) && c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
 		rec := c.rec
 		rec.Port = want
-		cmd = publishCommand(c.a.fixZone(c.r), c.rec.Name, rec)
+		cmd = c.a.republish(c.r, c.rec.Name, rec)
 	}
 	msg := fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
 	if c.cancelled {
@@ -347,17 +369,27 @@ func checkPortMismatch(c *recordCtx) []Finding {
 			"Run the audit again to completion to know whether clients can activate through this record.", nil)}
 	}
 	fix := fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)
+	codes := []string{CodeRPCUnavail, CodeNoKMS}
 	switch {
 	case cmd != nil:
+		// This finding is the record's only story (portFix): it says
+		// what its own port does.
 		msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
-		if c.probe != nil {
-			msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port, and not on %d (%s): every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want, c.rec.Port, c.probe.Status)
+		if p := c.probe; p != nil {
+			how := string(p.Status)
+			if p.Detail != "" {
+				how += ": " + p.Detail
+			}
+			msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port, and not on %d (%s): every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want, c.rec.Port, how)
+			if p.Status == probe.StatusTimeout || p.Status == probe.StatusUnreachable {
+				codes = []string{CodeKMSNoAnswer, CodeNoKMS}
+			}
 		}
 		fix = fmt.Sprintf("Publish the record with port %d (%s: it replaces the port-%d record).", want, cmd, c.rec.Port)
 	case c.a.opts.Prober == nil && !c.unresolvable() && !c.has(CheckDecommissioned):
 		fix = fmt.Sprintf("Find the port the KMS service on %s listens on (slmgr /dlv on it; this run did not probe): if %d, publish the record with that port; if %d, set that as its expected port.", c.host(), want, c.rec.Port)
 	}
-	return []Finding{c.finding(CheckPortMismatch, SeverityError, msg, fix, cmd, CodeRPCUnavail, CodeNoKMS)}
+	return []Finding{c.finding(CheckPortMismatch, SeverityError, msg, fix, cmd, codes...)}
 }
 
 func checkStale(c *recordCtx) []Finding {
@@ -417,7 +449,7 @@ func (c *recordCtx) probed() *probe.Result {
 
 func checkHostUnreachable(c *recordCtx) []Finding {
 	pr := c.probed()
-	if pr == nil {
+	if pr == nil || c.portFix() != nil {
 		return nil
 	}
 	addr := pr.Addr.String()
@@ -445,7 +477,7 @@ func orCmd(cmd Command) string {
 
 func checkNotKMS(c *recordCtx) []Finding {
 	pr := c.probed()
-	if pr == nil || pr.Status != probe.StatusNotKMS {
+	if pr == nil || pr.Status != probe.StatusNotKMS || c.portFix() != nil {
 		return nil
 	}
 	return []Finding{c.finding(CheckNotKMS, SeverityError, fmt.Sprintf("%s port %d (%s) accepts TCP but is not a KMS host: %s", c.host(), c.rec.Port, pr.Addr.String(), pr.Detail),
@@ -474,6 +506,8 @@ type ownerCtx struct {
 	recs  []zone.Record
 	// fails[i] is set when recs[i] has a failing finding.
 	fails []bool
+	// portFixes[i] is the port-mismatch command of recs[i], nil when none.
+	portFixes []Command
 	// perTarget counts recs by target.
 	perTarget map[string]int
 }
@@ -511,7 +545,7 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		var cmd Command
 		want := o.a.expectedPort(t)
 		if i, ok := index[tp{t, want}]; ok && !o.fails[i] {
-			cmd = publishCommand(o.a.fixZone(o.r), o.owner, o.recs[i])
+			cmd = o.a.republish(o.r, o.owner, o.recs[i])
 		}
 		out = append(out, Finding{
 			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: o.r.Zone, Name: o.owner, Target: t,
@@ -554,23 +588,50 @@ func checkNoLiveHost(o *ownerCtx) []Finding {
 		return nil
 	}
 	domain := short(strings.TrimPrefix(o.owner, zone.KMSService))
-	var cmd Command
-	switchedOff := !slices.ContainsFunc(o.recs, func(r zone.Record) bool { return r.Target != "." })
-	if g, ok := o.goodHost(); ok && !switchedOff {
-		cmd = publishCommand(o.a.fixZone(o.r), o.owner, g)
-	}
-	fix := withCommand(cmd, "Publish a working KMS host here first (%s), then remove the failing records.",
-		"Bring up a working KMS host and publish it here first, then remove the failing records.")
-	if switchedOff {
-		fix = "Nothing to do if KMS is switched off here on purpose; otherwise publish a working KMS host here and remove the \".\" record."
-	}
-	return []Finding{{
+	f := Finding{
 		Check: CheckNoLiveHost, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
 		Message:      fmt.Sprintf("every KMS record under %s fails (%d of %d): no client whose DNS suffix is %s can activate", short(o.owner), n, len(o.recs), domain),
 		ClientErrors: []string{CodeNoKMS},
-		Fix:          fix,
-		Command:      cmd,
-	}}
+	}
+	// A host here that answers on the expected port needs no other host:
+	// its record's port-mismatch command makes the name work.
+	var moves []Command
+	var shown []string
+	for _, c := range o.portFixes {
+		if c != nil {
+			moves = append(moves, c)
+			shown = append(shown, c.String())
+		}
+	}
+	if len(moves) > 0 {
+		f.Command = moves[0]
+		if len(moves) > 1 {
+			f.Commands = moves
+			f.Fix = fmt.Sprintf("The hosts answer as KMS hosts on the expected port: publish their records with that port (%s; each replaces the record on the wrong port, see port-mismatch).", strings.Join(shown, "; "))
+		} else {
+			f.Fix = fmt.Sprintf("The host answers as a KMS host on the expected port: publish its record with that port (%s: it replaces the record on the wrong port, see port-mismatch).", shown[0])
+		}
+		return []Finding{f}
+	}
+	switchedOff := !slices.ContainsFunc(o.recs, func(r zone.Record) bool { return r.Target != "." })
+	if g, ok := o.goodHost(); ok && !switchedOff {
+		// Another name's host joins this RRset: only its target and port
+		// are the donor's; the RRset keeps its TTL (a publish with another
+		// TTL would change the TTL of the name's other records), and the
+		// host takes the name's lowest priority.
+		rec := g
+		rec.TTL, rec.Priority, rec.Weight = o.recs[0].TTL, o.recs[0].Priority, 0
+		for _, r := range o.recs {
+			rec.Priority = min(rec.Priority, r.Priority)
+		}
+		f.Command = o.a.republish(o.r, o.owner, rec)
+	}
+	f.Fix = withCommand(f.Command, "Publish a working KMS host here first (%s), then remove the failing records.",
+		"Bring up a working KMS host and publish it here first, then remove the failing records.")
+	if switchedOff {
+		f.Fix = "Nothing to do if KMS is switched off here on purpose; otherwise publish a working KMS host here and remove the \".\" record."
+	}
+	return []Finding{f}
 }
 
 // checkLowestPriorityDead: clients try the lowest priority first (RFC
@@ -596,23 +657,33 @@ func checkLowestPriorityDead(o *ownerCtx) []Finding {
 	if !anyWorking {
 		return nil // no-live-host tells it
 	}
+	f := Finding{
+		Check: CheckLowestPrioDead, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
+		Message:      fmt.Sprintf("every host at the lowest priority (%d) under %s fails: every client tries a dead host first and activates only if it fails over", lowest, short(o.owner)),
+		ClientErrors: []string{CodeRPCUnavail},
+	}
+	// A host at that priority that answers on the expected port: its
+	// record's port-mismatch command brings it back.
+	for i, r := range o.recs {
+		if c := o.portFixes[i]; c != nil && r.Priority == lowest {
+			f.Command = c
+			f.Fix = fmt.Sprintf("%s answers as a KMS host on the expected port: publish its record with that port (%s: it replaces the record on the wrong port, see port-mismatch).", short(r.Target), c)
+			return []Finding{f}
+		}
+	}
 	var cmd Command
 	for i, r := range o.recs {
 		if !o.fails[i] && r.Target != "." && o.a.hostOK(r.Target, r.Port) {
 			rec := r
 			rec.Priority = lowest
-			cmd = publishCommand(o.a.fixZone(o.r), o.owner, rec)
+			cmd = o.a.republish(o.r, o.owner, rec)
 			break
 		}
 	}
-	return []Finding{{
-		Check: CheckLowestPrioDead, Severity: SeverityError, Zone: o.r.Zone, Name: o.owner,
-		Message:      fmt.Sprintf("every host at the lowest priority (%d) under %s fails: every client tries a dead host first and activates only if it fails over", lowest, short(o.owner)),
-		ClientErrors: []string{CodeRPCUnavail},
-		Fix: withCommand(cmd, fmt.Sprintf("Bring the priority-%d hosts back, or move a working host to priority %d (%%s), then remove the dead records.", lowest, lowest),
-			fmt.Sprintf("Bring the priority-%d hosts back, or give a working host priority %d, then remove the dead records.", lowest, lowest)),
-		Command: cmd,
-	}}
+	f.Command = cmd
+	f.Fix = withCommand(cmd, fmt.Sprintf("Bring the priority-%d hosts back, or move a working host to priority %d (%%s), then remove the dead records.", lowest, lowest),
+		fmt.Sprintf("Bring the priority-%d hosts back, or give a working host priority %d, then remove the dead records.", lowest, lowest))
+	return []Finding{f}
 }
 
 // checkZeroWeight: weight 0 beside non-zero weights at the same priority
@@ -699,6 +770,11 @@ func (a *auditor) zoneFindings(r *zone.Snapshot) []Finding {
 			fs := a.recordFindings(r, rec, o.perTarget)
 			out = append(out, fs...)
 			o.fails = append(o.fails, slices.ContainsFunc(fs, failing))
+			var pf Command
+			if i := slices.IndexFunc(fs, func(f Finding) bool { return f.Check == CheckPortMismatch && f.Command != nil }); i >= 0 {
+				pf = fs[i].Command
+			}
+			o.portFixes = append(o.portFixes, pf)
 		}
 		for _, check := range ownerChecks() {
 			out = append(out, check(o)...)
@@ -753,7 +829,11 @@ func (a *auditor) noRecord(r *zone.Snapshot) []Finding {
 		seen[name] = true
 		var cmd Command
 		if g, ok := (&ownerCtx{a: a, r: r}).goodHost(); ok {
-			cmd = publishCommand(a.fixZone(r), name, g)
+			// A new name: the donor's target and port, publish's
+			// defaults for the rest.
+			rec := g
+			rec.TTL, rec.Priority, rec.Weight = newNameTTL, 0, 0
+			cmd = publishCommand(a.fixZone(r), name, rec)
 		}
 		out = append(out, Finding{
 			Check: CheckNoKMSRecord, Severity: SeverityError, Zone: r.Zone, Name: name,
@@ -887,6 +967,7 @@ func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []
 	for _, g := range groups {
 		var zones []string
 		hosts := map[string]map[string]bool{} // zone -> targets at apex
+		ttls := map[string]uint32{}           // zone -> TTL of the apex RRset
 		var union []zone.Record
 		inUnion := map[string]bool{}
 		for _, z := range g {
@@ -898,6 +979,11 @@ func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []
 			zones = append(zones, z)
 			hosts[z] = map[string]bool{}
 			for _, rec := range r.Records {
+				if rec.Name == zone.KMSName(z) {
+					if _, ok := ttls[z]; !ok {
+						ttls[z] = rec.TTL
+					}
+				}
 				if rec.Name == zone.KMSName(z) && rec.Target != "." {
 					hosts[z][rec.Target] = true
 					if !inUnion[rec.Target] && a.publishable(rec) {
@@ -923,7 +1009,16 @@ func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []
 				if hosts[z][h] {
 					continue
 				}
-				cmd := publishCommand(z, zone.KMSName(z), rec)
+				// The host joins this zone's apex RRset: it keeps its
+				// priority and weight but takes the RRset's TTL (or
+				// publish's default for a new name), so publishing it
+				// changes no other record's TTL.
+				here := rec
+				here.TTL = newNameTTL
+				if ttl, ok := ttls[z]; ok {
+					here.TTL = ttl
+				}
+				cmd := publishCommand(z, zone.KMSName(z), here)
 				out = append(out, Finding{
 					Check: CheckPartialPublish, Severity: SeverityWarning, Zone: z, Name: zone.KMSName(z), Target: h,
 					Message: fmt.Sprintf("%s is published in %s but not here, though the publish group {%s} should carry the same hosts", short(h), strings.Join(in, ", "), strings.Join(names, ", ")),

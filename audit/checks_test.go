@@ -173,10 +173,76 @@ func TestChecks(t *testing.T) {
 			want:   []string{"decommissioned @ up2", "target-unresolvable @ gone"}},
 		{name: "unapproved", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{Approved: []string{"up.t.example"}},
 			want: []string{"unapproved-host @ up2"}},
-		{name: "port-mismatch", records: []string{"emea 3600 10 50 1689 up", "emea 3600 0 0 1688 up2", "@ 3600 0 0 1688 up2"}, want: []string{"port-mismatch emea up", "not-kms emea up"},
+		// port-mismatch with a command tells the record's story alone:
+		// no not-kms beside it (its message says what the port does).
+		{name: "port-mismatch", records: []string{"emea 3600 10 50 1689 up", "emea 3600 0 0 1688 up2", "@ 3600 0 0 1688 up2"}, want: []string{"port-mismatch emea up"},
 			check: func(t *testing.T, rep *audit.Report) {
-				if got := only(t, rep, audit.CheckPortMismatch).Command.String(); got != "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 10 --weight 50 --ttl 3600" {
+				f := only(t, rep, audit.CheckPortMismatch)
+				if got := f.Command.String(); got != "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 10 --weight 50 --ttl 3600" {
 					t.Errorf("command %q", got)
+				}
+				if !strings.Contains(f.Message, "not on 1689 (not-kms: not an RPC answer)") {
+					t.Errorf("message %s", f.Message)
+				}
+			}},
+		// Review 2 item 2: a live host published on the wrong port, the
+		// only record of its name. One story: port-mismatch says the port
+		// is wrong and gives the command; host-unreachable does not also
+		// suggest removing the record (unpublish --force would empty the
+		// name), and no-live-host points at the port-mismatch command
+		// rather than at another host.
+		{name: "live host on the wrong port: one story", records: []string{"chk 900 5 7 1690 up", "@ 600 0 0 1688 up2"},
+			want: []string{"port-mismatch chk up", "no-live-host chk "},
+			check: func(t *testing.T, rep *audit.Report) {
+				const want = "kmsdns publish --zone t.example --name chk --host up.t.example --port 1688 --priority 5 --weight 7 --ttl 900"
+				pm, nl := only(t, rep, audit.CheckPortMismatch), only(t, rep, audit.CheckNoLiveHost)
+				if pm.Command.String() != want || nl.Command.String() != want || nl.Commands != nil {
+					t.Errorf("port-mismatch %q, no-live-host %q %v", pm.Command, nl.Command, nl.Commands)
+				}
+				if strings.Contains(nl.Fix, "Bring up") || !strings.Contains(nl.Fix, "port-mismatch") {
+					t.Errorf("no-live-host fix %s", nl.Fix)
+				}
+				if !strings.Contains(pm.Message, "not on 1690 (refused)") || !slices.Equal(pm.ClientErrors, []string{audit.CodeRPCUnavail, audit.CodeNoKMS}) {
+					t.Errorf("port-mismatch %s %v", pm.Message, pm.ClientErrors)
+				}
+			}},
+		{name: "live host on the wrong port, which times out: one story", records: []string{"chk 900 5 7 1690 up", "@ 600 0 0 1688 up2"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				p[netip.MustParseAddrPort("127.0.0.1:1690")] = probe.Result{Status: probe.StatusTimeout, Detail: "no answer to the TCP connection"}
+			},
+			want: []string{"port-mismatch chk up", "no-live-host chk "},
+			check: func(t *testing.T, rep *audit.Report) {
+				pm := only(t, rep, audit.CheckPortMismatch)
+				if !strings.Contains(pm.Message, "not on 1690 (timeout: no answer to the TCP connection)") || !slices.Equal(pm.ClientErrors, []string{audit.CodeKMSNoAnswer, audit.CodeNoKMS}) {
+					t.Errorf("port-mismatch %s %v", pm.Message, pm.ClientErrors)
+				}
+			}},
+		// Two hosts on wrong ports under one name: no-live-host lists both
+		// moves; a stale registration of one does not suggest emptying
+		// the name either.
+		{name: "two live hosts on wrong ports, one stale", records: []string{"two 900 0 0 1690 up", "two 900 10 0 1690 up2"},
+			ages: map[int]uint32{0: age(30 * 24 * time.Hour)},
+			want: []string{"port-mismatch two up", "port-mismatch two up2", "stale-registration two up", "no-live-host two ", "no-kms-record @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				nl := only(t, rep, audit.CheckNoLiveHost)
+				var got []string
+				for _, c := range nl.Commands {
+					got = append(got, c.String())
+				}
+				if !slices.Equal(got, []string{
+					"kmsdns publish --zone t.example --name two --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 900",
+					"kmsdns publish --zone t.example --name two --host up2.t.example --port 1688 --priority 10 --weight 0 --ttl 900"}) || !slices.Equal(nl.Command, nl.Commands[0]) {
+					t.Errorf("no-live-host commands %q", got)
+				}
+				for _, c := range got {
+					if !strings.Contains(nl.Fix, c) {
+						t.Errorf("no-live-host fix lacks %s: %s", c, nl.Fix)
+					}
+				}
+				for _, f := range rep.Findings {
+					if slices.Contains(f.Command, "unpublish") {
+						t.Errorf("%s suggests %s", f.Check, f.Command)
+					}
 				}
 			}},
 		{name: "host-ports", records: []string{"@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
@@ -225,7 +291,7 @@ func TestChecks(t *testing.T) {
 				}
 			}},
 		{name: "port-mismatch: the record's port fails, the expected one answers", records: []string{"@ 3600 5 10 44101 up"},
-			want: []string{"port-mismatch @ up", "host-unreachable @ up", "no-live-host @ "},
+			want: []string{"port-mismatch @ up", "no-live-host @ "},
 			check: func(t *testing.T, rep *audit.Report) {
 				f := only(t, rep, audit.CheckPortMismatch)
 				if f.Severity != audit.SeverityError || f.Command.String() != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 5 --weight 10 --ttl 3600" {
@@ -298,7 +364,7 @@ func TestChecks(t *testing.T) {
 		{name: "not-kms", records: []string{"@ 3600 0 0 1688 up2", "@ 3600 0 0 1689 up"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
 			want: []string{"not-kms @ up"}},
 		{name: "duplicate-target", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"},
-			want: []string{"duplicate-target @ up", "port-mismatch @ up", "not-kms @ up"},
+			want: []string{"duplicate-target @ up", "port-mismatch @ up"},
 			check: func(t *testing.T, rep *audit.Report) {
 				if got := only(t, rep, audit.CheckDuplicateTarget).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
 					t.Errorf("command %q", got)
@@ -319,11 +385,37 @@ func TestChecks(t *testing.T) {
 					t.Errorf("command %q", got)
 				}
 			}},
+		// Review 2 item 3: the host another name lends keeps this
+		// RRset's TTL (900, not the donor's 600) and takes the name's
+		// lowest priority, weight 0 (not the donor's 10 5).
+		{name: "no-live-host: the RRset keeps its TTL", records: []string{"@ 600 10 5 1688 up", "dead 900 5 3 1688 down", "dead 900 7 0 1688 gone"},
+			want: []string{"host-unreachable dead down", "target-unresolvable dead gone", "no-live-host dead "},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckNoLiveHost).Command.String(); got != "kmsdns publish --zone t.example --name dead --host up.t.example --port 1688 --priority 5 --weight 0 --ttl 900" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		{name: "no-kms-record: a new name gets publish's defaults", records: []string{"@ 600 10 5 1688 up"}, names: []string{"emea"}, want: []string{"no-kms-record emea "},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckNoKMSRecord).Command.String(); got != "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+			}},
 		{name: "lowest-priority-dead", records: []string{"@ 3600 0 0 1688 down", "@ 3600 10 5 1688 up"}, want: []string{"host-unreachable @ down", "lowest-priority-dead @ "},
 			check: func(t *testing.T, rep *audit.Report) {
 				f := only(t, rep, audit.CheckLowestPrioDead)
 				if f.Severity != audit.SeverityError || f.Command.String() != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 5 --ttl 3600" {
 					t.Errorf("%s %s", f.Severity, f.Command)
+				}
+			}},
+		// The primary is a live host on the wrong port: its port-mismatch
+		// command brings it back; no unpublish of it anywhere.
+		{name: "lowest-priority-dead: the primary is on the wrong port", records: []string{"@ 3600 0 0 1690 up", "@ 3600 10 5 1688 up2"},
+			want: []string{"port-mismatch @ up", "lowest-priority-dead @ "},
+			check: func(t *testing.T, rep *audit.Report) {
+				f := only(t, rep, audit.CheckLowestPrioDead)
+				if got := f.Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" || !strings.Contains(f.Fix, "port-mismatch") {
+					t.Errorf("command %q, fix %s", got, f.Fix)
 				}
 			}},
 		{name: "zero-weight", records: []string{"@ 3600 0 10 1688 up", "@ 3600 0 0 1688 up2"}, want: []string{"zero-weight @ up2"},
@@ -452,5 +544,72 @@ func TestInterruptedAudit(t *testing.T) {
 	}
 	if rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{Resolver: fakeResolver{auth: auth}}); rep.Interrupted {
 		t.Error("a complete audit is marked interrupted")
+	}
+}
+
+// TestPartialPublishKeepsTheRRsetTTL: the host partial-publish suggests
+// for another zone keeps its priority and weight but takes the TTL of that
+// zone's apex RRset (publish with another TTL changes the TTL of the
+// records already there), or publish's default for a zone with none.
+func TestPartialPublishKeepsTheRRsetTTL(t *testing.T) {
+	a := &zone.Snapshot{Zone: tz, Source: zone.SourceAXFR, Records: []zone.Record{mustRec(t, "@ 600 5 10 1688 up"), mustRec(t, "@ 600 0 0 1688 up2")}}
+	const held, empty = "held.example.", "empty.example."
+	b := &zone.Snapshot{Zone: held, Source: zone.SourceAXFR, Records: []zone.Record{{Zone: held, Name: "_vlmcs._tcp." + held, TTL: 7200, Port: 1688, Target: "up." + tz}}}
+	c := &zone.Snapshot{Zone: empty, Source: zone.SourceAXFR}
+	auth, prober := fakeWorld()
+	rep := audit.Run(t.Context(), []*zone.Snapshot{a, b, c}, audit.Options{
+		Policy:   audit.Policy{PublishGroups: [][]string{{tz, held, empty}}},
+		Resolver: fakeResolver{auth: auth}, Prober: prober,
+	})
+	var got []string
+	for _, f := range rep.Findings {
+		if f.Check == audit.CheckPartialPublish {
+			got = append(got, f.Command.String())
+		}
+	}
+	slices.Sort(got)
+	want := []string{
+		"kmsdns publish --zone empty.example --host up.t.example --port 1688 --priority 5 --weight 10 --ttl 3600",
+		"kmsdns publish --zone empty.example --host up2.t.example --port 1688 --priority 0 --weight 0 --ttl 3600",
+		"kmsdns publish --zone held.example --host up2.t.example --port 1688 --priority 0 --weight 0 --ttl 7200",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("partial-publish commands:\n  %s\nwant:\n  %s", strings.Join(got, "\n  "), strings.Join(want, "\n  "))
+	}
+}
+
+// TestClientViewFixesKeepTheRRsetTTL: a client view (kmsdns check) reads
+// records through a resolver, whose TTLs are what its cache has left; a
+// command that republishes into that RRset gives no --ttl (publish keeps
+// the RRset's), where a --ttl of the cached value would lower the TTL of
+// every record of the name. Only long-ttl's fix sets a TTL.
+func TestClientViewFixesKeepTheRRsetTTL(t *testing.T) {
+	const domain = "emea." + tz
+	name := "_vlmcs._tcp." + domain
+	rec := func(ttl uint32, prio, weight, port uint16, target string) zone.Record {
+		return zone.Record{Zone: domain, Name: name, TTL: ttl, Priority: prio, Weight: weight, Port: port, Target: target + "." + tz}
+	}
+	auth, prober := fakeWorld()
+	r := &zone.Snapshot{Zone: domain, Source: zone.SourceResolver, Server: "127.0.0.53:53", Records: []zone.Record{
+		rec(3517, 5, 7, 1690, "up2"), rec(3517, 0, 0, 1688, "cname"), rec(3517, 0, 0, 1688, "down"), rec(3517, 0, 0, 1688, "up2"),
+	}}
+	rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{
+		Resolver: fakeResolver{auth: auth}, Prober: prober, Now: func() time.Time { return now },
+		ContainingZone: map[string]string{domain: tz},
+	})
+	want := map[string]string{
+		audit.CheckPortMismatch:    "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 5 --weight 7",
+		audit.CheckTargetCNAME:     "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 0 --weight 0",
+		audit.CheckDuplicateTarget: "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 0 --weight 0",
+	}
+	for check, w := range want {
+		if got := only(t, rep, check).Command.String(); got != w {
+			t.Errorf("%s: %q, want %q", check, got, w)
+		}
+	}
+	for _, f := range rep.Findings {
+		if slices.Contains(f.Command, "--ttl") {
+			t.Errorf("%s suggests a TTL from a resolver's cache: %s", f.Check, f.Command)
+		}
 	}
 }

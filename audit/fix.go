@@ -67,8 +67,15 @@ func where(owner, zoneName string) []string {
 	return out
 }
 
+// newNameTTL is the TTL publish gives a record under a name that has
+// none (publish.DefaultTTL; publish without --ttl keeps the TTL of the
+// RRset the record joins).
+const newNameTTL = 3600
+
 // publishCommand adds (or, for the same host with other values, replaces)
-// the record rec under owner in zoneName.
+// the record rec under owner in zoneName. A TTL of 0 gives no --ttl:
+// publish then keeps the TTL of the RRset the record joins (publish
+// refuses --ttl 0).
 func publishCommand(zoneName, owner string, rec zone.Record) Command {
 	w := where(owner, zoneName)
 	if w == nil {
@@ -79,8 +86,10 @@ func publishCommand(zoneName, owner string, rec zone.Record) Command {
 	c = append(c, "--host", short(rec.Target),
 		"--port", strconv.Itoa(int(rec.Port)),
 		"--priority", strconv.Itoa(int(rec.Priority)),
-		"--weight", strconv.Itoa(int(rec.Weight)),
-		"--ttl", strconv.Itoa(int(rec.TTL)))
+		"--weight", strconv.Itoa(int(rec.Weight)))
+	if rec.TTL != 0 {
+		c = append(c, "--ttl", strconv.Itoa(int(rec.TTL)))
+	}
 	return c
 }
 

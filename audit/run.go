@@ -479,6 +479,18 @@ func (a *auditor) fixZone(r *zone.Snapshot) string {
 	return r.Zone
 }
 
+// republish is the command that publishes rec into the RRset under owner
+// that r read, keeping that RRset's TTL: rec's TTL, except for a client
+// view, whose TTLs are what a resolver's cache has left (a --ttl of that
+// would lower the RRset's TTL): there the command gives no --ttl, and
+// publish keeps the RRset's.
+func (a *auditor) republish(r *zone.Snapshot, owner string, rec zone.Record) Command {
+	if r.Source == zone.SourceResolver {
+		rec.TTL = 0
+	}
+	return publishCommand(a.fixZone(r), owner, rec)
+}
+
 func inList(list []string, name string) bool {
 	for _, x := range list {
 		if dns.CanonicalName(x) == name {

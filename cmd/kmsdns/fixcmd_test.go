@@ -103,13 +103,33 @@ func flagValue(argv []string, flag string) string {
 // zones and an update key (the flags a person adds to a printed command).
 type fixEnv struct {
 	server, keyFile string
+	// all are every finding of the audits the command comes from: an
+	// unpublish that empties a name must not be suggested for a record
+	// another finding has a fix for that keeps it working.
+	all []fixFinding
+}
+
+// rrset is what the server holds under owner in zoneName: its SRV
+// records, read back by transfer.
+func (e fixEnv) rrset(t *testing.T, zoneName, owner string) []srvLine {
+	t.Helper()
+	var out []srvLine
+	for _, l := range testserver.Records(t, e.server, zoneName) {
+		if f := strings.Fields(l); len(f) == 8 && f[3] == "srv" && f[0] == owner {
+			out = append(out, parseSRVLine(t, strings.Join([]string{f[0], f[1], f[2], "SRV", f[4], f[5], f[6], f[7]}, " ")))
+		}
+	}
+	return out
 }
 
 // runFix runs f's command with --dry-run against the real server and
 // checks that the planned UPDATE touches exactly f's owner name and
 // record: publish adds the named host under the owner (replacing only that
 // host's other records there), unpublish removes the named host's records
-// under the owner and nothing else.
+// under the owner and nothing else. A publish changes no TTL of the
+// RRset it joins (only long-ttl's may), and gives a new name publish's
+// default TTL; an unpublish that empties the name is never suggested for
+// a record another finding can keep working.
 func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 	t.Helper()
 	argv := f.Command
@@ -121,6 +141,9 @@ func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 	if !strings.Contains(f.Fix, audit.Command(argv).String()) {
 		t.Errorf("%s: the fix does not print the command it carries: %q", what, f.Fix)
 	}
+	// What the server holds under the owner before: the RRset the
+	// command changes.
+	before := e.rrset(t, flagValue(argv, "--zone"), strings.ToLower(f.Name))
 	args := append(slices.Clone(argv[1:]), "--dry-run", "--server", e.server, "--key-file", e.keyFile, "--output", "json")
 	out, errOut, code := run(t, args...)
 	if code != exitClean {
@@ -129,8 +152,8 @@ func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 	}
 	var res struct {
 		Plans []struct {
-			Zone, Action, Update, Error string
-			Blocked                     bool
+			Zone, Action, Update, Error, Note string
+			Blocked                           bool
 		} `json:"plans"`
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil {
@@ -166,6 +189,16 @@ func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 		if f.Target != "" && !hasOwn(del) {
 			t.Errorf("%s: the finding's record is not deleted\n%s", what, p.Update)
 		}
+		// Emptying the name: only when no finding on the same record has
+		// a fix that keeps it working (republishing its host).
+		if len(del) >= len(before) {
+			for _, o := range e.all {
+				if o.Name == f.Name && o.Target == f.Target && o.Port == f.Port && len(o.Command) > 1 && o.Command[1] == "publish" &&
+					strings.EqualFold(flagValue(o.Command, "--host")+".", f.Target) {
+					t.Errorf("%s: empties %s, though %s on the same record keeps it working: %s", what, f.Name, o.Check, audit.Command(o.Command))
+				}
+			}
+		}
 	case "publish":
 		if len(add) != 1 {
 			t.Errorf("%s: publish plans %d additions\n%s", what, len(add), p.Update)
@@ -180,10 +213,23 @@ func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 			v, _ := strconv.Atoi(flagValue(argv, fl.flag))
 			*fl.dst = uint16(v)
 		}
-		ttl, _ := strconv.Atoi(flagValue(argv, "--ttl"))
-		want.ttl = uint32(ttl)
+		// The TTL: the RRset's own (publish gives the whole set the added
+		// record's), publish's default for a new name; only long-ttl's
+		// fix is about the TTL. Without --ttl publish keeps the RRset's.
+		wantTTL := uint32(3600)
+		if len(before) > 0 {
+			wantTTL = before[0].ttl
+		}
+		want.ttl = wantTTL
+		if slices.Contains(argv, "--ttl") {
+			ttl, _ := strconv.Atoi(flagValue(argv, "--ttl"))
+			want.ttl = uint32(ttl)
+		}
 		if a != want {
 			t.Errorf("%s: adds %+v, the command says %+v", what, a, want)
+		}
+		if f.Check != audit.CheckLongTTL && (a.ttl != wantTTL || strings.Contains(p.Note, "changes the TTL")) {
+			t.Errorf("%s: adds TTL %d to an RRset with TTL %d (%d records): %s", what, a.ttl, wantTTL, len(before), p.Note)
 		}
 		switch f.Check {
 		case audit.CheckPortMismatch, audit.CheckLongTTL:
@@ -252,9 +298,15 @@ func TestFixCommandsDoWhatTheySay(t *testing.T) {
 	head := func(origin string) string {
 		return fmt.Sprintf("$ORIGIN %s.\n$TTL 3600\n@ IN SOA ns1 hm 1 3600 900 1209600 300\n IN NS ns1\nns1 IN A 127.0.0.1\n", origin)
 	}
-	fixZone := head("fix.example") + fmt.Sprintf(`_vlmcs._tcp IN SRV 0 0 %[1]d good1
-_vlmcs._tcp IN SRV 0 0 %[1]d gone
-_vlmcs._tcp IN SRV 0 0 %[1]d decom
+	// TTLs differ by name (apex 600, dead 900, the rest 3600): a fix
+	// that publishes a host from one name into another must keep the
+	// TTL of the RRset it joins (review 2 item 3). wrongport is a live
+	// host published on the wrong port, its name's only record
+	// (review 2 item 2).
+	fixZone := head("fix.example") + fmt.Sprintf(`_vlmcs._tcp 600 IN SRV 0 0 %[1]d good1
+_vlmcs._tcp 600 IN SRV 0 0 %[1]d gone
+_vlmcs._tcp 600 IN SRV 0 0 %[1]d decom
+_vlmcs._tcp.wrongport 900 IN SRV 5 7 %[2]d good1
 _vlmcs._tcp.emea IN SRV 10 50 %[2]d good2
 _vlmcs._tcp.alias IN SRV 0 0 %[1]d alias
 _vlmcs._tcp.dup IN SRV 0 0 %[1]d good2
@@ -262,7 +314,9 @@ _vlmcs._tcp.dup IN SRV 0 0 %[2]d good2
 _vlmcs._tcp.ttl 172800 IN SRV 5 20 %[1]d good1
 _vlmcs._tcp.standby IN SRV 0 0 %[1]d closed
 _vlmcs._tcp.standby IN SRV 10 0 %[1]d good1
-_vlmcs._tcp.dead IN SRV 0 0 %[1]d closed
+_vlmcs._tcp.dead 900 IN SRV 0 0 %[1]d closed
+_vlmcs._tcp.primary IN SRV 0 0 %[2]d good2
+_vlmcs._tcp.primary IN SRV 10 0 %[1]d good1
 _vlmcs._tcp.apexless.sub IN SRV 0 0 %[1]d gone
 good1 IN A %[3]s
 good2 IN A %[4]s
@@ -317,6 +371,7 @@ alias IN CNAME good1
 		all = append(all, fs...)
 	}
 
+	env.all = all
 	covered := map[string]bool{}
 	n := 0
 	for _, f := range all {
@@ -350,12 +405,74 @@ alias IN CNAME good1
 			}
 		}
 	}
+	// One story per record (review 2 item 2): the live host on the wrong
+	// port gets port-mismatch's command, which no-live-host repeats; no
+	// finding says it is unreachable or suggests removing it.
+	wrong := "_vlmcs._tcp.wrongport.fix.example."
+	wantCmd := fmt.Sprintf("kmsdns publish --zone fix.example --name wrongport --host good1.fix.example --port %d --priority 5 --weight 7 --ttl 900", P)
+	seen := map[string]bool{}
+	for _, f := range all {
+		if f.Name != wrong {
+			continue
+		}
+		seen[f.Check] = true
+		switch f.Check {
+		case audit.CheckPortMismatch, audit.CheckNoLiveHost:
+			if got := audit.Command(f.Command).String(); got != wantCmd {
+				t.Errorf("%s at wrongport: %q, want %q (%s)", f.Check, got, wantCmd, f.Fix)
+			}
+		case audit.CheckHostUnreachable, audit.CheckNotKMS:
+			t.Errorf("%s at wrongport, though port-mismatch moves it: %s", f.Check, f.Fix)
+		}
+		if len(f.Command) > 1 && f.Command[1] == "unpublish" {
+			t.Errorf("%s suggests removing wrongport's record: %s", f.Check, audit.Command(f.Command))
+		}
+	}
+	if !seen[audit.CheckPortMismatch] || !seen[audit.CheckNoLiveHost] {
+		t.Errorf("wrongport findings: %v", seen)
+	}
+	// The same for a primary on the wrong port beside a working standby:
+	// lowest-priority-dead gives port-mismatch's command.
+	var lpd []string
+	for _, f := range all {
+		if f.Name == "_vlmcs._tcp.primary.fix.example." && (f.Check == audit.CheckLowestPrioDead || f.Check == audit.CheckPortMismatch) {
+			lpd = append(lpd, f.Check+": "+audit.Command(f.Command).String())
+		}
+	}
+	slices.Sort(lpd)
+	primaryCmd := fmt.Sprintf("kmsdns publish --zone fix.example --name primary --host good2.fix.example --port %d --priority 0 --weight 0 --ttl 3600", P)
+	if !slices.Equal(lpd, []string{"lowest-priority-dead: " + primaryCmd, "port-mismatch: " + primaryCmd}) {
+		t.Errorf("primary on the wrong port: %q", lpd)
+	}
+	// cleanup --stale --include-unreachable leaves that record alone
+	// (following its hint would empty the name).
+	out, errOut, _ := run(t, "cleanup", "-c", cfg, "--server", bind.Addr, "--resolver", bind.Addr, "--key-file", env.keyFile,
+		"--expected-port", strconv.Itoa(P), "--probe-timeout", "1s", "--stale", "--include-unreachable", "--dry-run", "-o", "json")
+	var doc struct {
+		Planned, Blocked []struct{ Owner, Target string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("cleanup: %v\n%s%s", err, out, errOut)
+	}
+	if len(doc.Planned) == 0 {
+		t.Errorf("cleanup --stale --include-unreachable planned nothing: the test does not test\n%s%s", out, errOut)
+	}
+	for _, r := range append(doc.Planned, doc.Blocked...) {
+		if strings.EqualFold(r.Owner, wrong) {
+			t.Errorf("cleanup --stale --include-unreachable selects wrongport's %s\n%s", r.Target, out)
+		}
+	}
 	// The zone of a client view comes from the SOA: emea.fix.example is
 	// in fix.example, not a zone of its own.
 	for _, f := range all {
 		if f.Zone == "emea.fix.example." && f.Check == audit.CheckPortMismatch {
 			if flagValue(f.Command, "--zone") != "fix.example" || flagValue(f.Command, "--name") != "emea" {
 				t.Errorf("check's port-mismatch command: %v", f.Command)
+			}
+			// A resolver's TTL is what its cache has left: check gives
+			// no --ttl, and publish keeps the RRset's (runFix saw it).
+			if slices.Contains(f.Command, "--ttl") {
+				t.Errorf("check's port-mismatch command sets a TTL from a resolver's answer: %v", f.Command)
 			}
 		}
 	}
