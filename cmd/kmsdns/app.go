@@ -70,11 +70,21 @@ func defaultEnv() env {
 // execute runs the app on args (os.Args style): flags may follow positional
 // arguments, and unknown commands and flags are refused with a suggestion.
 func execute(ctx context.Context, app *cli.App, args []string) error {
-	args, err := prepareArgs(app, args)
-	if err != nil {
-		return err
+	format, machine := outputFormat(args)
+	o, _ := app.Writer.(*output)
+	if o != nil {
+		o.machine = machine
 	}
-	return app.RunContext(ctx, args)
+	command := commandName(app, args)
+	args, err := prepareArgs(app, args)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
+	if o != nil {
+		// -o json is one JSON document on stdout, a usage error too.
+		emitErrorDoc(o, format, command, err)
+	}
+	return err
 }
 
 // codeError carries an exit code; err may be nil when the output already
@@ -109,8 +119,20 @@ func exitCode(err error, stderr io.Writer) int {
 		}
 		return ce.code
 	}
-	// Anything else comes from flag parsing or an unknown command.
 	fmt.Fprintln(stderr, "kmsdns:", err)
+	return exitUsage
+}
+
+// codeOf is the exit code of err: anything without one comes from flag
+// parsing or an unknown command.
+func codeOf(err error) int {
+	var ce *codeError
+	switch {
+	case err == nil:
+		return exitClean
+	case errors.As(err, &ce):
+		return ce.code
+	}
 	return exitUsage
 }
 
@@ -124,6 +146,9 @@ func version() string {
 }
 
 func newApp(e env) *cli.App {
+	// Every command writes through one output, so that machine output is
+	// never wrapped and a failed -o json run still prints a document.
+	e.stdout = newOutput(e.stdout)
 	return &cli.App{
 		Name:    "kmsdns",
 		Version: version(),

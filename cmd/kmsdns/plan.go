@@ -248,6 +248,7 @@ func runConverge(c *cli.Context, e env, a convergeArgs, apply bool) error {
 		if err != nil && (!errors.As(err, &ce) || ce.err != nil) {
 			doc.Error = err.Error()
 		}
+		doc.ExitCode = codeOf(err)
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		if jerr := enc.Encode(doc); jerr != nil {

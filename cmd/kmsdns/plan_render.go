@@ -115,6 +115,7 @@ type convergeDoc struct {
 	Results     []jsonCleanupResult `json:"results"`
 	Interrupted bool                `json:"interrupted,omitempty"`
 	StateError  string              `json:"state_error,omitempty"`
+	ExitCode    int                 `json:"exit_code"`
 	// Verified: after apply, every managed name was read again and holds
 	// exactly its desired records; Drift lists what does not.
 	Verified bool     `json:"verified"`

@@ -12,7 +12,10 @@ import (
 
 // widthOf is the width output to w must fit in, 0 for no limit.
 func widthOf(w io.Writer) int {
-	if t, ok := w.(*terminal); ok {
+	switch t := w.(type) {
+	case *output:
+		return t.width()
+	case *terminal:
 		return t.width
 	}
 	return 0

@@ -52,6 +52,13 @@ func (t *terminal) put(out *strings.Builder, seg string) {
 	if seg == "" {
 		return
 	}
+	if t.col == 0 && isCommandLine(seg) {
+		// A command to copy is never broken: pasted, the pieces would
+		// run as broken commands.
+		out.WriteString(seg)
+		t.col += textWidth(seg)
+		return
+	}
 	r := []rune(expandTabs(seg, t.col))
 	if t.col == 0 {
 		n := 0
@@ -117,4 +124,16 @@ func expandTabs(s string, col int) string {
 		col++
 	}
 	return b.String()
+}
+
+// isCommandLine says whether line is a command to copy on a line of its own
+// (a reg add of plan --publish-list, a kmsdns or slmgr command).
+func isCommandLine(line string) bool {
+	l := strings.TrimLeft(line, " ")
+	for _, p := range []string{"reg add ", "kmsdns ", "slmgr ", "cscript "} {
+		if strings.HasPrefix(l, p) {
+			return true
+		}
+	}
+	return false
 }
