@@ -363,6 +363,8 @@ func TestWrapText(t *testing.T) {
 		{"one two three four", 9, []string{"one two", "three", "four"}},
 		{"_vlmcs._tcp.site1.branch.contoso.com", 14, []string{"_vlmcs._tcp.", "site1.branch.", "contoso.com"}},
 		{"abcdefghijklmnop", 5, []string{"abcde", "fghij", "klmno", "p"}},
+		// a label that fits is not split, however early the dot
+		{"ab.cdefghijklm", 12, []string{"ab.", "cdefghijklm"}},
 		{"Remove it (kmsdns unpublish --zone a.example --host k.a.example) or not", 56, []string{"Remove it", "(kmsdns unpublish --zone a.example --host k.a.example)", "or not"}},
 	}
 	for _, tc := range tests {

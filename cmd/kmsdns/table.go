@@ -44,7 +44,7 @@ func (t *table) Append(row []string) error {
 func (t *table) Render() error {
 	rows := t.rows
 	if width := widthOf(t.w); width > 0 {
-		rows = fitRows(t.header, t.rows, width)
+		return fitTable(t.w, t.header, rows, width)
 	}
 	tt := tablewriter.NewTable(t.w,
 		tablewriter.WithRendition(tw.Rendition{Symbols: tw.NewSymbols(tw.StyleASCII)}),
@@ -59,53 +59,6 @@ func (t *table) Render() error {
 		}
 	}
 	return tt.Render()
-}
-
-// fitRows wraps the cells of rows so that the table fits in width columns:
-// the widest columns are narrowed first, never below their title's width
-// (or 4), and cells are broken at spaces, then after dots, commas, slashes
-// and dashes.
-func fitRows(header []string, rows [][]string, width int) [][]string {
-	n := len(header)
-	natural := make([]int, n)
-	floor := make([]int, n)
-	for i, h := range header {
-		natural[i] = textWidth(h)
-		floor[i] = max(textWidth(h), 4)
-	}
-	for _, r := range rows {
-		for i := 0; i < n && i < len(r); i++ {
-			for _, l := range strings.Split(r[i], "\n") {
-				natural[i] = max(natural[i], textWidth(l))
-			}
-		}
-	}
-	// "| " before each cell, " " after it, and the final "|".
-	avail := width - 3*n - 1
-	cols := append([]int{}, natural...)
-	for sum(cols) > avail {
-		widest := -1
-		for i, c := range cols {
-			if c > floor[i] && (widest < 0 || c > cols[widest]) {
-				widest = i
-			}
-		}
-		if widest < 0 {
-			break // as narrow as it gets
-		}
-		cols[widest]--
-	}
-	out := make([][]string, len(rows))
-	for j, r := range rows {
-		out[j] = make([]string, len(r))
-		for i, c := range r {
-			if i < n && cols[i] < natural[i] {
-				c = strings.Join(wrapText(c, cols[i]), "\n")
-			}
-			out[j][i] = c
-		}
-	}
-	return out
 }
 
 // naturalWidth is the width of the table unwrapped.
@@ -197,10 +150,11 @@ func words(s string, width int) []string {
 }
 
 // breakWord splits a word too long for width after the last dot, comma,
-// slash or dash that keeps the head within width, else at width.
+// slash or dash that keeps the head within width (so that no label that
+// fits is split), else at width.
 func breakWord(w string, width int) (string, string) {
 	r := []rune(w)
-	for i := width; i > width/3; i-- {
+	for i := width; i > 0; i-- {
 		if strings.ContainsRune(".,/-", r[i-1]) {
 			return string(r[:i]), string(r[i:])
 		}

@@ -26,6 +26,7 @@ func startLongNamesLab(t *testing.T) longNamesLab {
 	l := longNamesLab{zone: long, site: "warehouse-and-logistics-center.building-twelve",
 		primary: "kms-primary-activation-server-01.building-twelve." + long,
 		file:    "../../testdata/zones/long-names.zone"}
+	l.file, _ = filepath.Abs(l.file)
 	content, err := os.ReadFile(l.file)
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,10 @@ func startLongNamesLab(t *testing.T) longNamesLab {
 func underPTY(t *testing.T, cols int, bin, args string) string {
 	t.Helper()
 	cmd := exec.Command("script", "-q", "-e", "-c", fmt.Sprintf("stty cols %d rows 50; %s %s 2>/dev/null", cols, bin, args), "/dev/null")
-	cmd.Env = append(os.Environ(), "TERM=dumb")
+	// A state file of the test's own: cleanup records what it removed.
+	// and backups (cleanup, apply) in a directory of its own.
+	cmd.Env = append(os.Environ(), "TERM=dumb", "XDG_STATE_HOME="+t.TempDir())
+	cmd.Dir = t.TempDir()
 	raw, _ := cmd.Output()
 	return strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(raw))
 }
@@ -91,15 +95,15 @@ func TestMachineOutputNotWrapped(t *testing.T) {
 	})
 	t.Run("write-desired and publish-list", func(t *testing.T) {
 		args := "plan --no-probe -c " + l.planCfg + l.resolver + " --write-desired"
-		piped, _ := exec.Command("sh", "-c", bin+" "+args+" 2>/dev/null").Output()
-		if out := underPTY(t, 60, bin, args); out != string(piped) || len(piped) == 0 {
-			t.Errorf("--write-desired on a terminal differs from piped:\n%s\n---\n%s", out, piped)
+		pout, _ := piped(t, bin, args, t.TempDir())
+		if out := underPTY(t, 60, bin, args); out != string(pout) || len(pout) == 0 {
+			t.Errorf("--write-desired on a terminal differs from piped:\n%s\n---\n%s", out, pout)
 		}
 		args = "plan --no-probe -c " + l.planCfg + l.resolver + " --publish-list"
-		piped, _ = exec.Command("sh", "-c", bin+" "+args+" 2>/dev/null").Output()
+		pout, _ = piped(t, bin, args, t.TempDir())
 		out := underPTY(t, 60, bin, args)
 		n := 0
-		for _, line := range strings.Split(string(piped), "\n") {
+		for _, line := range strings.Split(string(pout), "\n") {
 			if strings.Contains(line, "reg add") {
 				n++
 				if !strings.Contains(out, line+"\n") {
@@ -108,7 +112,7 @@ func TestMachineOutputNotWrapped(t *testing.T) {
 			}
 		}
 		if n == 0 {
-			t.Errorf("no reg add command printed:\n%s", piped)
+			t.Errorf("no reg add command printed:\n%s", pout)
 		}
 	})
 }
@@ -169,4 +173,13 @@ func TestJSONUsageError(t *testing.T) {
 			}
 		})
 	}
+}
+
+// piped runs bin with args, stdout a pipe, in a directory of its own with a
+// state file of its own under state.
+func piped(t *testing.T, bin, args, state string) ([]byte, error) {
+	cmd := exec.Command("sh", "-c", bin+" "+args+" 2>/dev/null")
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+state)
+	cmd.Dir = t.TempDir()
+	return cmd.Output()
 }
