@@ -90,8 +90,9 @@ func textWidth(s string) int { return utf8.RuneCountInString(s) }
 
 // wrapText breaks s into lines of at most width characters: at spaces
 // where it can, else after a dot, comma, slash or dash, else anywhere. A
-// command in the text ("kmsdns ...", up to its closing parenthesis) is kept
-// on one line when it fits, so that it can be copied as printed.
+// kmsdns command in the text is kept on one line when it fits, else put on
+// lines of its own that paste as one command (commandLines; a line that
+// starts with glued goes at column 0).
 func wrapText(s string, width int) []string {
 	if width < 1 || textWidth(s) <= width {
 		return []string{s}
@@ -114,39 +115,33 @@ func wrapText(s string, width int) []string {
 			line = tail
 		}
 	}
-	for _, word := range words(s, width) {
-		put(word)
+	fields := strings.Fields(s)
+	for i := 0; i < len(fields); i++ {
+		j := commandEnd(fields, i)
+		if j < 0 {
+			put(fields[i])
+			continue
+		}
+		if cmd := strings.Join(fields[i:j+1], " "); textWidth(cmd) <= width {
+			put(cmd)
+		} else {
+			if line != "" {
+				lines = append(lines, line)
+			}
+			cl := commandLines(fields[i:j+1], width)
+			lines = append(lines, cl[:len(cl)-1]...)
+			line = cl[len(cl)-1]
+			if strings.HasPrefix(line, glued) {
+				lines = append(lines, line)
+				line = ""
+			}
+		}
+		i = j
 	}
 	if line != "" {
 		lines = append(lines, line)
 	}
 	return lines
-}
-
-// words splits s at spaces, keeping "kmsdns ..." commands (up to the
-// closing parenthesis) as one word when they fit in width.
-func words(s string, width int) []string {
-	fields := strings.Fields(s)
-	var out []string
-	for i := 0; i < len(fields); i++ {
-		f := fields[i]
-		if strings.TrimLeft(f, "(\"") == "kmsdns" {
-			j := i
-			for j+1 < len(fields) {
-				j++
-				if strings.ContainsAny(fields[j], ")\"") {
-					break
-				}
-			}
-			if cmd := strings.Join(fields[i:j+1], " "); textWidth(cmd) <= width {
-				out = append(out, cmd)
-				i = j
-				continue
-			}
-		}
-		out = append(out, f)
-	}
-	return out
 }
 
 // breakWord splits a word too long for width after the last dot, comma,
@@ -172,6 +167,9 @@ func para(w io.Writer, first, text, indent string) {
 	}
 	for i, l := range wrapText(text, width-len(indent)) {
 		pre := indent
+		if strings.HasPrefix(l, glued) {
+			pre, l = "", l[len(glued):]
+		}
 		if i == 0 {
 			pre = first
 		}

@@ -141,7 +141,9 @@ func writeBlocks(w io.Writer, header []string, rows [][]string, width int) error
 func wrapCell(s string, width int) []string {
 	var out []string
 	for _, l := range strings.Split(s, "\n") {
-		out = append(out, wrapText(l, width)...)
+		for _, w := range wrapText(l, width) {
+			out = append(out, strings.TrimPrefix(w, glued))
+		}
 	}
 	return out
 }

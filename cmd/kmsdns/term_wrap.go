@@ -59,6 +59,86 @@ func (t *terminal) put(out *strings.Builder, seg string) {
 		t.col += textWidth(seg)
 		return
 	}
+	if a, b := findCommand(seg); a >= 0 {
+		t.putText(out, seg[:a])
+		t.putCommand(out, seg[a:b])
+		t.put(out, seg[b:])
+		return
+	}
+	t.putText(out, seg)
+}
+
+// putCommand writes a kmsdns command: where it is when it fits, else from
+// the start of a line, broken as commandLines does.
+func (t *terminal) putCommand(out *strings.Builder, cmd string) {
+	cont := t.indent + "  "
+	if len(cont) > t.width/2 {
+		cont = ""
+	}
+	if t.col+textWidth(cmd) > t.width && t.col > len(cont) {
+		s := strings.TrimRight(out.String(), " ")
+		out.Reset()
+		out.WriteString(s + "\n" + cont)
+		t.col = len(cont)
+	}
+	if t.col+textWidth(cmd) <= t.width {
+		out.WriteString(cmd)
+		t.col += textWidth(cmd)
+		return
+	}
+	for i, l := range commandLines(strings.Fields(cmd), t.width-t.col) {
+		if i > 0 {
+			out.WriteString("\n")
+			t.col = 0
+			if !strings.HasPrefix(l, glued) {
+				out.WriteString(cont)
+				t.col = len(cont)
+			}
+		}
+		l = strings.TrimPrefix(l, glued)
+		out.WriteString(l)
+		t.col += textWidth(l)
+	}
+}
+
+// findCommand returns the byte offsets of the first kmsdns command in seg,
+// or -1, -1.
+func findCommand(seg string) (int, int) {
+	type word struct {
+		w          string
+		start, end int
+	}
+	var words []word
+	start := -1
+	for i, c := range seg + " " {
+		switch {
+		case c == ' ' || c == '\t':
+			if start >= 0 {
+				words = append(words, word{seg[start:i], start, i})
+				start = -1
+			}
+		case start < 0:
+			start = i
+		}
+	}
+	fields := make([]string, len(words))
+	for i, w := range words {
+		fields[i] = w.w
+	}
+	for i := range fields {
+		if j := commandEnd(fields, i); j >= 0 {
+			return words[i].start, words[j].end
+		}
+	}
+	return -1, -1
+}
+
+// putText writes seg, a piece of the current line without a command,
+// breaking it where the line would pass the width.
+func (t *terminal) putText(out *strings.Builder, seg string) {
+	if seg == "" {
+		return
+	}
 	r := []rune(expandTabs(seg, t.col))
 	if t.col == 0 {
 		n := 0
@@ -127,10 +207,11 @@ func expandTabs(s string, col int) string {
 }
 
 // isCommandLine says whether line is a command to copy on a line of its own
-// (a reg add of plan --publish-list, a kmsdns or slmgr command).
+// that cannot be continued with a backslash (a reg add of plan
+// --publish-list for cmd.exe, an slmgr command).
 func isCommandLine(line string) bool {
 	l := strings.TrimLeft(line, " ")
-	for _, p := range []string{"reg add ", "kmsdns ", "slmgr ", "cscript "} {
+	for _, p := range []string{"reg add ", "slmgr ", "cscript "} {
 		if strings.HasPrefix(l, p) {
 			return true
 		}
