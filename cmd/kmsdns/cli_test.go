@@ -365,6 +365,9 @@ func TestWrapText(t *testing.T) {
 		{"abcdefghijklmnop", 5, []string{"abcde", "fghij", "klmno", "p"}},
 		// a label that fits is not split, however early the dot
 		{"ab.cdefghijklm", 12, []string{"ab.", "cdefghijklm"}},
+		// an slmgr command stays on one line (cmd.exe has no backslash)
+		{"fix: turn off publishing (slmgr /cdns, or DisableDnsPublishing = 1) now", 20, []string{"fix: turn off", "publishing", "(slmgr /cdns, or", "DisableDnsPublishing", "= 1) now"}},
+		{"point it at the host (slmgr /skms kms1.contoso.com:1688) and", 40, []string{"point it at the host", "(slmgr /skms kms1.contoso.com:1688) and"}},
 		{"Remove it (kmsdns unpublish --zone a.example --host k.a.example) or not", 56, []string{"Remove it", "(kmsdns unpublish --zone a.example --host k.a.example)", "or not"}},
 	}
 	for _, tc := range tests {

@@ -124,6 +124,10 @@ func wrapText(s string, width int) []string {
 		}
 		if cmd := strings.Join(fields[i:j+1], " "); textWidth(cmd) <= width {
 			put(cmd)
+		} else if !continuable(fields[i]) {
+			for _, f := range fields[i : j+1] {
+				put(f)
+			}
 		} else {
 			if line != "" {
 				lines = append(lines, line)

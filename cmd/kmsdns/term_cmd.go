@@ -37,12 +37,30 @@ func takesValue(name string) bool {
 	return valueFlagSet[name]
 }
 
-// commandEnd returns the index of the last word of the kmsdns command that
-// starts at fields[i], or -1 when none starts there. A command is "kmsdns",
+// continuable says whether a command (its first word) may be continued on
+// the next line with a backslash: kmsdns's may, slmgr's (cmd.exe) not.
+func continuable(first string) bool {
+	return strings.TrimLeft(first, "(\"'`") == "kmsdns"
+}
+
+// commandEnd returns the index of the last word of the kmsdns (or slmgr)
+// command that starts at fields[i], or -1 when none starts there. A command is "kmsdns",
 // a command name, check's names, then flags and their values; it ends
 // before the first other word, or at a word holding a closing parenthesis
 // or ending in a colon, semicolon or comma.
 func commandEnd(fields []string, i int) int {
+	if i+1 < len(fields) && strings.TrimLeft(fields[i], "(\"'`") == "slmgr" && strings.HasPrefix(fields[i+1], "/") {
+		// slmgr /option [value], for cmd.exe: kept on one line when
+		// it fits, never continued with a backslash.
+		j := i + 1
+		switch strings.TrimRight(fields[j], ",;:)") {
+		case "/skms", "/skms-domain", "/sprt", "/ipk":
+			if !endsCommand(fields[j]) && j+1 < len(fields) {
+				j++
+			}
+		}
+		return j
+	}
 	if strings.TrimLeft(fields[i], "(\"'`") != "kmsdns" || i+1 >= len(fields) {
 		return -1
 	}

@@ -86,6 +86,10 @@ func (t *terminal) putCommand(out *strings.Builder, cmd string) {
 		t.col += textWidth(cmd)
 		return
 	}
+	if !continuable(strings.Fields(cmd)[0]) {
+		t.putText(out, cmd)
+		return
+	}
 	for i, l := range commandLines(strings.Fields(cmd), t.width-t.col) {
 		if i > 0 {
 			out.WriteString("\n")
