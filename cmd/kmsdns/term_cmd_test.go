@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -68,5 +70,40 @@ func TestCommandsPasteWhole(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestRestoreCommandPastesWhole: on a 60-column terminal, the restore
+// command cleanup prints (on stderr, long: the backup's path, the server,
+// the key file) read back as a shell reads it runs as printed (review 2
+// item 12).
+func TestRestoreCommandPastesWhole(t *testing.T) {
+	bin := buildBinary(t)
+	l := startLongNamesLab(t)
+	dir := t.TempDir()
+	args := "cleanup --yes --host kms-gone-decommissioned-host." + l.site + "." + l.zone + " --no-probe -z " + l.zone + l.resolver + l.srv
+	cmd := exec.Command("script", "-q", "-e", "-c", fmt.Sprintf("stty cols 60 rows 50; %s %s 2>&1", bin, args), "/dev/null")
+	cmd.Env = append(os.Environ(), "TERM=dumb", "XDG_STATE_HOME="+t.TempDir())
+	cmd.Dir = dir
+	raw, _ := cmd.Output()
+	out := strings.NewReplacer("\r\n", "\n", "\r", "\n").Replace(string(raw))
+	var restore string
+	for _, c := range commandsIn(strings.ReplaceAll(out, "\\\n", "")) {
+		if strings.Contains(c, "--from-file") {
+			restore = strings.TrimRight(c, ")")
+		}
+	}
+	if restore == "" {
+		t.Fatalf("no restore command:\n%s", out)
+	}
+	if n, line := widest(out); n > 60 {
+		t.Errorf("line of %d columns: %s", n, line)
+	}
+	run := exec.Command("sh", "-c", bin+strings.TrimPrefix(restore, "kmsdns")+" --dry-run")
+	run.Dir = dir
+	run.Env = append(os.Environ(), "XDG_STATE_HOME="+t.TempDir())
+	got, err := run.CombinedOutput()
+	if err != nil || !strings.Contains(string(got), "would add") {
+		t.Errorf("restore command %q: %v\n%s\nprinted:\n%s", restore, err, got, out)
 	}
 }
