@@ -46,7 +46,7 @@ func TestCleanupCLI(t *testing.T) {
 	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\nskms IN CNAME kms-old\n",
-		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair, "dup1.example": pair, "dup2.example": pair, "rd1.example": pair,
+		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair, "dup1.example": pair, "dup2.example": pair, "rd1.example": pair, "rh1.example": pair,
 	} {
 		zones[z] = body
 	}
@@ -80,6 +80,7 @@ func TestCleanupCLI(t *testing.T) {
 	t.Run("restore command with --key-name", func(t *testing.T) { testCleanupRestoreKeyName(t, l, bin) })
 	t.Run("restore: TTL rule and bad lines", func(t *testing.T) { testRestoreTTLAndBadLine(t, l) })
 	t.Run("restore: a second record for a host", func(t *testing.T) { testRestoreWarnsDuplicate(t, l) })
+	t.Run("restore: hosts checked as publish checks them", func(t *testing.T) { testRestoreChecksHosts(t, l) })
 
 	t.Run("neither --host nor --stale", func(t *testing.T) {
 		_, errOut, code := run(t, l.args(zoneArgs("u1.example")...)...)
