@@ -135,7 +135,7 @@ func FindKey(keys []Key, name, file string) (Key, error) {
 		for i, k := range keys {
 			names[i] = strings.TrimSuffix(k.Name, ".")
 		}
-		return Key{}, fmt.Errorf("key file %s holds %d keys (%s): choose one with a key name", file, len(keys), strings.Join(names, ", "))
+		return Key{}, fmt.Errorf("key file %s holds %d keys (%s): choose one with --key-name (key-name: in the config)", file, len(keys), strings.Join(names, ", "))
 	}
 	want := dns.CanonicalName(name)
 	for _, k := range keys {
