@@ -39,7 +39,7 @@ func TestKeyNamePicksFromMultiKeyFile(t *testing.T) {
 	}
 
 	out, errOut, code = run(t, base...)
-	if code != exitUsage || !strings.Contains(errOut, "holds 2 keys (other, xfr): choose one with a key name") || strings.Contains(out, "axfr") {
+	if code != exitUsage || !strings.Contains(errOut, "holds 2 keys (other, xfr): choose one with --key-name") || strings.Contains(out, "axfr") {
 		t.Errorf("no --key-name: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 	for _, s := range []string{other.Secret, xfr.Secret} {
