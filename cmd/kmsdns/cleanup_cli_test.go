@@ -46,7 +46,7 @@ func TestCleanupCLI(t *testing.T) {
 	for z, body := range map[string]string{
 		"u1.example": pair, "n1.example": pair, "j1.example": pair, "h1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-old\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\n",
 		"s1.example": pair, "s2.example": pair, "a1.example": pair + "_vlmcs._tcp.emea IN SRV 0 0 PORT kms-alias\n_vlmcs._tcp.emea IN SRV 0 0 PORT kms-ok\nkms-alias IN CNAME kms-old\nskms IN CNAME kms-old\n",
-		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair, "dup1.example": pair, "dup2.example": pair, "rd1.example": pair, "rh1.example": pair,
+		"st1.example": pair, "x1.example": pair, "o1.example": pair + "_vlmcs._tcp IN SRV 0 0 PORT stale\n", "w1.example": pair, "dup1.example": pair, "dup2.example": pair, "rd1.example": pair, "rs7.example": pair,
 	} {
 		zones[z] = body
 	}

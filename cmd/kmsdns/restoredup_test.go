@@ -34,7 +34,7 @@ func testRestoreWarnsDuplicate(t *testing.T, l *cleanupLab) {
 // its address) is warned about in the dry run, exit unchanged; with
 // --require-live the zone is skipped and nothing is sent (read back).
 func testRestoreChecksHosts(t *testing.T, l *cleanupLab) {
-	const z = "rh1.example"
+	const z = "rs7.example"
 	out, errOut, code := run(t, l.args(append(zoneArgs(z), "--host", "kms-old."+z, "--yes", "--state", filepath.Join(t.TempDir(), "s.json"))...)...)
 	if code != exitClean {
 		t.Fatalf("cleanup: exit %d\n%s%s", code, out, errOut)
