@@ -3,12 +3,16 @@ package resolve
 import (
 	"os"
 	"testing"
+
+	"github.com/kmsdns/kmsdns/internal/testserver"
 )
 
 // TestMain keeps every test on loopback: code that falls back to the
 // system resolver gets a loopback address where nothing answers, never
 // the machine's real resolver.
 func TestMain(m *testing.M) {
-	os.Setenv("KMSDNS_RESOLVER", "127.0.0.1:9")
-	os.Exit(m.Run())
+	done := testserver.Isolate()
+	code := m.Run()
+	done()
+	os.Exit(code)
 }
