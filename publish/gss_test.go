@@ -146,6 +146,38 @@ func TestGSSTSIGWithBIND(t *testing.T) {
 		}
 	})
 
+	// The KDC's refusals are explained by their cause, with the credential
+	// used; none of them is the server's host name's fault.
+	for _, tc := range []struct {
+		name string
+		g    *publish.GSS
+		want []string
+	}{
+		{"wrong password names the password file", &publish.GSS{Principal: "helpdesk", Password: "not-the-password", PasswordFile: "/etc/kmsdns/helpdesk.pw", Origin: "--password-file"},
+			[]string{"the KDC refused the password of helpdesk@GSS.EXAMPLE from /etc/kmsdns/helpdesk.pw", "with the password of helpdesk@GSS.EXAMPLE from /etc/kmsdns/helpdesk.pw (--password-file)", "krb5.conf " + l.kdc.Krb5Conf}},
+		{"unknown principal", &publish.GSS{Principal: "nobody", Password: "helpdesk-pass-123", PasswordFile: "/etc/kmsdns/nobody.pw"},
+			[]string{"the KDC does not know nobody@GSS.EXAMPLE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.g.Krb5Conf, tc.g.ServerNames = l.kdc.Krb5Conf, l.names
+			cl := publish.NewClient(publish.Options{Signer: tc.g})
+			defer cl.Close()
+			rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", rec))
+			if rs[0].Err == nil {
+				t.Fatalf("%s", results(t, rs))
+			}
+			msg := rs[0].Err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%s\ndoes not say %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "--server-name") || strings.Contains(msg, "not-the-password") {
+				t.Errorf("%s: blames the host name or shows the password", msg)
+			}
+		})
+	}
+
 	t.Run("no server name", func(t *testing.T) {
 		g := &publish.GSS{Principal: "admin", Keytab: l.admin, Krb5Conf: l.kdc.Krb5Conf}
 		cl := publish.NewClient(publish.Options{Signer: g})

@@ -228,7 +228,13 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		}
 		switch {
 		case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
-			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf}
+			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, PasswordFile: u.PasswordFile}
+			switch {
+			case u.Keytab != "":
+				g.Origin = from("keytab")
+			case u.PasswordFile != "":
+				g.Origin = from("password-file")
+			}
 			if u.Keytab != "" {
 				if err := regfile.Stat(u.Keytab); err != nil {
 					return nil, fmt.Errorf("zone %s: keytab: %w (from %s)", z.Name, err, from("keytab"))
