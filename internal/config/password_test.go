@@ -4,9 +4,12 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/kmsdns/kmsdns/zone"
 )
 
 // utf16File is s as Windows PowerShell writes text: UTF-16 with a byte
@@ -70,6 +73,40 @@ func TestPasswordFileEncodings(t *testing.T) {
 			}
 			if g.PasswordFile != p || g.Origin != "--password-file" {
 				t.Errorf("password file %q from %q, want %q from --password-file", g.PasswordFile, g.Origin, p)
+			}
+		})
+	}
+}
+
+// TestKeySecretFileEncodings: a --key-secret-file saved by Windows tools
+// (UTF-16 with BOM, UTF-8 with BOM) gives the base64 secret, not "secret
+// is not valid base64".
+func TestKeySecretFileEncodings(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name    string
+		content []byte
+	}{
+		{"plain", []byte(claimsSecret + "\n")},
+		{"UTF-8 BOM", []byte("\xef\xbb\xbf" + claimsSecret + "\r\n")},
+		{"UTF-16 LE BOM", utf16File(claimsSecret+"\r\n", binary.LittleEndian)},
+		{"UTF-16 BE BOM", utf16File(claimsSecret+"\n", binary.BigEndian)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".secret")
+			if err := os.WriteFile(p, tc.content, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			plan, err := MergeUpdate(nil, UpdateFlags{Zones: []string{"a.example"}, Update: Update{KeyName: "upd"}, KeyAlgorithm: "hmac-sha256", SecretFile: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := zone.NewKey("upd", "hmac-sha256", claimsSecret)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := plan.Primaries[0].Key; !reflect.DeepEqual(got, want) {
+				t.Errorf("key %v, not the one of the secret", got)
 			}
 		})
 	}

@@ -70,23 +70,9 @@ func (s *secrets) password(file string) (string, error) {
 // password that is not UTF-8 or holds control characters is refused
 // (never shown): the KDC would only answer "wrong password".
 func decodePassword(b []byte) (string, error) {
-	switch {
-	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		order := binary.ByteOrder(binary.LittleEndian)
-		if b[0] == 0xFE {
-			order = binary.BigEndian
-		}
-		b = b[2:]
-		if len(b)%2 != 0 {
-			return "", errors.New("the file starts with a UTF-16 byte order mark but has an odd number of bytes: save it as UTF-8 without BOM (Set-Content -Encoding ascii)")
-		}
-		u := make([]uint16, len(b)/2)
-		for i := range u {
-			u[i] = order.Uint16(b[2*i:])
-		}
-		b = []byte(string(utf16.Decode(u)))
-	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		b = b[3:]
+	b, err := decodeBOM(b)
+	if err != nil {
+		return "", err
 	}
 	v := string(b)
 	for _, eol := range []string{"\r\n", "\n", "\r"} {
@@ -193,4 +179,29 @@ func (f *File) setting(z Zone, field, flagValue, zoneValue string) string {
 		return "--" + field
 	}
 	return fmt.Sprintf("%s defaults.%s", f.path, field)
+}
+
+// decodeBOM decodes text that starts with a byte order mark as Windows
+// tools write it: UTF-16 LE or BE is turned into UTF-8, a UTF-8 mark is
+// dropped; other text is returned as it is.
+func decodeBOM(b []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		order := binary.ByteOrder(binary.LittleEndian)
+		if b[0] == 0xFE {
+			order = binary.BigEndian
+		}
+		b = b[2:]
+		if len(b)%2 != 0 {
+			return nil, errors.New("the file starts with a UTF-16 byte order mark but has an odd number of bytes: save it as UTF-8 without BOM (Set-Content -Encoding ascii)")
+		}
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = order.Uint16(b[2*i:])
+		}
+		return []byte(string(utf16.Decode(u))), nil
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return b[3:], nil
+	}
+	return b, nil
 }

@@ -296,6 +296,9 @@ func readSecret(file string) (string, error) {
 		if err != nil {
 			return "", fmt.Errorf("--key-secret-file: %w", err)
 		}
+		if b, err = decodeBOM(b); err != nil { // saved by Windows PowerShell
+			return "", fmt.Errorf("--key-secret-file %s: %w", file, err)
+		}
 		return strings.TrimSpace(string(b)), nil
 	}
 	if s := os.Getenv(SecretEnv); s != "" {
