@@ -292,6 +292,8 @@ func (g *GSS) explain(err error, host string) string {
 		return fmt.Sprintf("no KDC answered for realm %s (the KDCs listed in %s): check that they run and that this host reaches them", realm, g.krb5Described())
 	case g.Keytab == "" && g.Password == "" && has("KRB5CCNAME", "ccache", "credential cache"):
 		return "no Kerberos ticket: run kinit, or give --keytab or --password-file with --principal"
+	case g.Keytab == "" && g.Password == "" && has("no valid existing session", "no user credentials available", "error renewing TGT", "KRB_AP_ERR_TKT_EXPIRED"):
+		return "the credential cache holds no valid ticket (it has expired): run kinit again, or give --keytab or --password-file with --principal"
 	}
 	return "Kerberos refused the negotiation"
 }

@@ -53,6 +53,7 @@ func TestGSSFailureExplained(t *testing.T) {
 			[]string{"krb5.conf /etc/kmsdns/krb5.conf names no KDC for realm OTHER.REALM", "[realms]"}},
 		{"KDC does not answer", pw, fmt.Errorf("could not get valid TGT for client's realm: %v", krberror.Errorf(fmt.Errorf("failed to communicate with KDC. Attempts made with TCP (dial tcp 127.0.0.1:88: connect: connection refused) and then UDP (...)"), krberror.NetworkingError, "AS Exchange Error: failed sending AS_REQ to KDC")),
 			[]string{"no KDC answered for realm CORP.EXAMPLE", "krb5.conf /etc/kmsdns/krb5.conf"}},
+		{"expired ticket (gokrb5's text)", own, fmt.Errorf("could not get valid TGT for client's realm: %v", krberror.NewErrorf(krberror.KRBMsgError, "cannot login, no user credentials available and no valid existing session")), []string{"has expired): run kinit again"}},
 		{"no credential cache", own, fmt.Errorf("KRB5CCNAME: stat /nonexistent: no such file or directory"), []string{"no Kerberos ticket: run kinit"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/publish"
@@ -177,6 +178,29 @@ func TestGSSTSIGWithBIND(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("expired ticket says kinit", func(t *testing.T) {
+		kinit := testserver.Binary(t, "kinit", "krb5-user")
+		cc := filepath.Join(t.TempDir(), "ccache")
+		cmd := exec.Command(kinit, "-l", "1s", "helpdesk@GSS.EXAMPLE")
+		cmd.Env = append(l.kdc.Env(), "KRB5CCNAME=FILE:"+cc)
+		cmd.Stdin = strings.NewReader("helpdesk-pass-123\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kinit: %v\n%s", err, out)
+		}
+		time.Sleep(2 * time.Second)
+		t.Setenv("KRB5CCNAME", "FILE:"+cc)
+		g := &publish.GSS{Krb5Conf: l.kdc.Krb5Conf, ServerNames: l.names}
+		cl := publish.NewClient(publish.Options{Signer: g})
+		defer cl.Close()
+		rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", rec))
+		if rs[0].Err == nil {
+			t.Fatalf("%s", results(t, rs))
+		}
+		if msg := rs[0].Err.Error(); !strings.Contains(msg, "has expired): run kinit again") || strings.Contains(msg, "--server-name") {
+			t.Errorf("%s: does not say kinit", msg)
+		}
+	})
 
 	t.Run("no server name", func(t *testing.T) {
 		g := &publish.GSS{Principal: "admin", Keytab: l.admin, Krb5Conf: l.kdc.Krb5Conf}
