@@ -33,6 +33,11 @@ type GSS struct {
 	// Password is the principal's password (read from a file by the
 	// caller; never from the command line).
 	Password string
+	// PasswordFile is the file Password was read from, and Origin the
+	// flag or setting that named the keytab or password file
+	// ("--password-file", "kmsdns.yaml zones[0].update.keytab"): both
+	// for messages only.
+	PasswordFile, Origin string
 	// Krb5Conf is the krb5.conf to use; KRB5_CONFIG or /etc/krb5.conf
 	// when empty.
 	Krb5Conf string
@@ -90,8 +95,8 @@ func (g *GSS) Sign(ctx context.Context, server string) (string, string, dns.Tsig
 	}
 	c, err := g.negotiate(ctx, server, name)
 	if err != nil {
-		return "", "", nil, fmt.Errorf("negotiating GSS-TSIG with %s as DNS/%s (%s): %w; if the KDC does not know that service principal, the server's host name is wrong: give the DNS server's host name (for Windows DNS, the domain controller's name) with --server-name",
-			server, g.spnRealm(name), g.credential(), err)
+		return "", "", nil, fmt.Errorf("negotiating GSS-TSIG with %s for DNS/%s with %s, %s: %s (%w)",
+			server, g.spnRealm(name), g.credential(), g.krb5Described(), g.explain(err, name), err)
 	}
 	if g.contexts == nil {
 		g.contexts = map[string]gssContext{}
@@ -112,15 +117,39 @@ func (g *GSS) spnRealm(host string) string {
 	return host
 }
 
-// credential describes the credential used, for messages (no secrets).
+// credential describes the credential used, for messages (no secrets):
+// the principal with its realm, the keytab or password file and the flag
+// or setting that named it.
 func (g *GSS) credential() string {
+	origin := ""
+	if g.Origin != "" {
+		origin = " (" + g.Origin + ")"
+	}
 	switch {
 	case g.Keytab != "":
-		return "keytab " + g.Keytab + " for " + g.Principal
+		return "the key of " + g.principal() + " from keytab " + g.Keytab + origin
+	case g.Password != "" && g.PasswordFile != "":
+		return "the password of " + g.principal() + " from " + g.PasswordFile + origin
 	case g.Password != "":
-		return "password for " + g.Principal
+		return "the password of " + g.principal()
 	}
-	return "the user's own credential"
+	return "the user's own credential (Kerberos credential cache)"
+}
+
+// principal is user@REALM when the realm is known, else as given.
+func (g *GSS) principal() string {
+	if user, realm, err := g.userRealm(); err == nil {
+		return user + "@" + realm
+	}
+	return g.Principal
+}
+
+// krb5Described names the krb5.conf used, for messages.
+func (g *GSS) krb5Described() string {
+	if p := g.krb5Path(); p != "" {
+		return "krb5.conf " + p
+	}
+	return "no krb5.conf (neither --krb5-conf, KRB5_CONFIG nor /etc/krb5.conf)"
 }
 
 // userRealm splits the principal, upper-casing the realm and taking the
@@ -215,3 +244,56 @@ type noVerify struct{}
 
 func (noVerify) Generate([]byte, *dns.TSIG) ([]byte, error) { return make([]byte, 32), nil }
 func (noVerify) Verify([]byte, *dns.TSIG) error             { return nil }
+
+// explain says in one sentence what a failed negotiation means and which
+// setting fixes it, from the Kerberos error gokrb5 passes on (its text
+// carries the KRB-ERROR code names of RFC 4120 7.5.9). Only an unknown
+// service principal is the server's host name's fault.
+func (g *GSS) explain(err error, host string) string {
+	msg := err.Error()
+	has := func(subs ...string) bool {
+		for _, s := range subs {
+			if strings.Contains(msg, s) {
+				return true
+			}
+		}
+		return false
+	}
+	who := g.principal()
+	realm := ""
+	if _, r, err := g.userRealm(); err == nil {
+		realm = r
+	}
+	switch {
+	case has("KDC_ERR_S_PRINCIPAL_UNKNOWN"):
+		return fmt.Sprintf("the KDC does not know the service principal DNS/%s: the server's host name is wrong: give the DNS server's host name (for Windows DNS, the domain controller's name) with --server-name", g.spnRealm(host))
+	case has("KDC_ERR_PREAUTH_FAILED", "KRB_AP_ERR_BAD_INTEGRITY", "client password/keytab incorrect"):
+		switch {
+		case g.Keytab != "":
+			return fmt.Sprintf("the KDC refused the key of %s in keytab %s: the keytab is out of date (the account's password changed after it was exported) or holds another principal's key: export it again", who, g.Keytab)
+		case g.PasswordFile != "":
+			return fmt.Sprintf("the KDC refused the password of %s from %s: wrong or expired password (a machine account's password changes every 30 days: use a keytab)", who, g.PasswordFile)
+		}
+		return fmt.Sprintf("the KDC refused the credential of %s: wrong password or key", who)
+	case has("KDC_ERR_C_PRINCIPAL_UNKNOWN"):
+		return fmt.Sprintf("the KDC does not know %s: check --principal (a computer account ends in $) and its realm", who)
+	case has("KDC_ERR_CLIENT_REVOKED"):
+		return fmt.Sprintf("the KDC refused %s: the account is disabled or locked out", who)
+	case has("KDC_ERR_KEY_EXPIRED"):
+		return fmt.Sprintf("the password of %s has expired: change it", who)
+	case has("KRB_AP_ERR_SKEW"):
+		return "this host's clock and the KDC's differ by more than Kerberos allows (5 minutes): fix NTP on this host or on the KDC"
+	case has("no KDCs defined"):
+		if _, r, ok := strings.Cut(msg, "for realm "); ok {
+			realm = strings.Fields(r)[0]
+		}
+		return fmt.Sprintf("%s names no KDC for realm %s: add the realm under [realms] (kdc = <domain controller>) or check the principal's realm", g.krb5Described(), realm)
+	case has("failed to communicate with KDC", "error sending to a KDC", "communication error with KDC", "no response data from KDC", "Networking_Error"):
+		return fmt.Sprintf("no KDC answered for realm %s (the KDCs listed in %s): check that they run and that this host reaches them", realm, g.krb5Described())
+	case g.Keytab == "" && g.Password == "" && has("KRB5CCNAME", "ccache", "credential cache"):
+		return "no Kerberos ticket: run kinit, or give --keytab or --password-file with --principal"
+	case g.Keytab == "" && g.Password == "" && has("no valid existing session", "no user credentials available", "error renewing TGT", "KRB_AP_ERR_TKT_EXPIRED"):
+		return "the credential cache holds no valid ticket (it has expired): run kinit again, or give --keytab or --password-file with --principal"
+	}
+	return "Kerberos refused the negotiation"
+}

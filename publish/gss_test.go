@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/kmsdns/kmsdns/publish"
@@ -143,6 +144,61 @@ func TestGSSTSIGWithBIND(t *testing.T) {
 		rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", rec))
 		if rs[0].Err == nil || !strings.Contains(rs[0].Err.Error(), "DNS/dc9.gss.example@GSS.EXAMPLE") || !strings.Contains(rs[0].Err.Error(), "--server-name") {
 			t.Fatalf("%s", results(t, rs))
+		}
+	})
+
+	// The KDC's refusals are explained by their cause, with the credential
+	// used; none of them is the server's host name's fault.
+	for _, tc := range []struct {
+		name string
+		g    *publish.GSS
+		want []string
+	}{
+		{"wrong password names the password file", &publish.GSS{Principal: "helpdesk", Password: "not-the-password", PasswordFile: "/etc/kmsdns/helpdesk.pw", Origin: "--password-file"},
+			[]string{"the KDC refused the password of helpdesk@GSS.EXAMPLE from /etc/kmsdns/helpdesk.pw", "with the password of helpdesk@GSS.EXAMPLE from /etc/kmsdns/helpdesk.pw (--password-file)", "krb5.conf " + l.kdc.Krb5Conf}},
+		{"unknown principal", &publish.GSS{Principal: "nobody", Password: "helpdesk-pass-123", PasswordFile: "/etc/kmsdns/nobody.pw"},
+			[]string{"the KDC does not know nobody@GSS.EXAMPLE"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.g.Krb5Conf, tc.g.ServerNames = l.kdc.Krb5Conf, l.names
+			cl := publish.NewClient(publish.Options{Signer: tc.g})
+			defer cl.Close()
+			rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", rec))
+			if rs[0].Err == nil {
+				t.Fatalf("%s", results(t, rs))
+			}
+			msg := rs[0].Err.Error()
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("%s\ndoes not say %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "--server-name") || strings.Contains(msg, "not-the-password") {
+				t.Errorf("%s: blames the host name or shows the password", msg)
+			}
+		})
+	}
+
+	t.Run("expired ticket says kinit", func(t *testing.T) {
+		kinit := testserver.Binary(t, "kinit", "krb5-user")
+		cc := filepath.Join(t.TempDir(), "ccache")
+		cmd := exec.Command(kinit, "-l", "1s", "helpdesk@GSS.EXAMPLE")
+		cmd.Env = append(l.kdc.Env(), "KRB5CCNAME=FILE:"+cc)
+		cmd.Stdin = strings.NewReader("helpdesk-pass-123\n")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("kinit: %v\n%s", err, out)
+		}
+		time.Sleep(2 * time.Second)
+		t.Setenv("KRB5CCNAME", "FILE:"+cc)
+		g := &publish.GSS{Krb5Conf: l.kdc.Krb5Conf, ServerNames: l.names}
+		cl := publish.NewClient(publish.Options{Signer: g})
+		defer cl.Close()
+		rs := cl.Apply(ctx, cl.PlanPublish(ctx, targets, "", rec))
+		if rs[0].Err == nil {
+			t.Fatalf("%s", results(t, rs))
+		}
+		if msg := rs[0].Err.Error(); !strings.Contains(msg, "has expired): run kinit again") || strings.Contains(msg, "--server-name") {
+			t.Errorf("%s: does not say kinit", msg)
 		}
 	})
 

@@ -53,6 +53,11 @@ type GSSSettings struct {
 	// command line.
 	Password string
 	Krb5Conf string
+	// PasswordFile is the file Password was read from, and Origin the
+	// flag or setting that named the keytab or password file
+	// ("--password-file", "kmsdns.yaml zones[0].update.keytab"): for
+	// messages only.
+	PasswordFile, Origin string
 }
 
 // String describes the credentials for messages, never the password.
@@ -61,9 +66,15 @@ func (g GSSSettings) String() string {
 	if g.Principal != "" {
 		who = g.Principal
 	}
+	origin := ""
+	if g.Origin != "" {
+		origin = " from " + g.Origin
+	}
 	switch {
 	case g.Keytab != "":
-		return fmt.Sprintf("signed with GSS-TSIG as %s (keytab %s)", who, g.Keytab)
+		return fmt.Sprintf("signed with GSS-TSIG as %s (keytab %s%s)", who, g.Keytab, origin)
+	case g.Password != "" && g.PasswordFile != "":
+		return fmt.Sprintf("signed with GSS-TSIG as %s (password file %s%s)", who, g.PasswordFile, origin)
 	case g.Password != "":
 		return fmt.Sprintf("signed with GSS-TSIG as %s (password file)", who)
 	}
@@ -92,11 +103,14 @@ func OpenPrimaries(ctx context.Context, s Settings) (targets []Primary, close fu
 	for i, t := range s.Primaries {
 		switch {
 		case t.GSS != nil:
-			g, ok := gssByCred[*t.GSS]
+			// One signer per credential, wherever it was named.
+			cred := *t.GSS
+			cred.Origin = ""
+			g, ok := gssByCred[cred]
 			if !ok {
 				g = &GSS{Principal: t.GSS.Principal, Keytab: t.GSS.Keytab, Password: t.GSS.Password, Krb5Conf: t.GSS.Krb5Conf,
-					Timeout: s.Timeout, ServerNames: map[string]string{}}
-				gssByCred[*t.GSS] = g
+					PasswordFile: t.GSS.PasswordFile, Origin: t.GSS.Origin, Timeout: s.Timeout, ServerNames: map[string]string{}}
+				gssByCred[cred] = g
 				signers = append(signers, g)
 			}
 			server := targets[i].Server

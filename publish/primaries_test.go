@@ -17,6 +17,8 @@ func TestOpenPrimariesCredentials(t *testing.T) {
 		{publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}, "signed with GSS-TSIG as kmsdns@CORP.EXAMPLE (keytab /etc/k.keytab)"},
 		{publish.GSSSettings{Principal: "admin", Password: "s3cret"}, "signed with GSS-TSIG as admin (password file)"},
 		{publish.GSSSettings{}, "signed with GSS-TSIG as the user of the credential cache (credential cache)"},
+		{publish.GSSSettings{Principal: "KMSC1$", Password: "s3cret", PasswordFile: "/etc/kmsc1.pw", Origin: "--password-file"}, "signed with GSS-TSIG as KMSC1$ (password file /etc/kmsc1.pw from --password-file)"},
+		{publish.GSSSettings{Principal: "kmsdns", Keytab: "/etc/k.keytab", Origin: "kmsdns.yaml zones[1].update.keytab"}, "signed with GSS-TSIG as kmsdns (keytab /etc/k.keytab from kmsdns.yaml zones[1].update.keytab)"},
 	} {
 		if got := tc.g.String(); got != tc.want {
 			t.Errorf("got %q, want %q", got, tc.want)
@@ -26,7 +28,8 @@ func TestOpenPrimariesCredentials(t *testing.T) {
 	cred := publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}
 	s := publish.Settings{Primaries: []publish.PrimarySettings{
 		{Zone: "corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example", GSS: &cred},
-		{Zone: "emea.corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example", GSS: &publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab"}},
+		// The same keytab named by another setting is the same credential.
+		{Zone: "emea.corp.example", Server: "127.0.0.1:9", ServerName: "dc1.corp.example", GSS: &publish.GSSSettings{Principal: "kmsdns@CORP.EXAMPLE", Keytab: "/etc/k.keytab", Origin: "kmsdns.yaml zones[1].update.keytab"}},
 		{Zone: "plain.example", Server: "127.0.0.1"},
 	}}
 	targets, closeAll, err := publish.OpenPrimaries(t.Context(), s)

@@ -1,9 +1,14 @@
 package config
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/zone"
@@ -40,7 +45,7 @@ func (s *secrets) secret(file string) (string, error) {
 }
 
 // password reads a password file (a regular file or a pipe) once: the
-// password is its text without the final line break.
+// password is its text (see decodePassword) without the final line break.
 func (s *secrets) password(file string) (string, error) {
 	if v, ok := s.passwords[file]; ok {
 		return v, nil
@@ -49,8 +54,41 @@ func (s *secrets) password(file string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	v := strings.TrimRight(string(b), "\r\n")
+	v, err := decodePassword(b)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", file, err)
+	}
 	s.passwords[file] = v
+	return v, nil
+}
+
+// decodePassword turns a password file's bytes into the password, as
+// Windows tools save text too: UTF-16 with a byte order mark (what
+// `"..." > file` writes in Windows PowerShell 5.1) is decoded, a UTF-8
+// byte order mark (Set-Content -Encoding UTF8, Notepad's "UTF-8 with
+// BOM") dropped, and the final line break (LF, CR LF or CR) removed. A
+// password that is not UTF-8 or holds control characters is refused
+// (never shown): the KDC would only answer "wrong password".
+func decodePassword(b []byte) (string, error) {
+	b, err := decodeBOM(b)
+	if err != nil {
+		return "", err
+	}
+	v := string(b)
+	for _, eol := range []string{"\r\n", "\n", "\r"} {
+		if w, ok := strings.CutSuffix(v, eol); ok {
+			v = w
+			break
+		}
+	}
+	if !utf8.ValidString(v) {
+		return "", errors.New("the password is not UTF-8 text: save the file as UTF-8 (without BOM) or UTF-16 with BOM")
+	}
+	for i, r := range v {
+		if unicode.IsControl(r) {
+			return "", fmt.Errorf("the password holds a control character (U+%04X at byte %d; a password has none): is it more than one line, or a binary file?", r, i)
+		}
+	}
 	return v, nil
 }
 
@@ -141,4 +179,29 @@ func (f *File) setting(z Zone, field, flagValue, zoneValue string) string {
 		return "--" + field
 	}
 	return fmt.Sprintf("%s defaults.%s", f.path, field)
+}
+
+// decodeBOM decodes text that starts with a byte order mark as Windows
+// tools write it: UTF-16 LE or BE is turned into UTF-8, a UTF-8 mark is
+// dropped; other text is returned as it is.
+func decodeBOM(b []byte) ([]byte, error) {
+	switch {
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		order := binary.ByteOrder(binary.LittleEndian)
+		if b[0] == 0xFE {
+			order = binary.BigEndian
+		}
+		b = b[2:]
+		if len(b)%2 != 0 {
+			return nil, errors.New("the file starts with a UTF-16 byte order mark but has an odd number of bytes: save it as UTF-8 without BOM (Set-Content -Encoding ascii)")
+		}
+		u := make([]uint16, len(b)/2)
+		for i := range u {
+			u[i] = order.Uint16(b[2*i:])
+		}
+		return []byte(string(utf16.Decode(u))), nil
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		return b[3:], nil
+	}
+	return b, nil
 }

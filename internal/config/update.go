@@ -228,7 +228,13 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		}
 		switch {
 		case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
-			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf}
+			g := &publish.GSSSettings{Principal: u.Principal, Keytab: u.Keytab, Krb5Conf: u.Krb5Conf, PasswordFile: u.PasswordFile}
+			switch {
+			case u.Keytab != "":
+				g.Origin = from("keytab")
+			case u.PasswordFile != "":
+				g.Origin = from("password-file")
+			}
 			if u.Keytab != "" {
 				if err := regfile.Stat(u.Keytab); err != nil {
 					return nil, fmt.Errorf("zone %s: keytab: %w (from %s)", z.Name, err, from("keytab"))
@@ -289,6 +295,9 @@ func readSecret(file string) (string, error) {
 		b, err := regfile.ReadSecret(file, maxSecretFile, regfile.PipeWait) // a pipe too: <(pass show ...)
 		if err != nil {
 			return "", fmt.Errorf("--key-secret-file: %w", err)
+		}
+		if b, err = decodeBOM(b); err != nil { // saved by Windows PowerShell
+			return "", fmt.Errorf("--key-secret-file %s: %w", file, err)
 		}
 		return strings.TrimSpace(string(b)), nil
 	}
