@@ -27,7 +27,9 @@ const (
 	// refused it, or a guard found the records changed since the plan).
 	StatusNotChanged Status = "not changed"
 	// StatusNotSent: nothing was sent (nothing to do, a plan that could
-	// not be made, or the run was interrupted before this zone).
+	// not be made, the run was interrupted before this zone, the server
+	// could not be reached, or signing failed before sending, as a
+	// GSS-TSIG negotiation can).
 	StatusNotSent Status = "not sent"
 	// StatusUnknown: the update was sent, no answer came and the records
 	// could not be read back to tell. Its records stay pending in the
@@ -135,7 +137,7 @@ func Apply(ctx context.Context, cl *publish.Client, plan *Plan, opts ApplyOption
 			switch zr.Status {
 			case StatusChanged:
 				serr = opts.State.update(bg, func(s *State) { settle(s, entries, true) })
-			case StatusNotChanged:
+			case StatusNotChanged, StatusNotSent:
 				serr = opts.State.update(bg, func(s *State) { settle(s, entries, false) })
 			}
 			if serr != nil {
@@ -160,6 +162,10 @@ func applyZone(ctx context.Context, cl *publish.Client, zp *ZonePlan, zr ZoneRes
 	zr.Result = cl.Apply(context.WithoutCancel(ctx), []*publish.ZonePlan{zp.ZonePlan})[0]
 	var ue *publish.UpdateError
 	switch {
+	case zr.NotSent:
+		// Nothing left this host whole (no connection, or signing failed:
+		// a GSS-TSIG negotiation): the server cannot have acted on it.
+		zr.Status, zr.Answer = StatusNotSent, "nothing sent"
 	case zr.Err == nil && zr.Verified:
 		zr.Status = StatusChanged
 	case zr.ReadBack == publish.ReadBackNotApplied, errors.As(zr.Err, &ue):

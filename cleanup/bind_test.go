@@ -40,7 +40,7 @@ type lab struct {
 	bind *testserver.Server
 }
 
-var labZones = []string{"i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example", "big1.example", "bu1.example"}
+var labZones = []string{"ns1.example", "ns2.example", "i1.example", "i2.example", "i3.example", "b1.example", "t1.example", "t2.example", "e1.example", "l1.example", "l2.example", "a1.example", "a2.example", "a3.example", "ch1.example", "n1.example", "rr1.example", "rr2.example", "big1.example", "bu1.example"}
 
 // labExtra are records some lab zones hold besides zoneText's.
 var labExtra = map[string]string{
@@ -121,6 +121,7 @@ func TestAgainstBIND(t *testing.T) {
 	t.Run("interrupted between zones", l.testInterrupted)
 	t.Run("backup on disk before the first update", l.testBackupFirst)
 	t.Run("timed-out update read back", l.testTimeoutReadBack)
+	t.Run("signing or connecting failed: not sent, nothing pending", l.testNotSent)
 	t.Run("record edited meanwhile", l.testEditedMeanwhile)
 	t.Run("replacement TTL", l.testReplacementTTL)
 	t.Run("CNAMEs of a removed host in every zone", l.testAliases)
@@ -280,6 +281,54 @@ func (l *lab) testTimeoutReadBack(t *testing.T) {
 			s, _ := cleanup.LoadState(state)
 			if remembered := len(s.Removed) == 1 && !s.Removed[0].Pending; remembered == c.oldLeft || (c.oldLeft && len(s.Removed) != 0) {
 				t.Errorf("state: %+v", s.Removed)
+			}
+		})
+	}
+}
+
+// failSigner fails as a GSS-TSIG negotiation does (a wrong password, an
+// unknown principal, clock skew): before anything is written.
+type failSigner struct{}
+
+func (failSigner) Sign(context.Context, string) (string, string, dns.TsigProvider, error) {
+	return "", "", nil, errors.New("negotiating GSS-TSIG: KDC_ERR_PREAUTH_FAILED")
+}
+func (failSigner) Close() error { return nil }
+
+// testNotSent: an update whose signing failed, or whose server refused
+// the connection, never left this host: the zone is "not sent" (not
+// "unknown"), the record is still there and the state file keeps no
+// pending entry for it.
+func (l *lab) testNotSent(t *testing.T) {
+	ctx := t.Context()
+	for _, c := range []struct {
+		zone  string
+		spoil func(*cleanup.ZonePlan)
+		err   string
+	}{
+		{"ns1.example", func(zp *cleanup.ZonePlan) { zp.Signer = failSigner{} }, "KDC_ERR_PREAUTH_FAILED"},
+		{"ns2.example", func(zp *cleanup.ZonePlan) { zp.Server = "127.0.0.1:1" }, "connecting to 127.0.0.1:1"},
+	} {
+		t.Run(c.zone, func(t *testing.T) {
+			cl := publish.NewClient(publish.Options{Signer: signer(t)})
+			defer cl.Close()
+			plan := planFor(t, ctx, cl, l.bind.Addr, nil, c.zone)
+			c.spoil(plan.Zones[0])
+			dir := t.TempDir()
+			state := filepath.Join(dir, "state.json")
+			out, err := cleanup.Apply(ctx, cl, plan, cleanup.ApplyOptions{BackupPath: filepath.Join(dir, "b.zone"), State: &cleanup.StateStore{Path: state}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			z := out.Zones[0]
+			if z.Status != cleanup.StatusNotSent || z.Answer != "nothing sent" || z.Err == nil || !strings.Contains(z.Err.Error(), c.err) {
+				t.Errorf("status %q answer %q err %v", z.Status, z.Answer, z.Err)
+			}
+			if !hasOld(t, l.bind.Addr, c.zone) {
+				t.Error("kms-old was removed")
+			}
+			if s, err := cleanup.LoadState(state); err != nil || len(s.Removed) != 0 {
+				t.Errorf("state (%v): %+v", err, s.Removed)
 			}
 		})
 	}

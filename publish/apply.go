@@ -51,7 +51,12 @@ type Result struct {
 	Warnings []string
 	// Credentials says how the update was signed (never the secret).
 	Credentials string
-	Err         error
+	// NotSent: the update never reached the server whole (no plan, an
+	// empty plan, the run interrupted before it, the connection could not
+	// be made, or signing failed: a GSS-TSIG negotiation, a clock check),
+	// so the server cannot have acted on it.
+	NotSent bool
+	Err     error
 }
 
 // Options for a Client.
@@ -179,26 +184,27 @@ func (cl *Client) Apply(ctx context.Context, plans []*ZonePlan) []Result {
 			Warnings: p.Warnings, Credentials: describeSigner(p.Credentials, signer)}
 		results[i] = r
 		if p.Err != nil {
-			results[i].Action, results[i].Err, results[i].Answer = ActionFailed, p.Err, "nothing sent"
+			results[i].Action, results[i].Err, results[i].Answer, results[i].NotSent = ActionFailed, p.Err, "nothing sent", true
 			continue
 		}
 		if p.Empty() {
-			results[i].Answer = "nothing sent"
+			results[i].Answer, results[i].NotSent = "nothing sent", true
 			continue
 		}
 		if err := p.CheckSize(); err != nil {
 			// A plan not made by this package's planners.
-			results[i].Action, results[i].Err, results[i].Answer = ActionFailed, err, "nothing sent"
+			results[i].Action, results[i].Err, results[i].Answer, results[i].NotSent = ActionFailed, err, "nothing sent", true
 			continue
 		}
 		if ctx.Err() != nil {
-			results[i].Action, results[i].Answer = ActionFailed, "nothing sent"
+			results[i].Action, results[i].Answer, results[i].NotSent = ActionFailed, "nothing sent", true
 			results[i].Err = fmt.Errorf("zone %s: not sent: %w", strings.TrimSuffix(p.Zone, "."), context.Cause(ctx))
 			continue
 		}
 		c, err := cl.conn(ctx, p.Server)
 		if err != nil {
 			results[i].Action, results[i].Err = ActionFailed, fmt.Errorf("zone %s: connecting to %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err)
+			results[i].NotSent = true
 			continue
 		}
 		var sigErr error
@@ -271,6 +277,7 @@ func update(ctx context.Context, c *conn, p *ZonePlan, s Signer, r Result) (Resu
 	}
 	a, err := c.exchange(ctx, p.Msg(), s)
 	if err != nil {
+		r.NotSent = errors.As(err, new(notSent))
 		return fail(fmt.Errorf("zone %s: update at %s: %w", strings.TrimSuffix(p.Zone, "."), p.Server, err))
 	}
 	r.Answer = dnsx.RcodeName(a.msg.Rcode)

@@ -107,9 +107,9 @@ func restoreCommand(a cleanupArgs, backup string) string {
 	}
 	switch {
 	case u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "":
-		if u.UsesGSS() {
-			args = append(args, "--gss")
-		}
+		// --gss always: a piped password file is left out below, and
+		// without --gss the rest would restore unsigned.
+		args = append(args, "--gss")
 		for _, f := range []struct{ flag, val string }{{"--keytab", u.Keytab}, {"--password-file", u.PasswordFile}, {"--principal", u.Principal}, {"--krb5-conf", u.Krb5Conf}, {"--server-name", u.ServerName}} {
 			switch {
 			case f.val == "":

@@ -26,6 +26,11 @@ func TestRestoreCommandNamesOnlyWhatCanBeRunAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	withFlags := func(f config.Flags) cleanupArgs { return cleanupArgs{audit: auditArgs{flags: f}} }
+	withUpdate := func(u config.Update) cleanupArgs {
+		a := cleanupArgs{}
+		a.update.flags.Update = u
+		return a
+	}
 	if got := applyRestoreCommand(convergeArgs{configFile: "kmsdns.yaml", keyName: "upd"}, "b.zone"); !strings.Contains(got, "--key-name upd") {
 		t.Errorf("apply's restore command lacks --key-name upd: %s", got)
 	}
@@ -45,6 +50,12 @@ func TestRestoreCommandNamesOnlyWhatCanBeRunAgain(t *testing.T) {
 			[]string{"--key-name upd", "--key-algorithm hmac-sha256", "# add --key-secret-file /dev/fd/63 as you gave it"}, []string{"--key-secret-file /dev/fd/63 "}},
 		{"key file from a FIFO", withFlags(config.Flags{KeyFile: fifo}),
 			[]string{"# add --key-file " + fifo}, []string{"--key-file " + fifo + " "}},
+		// Review 3 item 2: the piped password file is left out, --gss
+		// stays (without it the command would restore unsigned).
+		{"password file from a pipe", withUpdate(config.Update{PasswordFile: fifo, Principal: "KMSC1$", Krb5Conf: keyFile}),
+			[]string{"--gss --principal 'KMSC1$' --krb5-conf " + keyFile, "# add --password-file " + fifo}, []string{"--password-file " + fifo + " "}},
+		{"regular password file", withUpdate(config.Update{PasswordFile: keyFile, Principal: "u"}),
+			[]string{"--gss --password-file " + keyFile + " --principal u"}, []string{"#"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := restoreCommand(tc.a, "b.zone")

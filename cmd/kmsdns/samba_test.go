@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kmsdns/kmsdns/audit"
+	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/testserver"
 	"github.com/miekg/dns"
 )
@@ -137,6 +139,21 @@ func TestSambaCLI(t *testing.T) {
 		}
 		assertTargets(t, s, "_vlmcs._tcp.site1."+z)
 		assertTargets(t, s, "_vlmcs._tcp."+z)
+		assertTargets(t, s, "_vlmcs._tcp.site4."+z, host)
+	})
+
+	// Review 3 item 9: the Kerberos exchange fails before any UPDATE is
+	// written: the zone is not-sent (not unknown) and nothing is pending.
+	t.Run("cleanup with a wrong password: not sent, nothing pending", func(t *testing.T) {
+		state := filepath.Join(dir, "bad-state.json")
+		out, errOut, code := run(t, append([]string{"cleanup", "--yes", "--force", "--no-probe", "--host", s.Host, "--name", "site4", "-o", "json",
+			"--backup", filepath.Join(dir, "bad.zone"), "--state", state, "--resolver", s.Addr, "--principal", "KMSC1$", "--password-file", secret("bad.pw", "Wrong-Pass-1!")}, common...)...)
+		if code != exitErrors || !strings.Contains(out, `"status": "not-sent"`) || strings.Contains(out, `"status": "unknown"`) || !strings.Contains(out, "negotiating GSS-TSIG") {
+			t.Errorf("cleanup: exit %d\n%s%s", code, out, errOut)
+		}
+		if st, err := cleanup.LoadState(state); err != nil || slices.ContainsFunc(st.Removed, func(e audit.Removed) bool { return e.Pending }) {
+			t.Errorf("state (%v): %+v", err, st.Removed)
+		}
 		assertTargets(t, s, "_vlmcs._tcp.site4."+z, host)
 	})
 

@@ -489,7 +489,7 @@ func MergeWrite(f *File, fl Flags, upd Update) (*Plan, *UpdatePlan, error) {
 		ufl.Update.KeyFile, ufl.Update.KeyName = fl.KeyFile, fl.KeyName
 		ufl.KeyAlgorithm, ufl.SecretFile = fl.KeyAlgorithm, fl.SecretFile
 	}
-	if err := ufl.Update.check(); err != nil {
+	if err := ufl.Update.validate(true); err != nil {
 		return nil, nil, fmt.Errorf("--%w", err)
 	}
 	var writable []Zone

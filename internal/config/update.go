@@ -48,7 +48,40 @@ func (u *Update) relative(rel func(string) string) {
 	u.KeyFile, u.Keytab, u.PasswordFile, u.Krb5Conf = rel(u.KeyFile), rel(u.Keytab), rel(u.PasswordFile), rel(u.Krb5Conf)
 }
 
-func (u Update) check() error {
+// gssOn reports whether u signs with GSS-TSIG: gss: true, a keytab or a
+// password file.
+func (u Update) gssOn() bool { return u.UsesGSS() || u.Keytab != "" || u.PasswordFile != "" }
+
+// check checks a config file's update section; errors start with the
+// field's name.
+func (u Update) check() error { return u.validate(false) }
+
+// validate checks one set of update settings: the command line's (flags:
+// errors start with the field, and name the other settings, as flags) or
+// a config section's. A principal without GSS-TSIG (no gss: true, keytab
+// or password file) would be dropped and the update sent unsigned or
+// signed with a TSIG key: refused. (server-name and krb5-conf are merged
+// one by one, so whether GSS-TSIG uses them is known per zone only:
+// mergeUpdateZones checks them.)
+func (u Update) validate(flags bool) error {
+	name := func(f string) string {
+		if flags {
+			return "--" + f
+		}
+		return f
+	}
+	gss := "gss: true"
+	if flags {
+		gss = "--gss"
+	}
+	if u.Principal != "" && !u.gssOn() {
+		if u.KeyFile != "" || u.KeyName != "" {
+			return fmt.Errorf("principal: set with a TSIG key (%s): the key would sign the updates, and a principal is for GSS-TSIG; leave %s out, or give %s or %s (%s for the Kerberos credential cache) instead of the key",
+				name("key-file"), name("principal"), name("keytab"), name("password-file"), gss)
+		}
+		return fmt.Errorf("principal: names a GSS-TSIG account, but nothing turns GSS-TSIG on, so the update would not be signed as it: give %s or %s with it, or %s to use the Kerberos credential cache",
+			name("keytab"), name("password-file"), gss)
+	}
 	if err := CheckServer(u.Server); err != nil {
 		return fmt.Errorf("server: %w", err)
 	}
@@ -125,7 +158,7 @@ func MergeUpdate(f *File, fl UpdateFlags) (*UpdatePlan, error) {
 	if f == nil {
 		f = &File{}
 	}
-	if err := fl.Update.check(); err != nil {
+	if err := fl.Update.validate(true); err != nil {
 		return nil, fmt.Errorf("--%w", err)
 	}
 	if err := CheckServer(fl.Resolver); err != nil {
@@ -222,6 +255,9 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 				u.KeyName = pick // a secret from --key-secret-file or the environment
 			}
 		}
+		if err := gssOnly(f, z, flu, u, src, from); err != nil {
+			return nil, err
+		}
 		t := publish.PrimarySettings{Zone: z.Name, Server: u.Server, ServerName: u.ServerName}
 		if err := u.check(); err != nil {
 			return nil, fmt.Errorf("zone %s: %w", z.Name, err)
@@ -287,6 +323,53 @@ func mergeUpdateZones(f *File, fl UpdateFlags, zones []Zone, sec *secrets) (*Upd
 		p.Primaries = append(p.Primaries, t)
 	}
 	return p, nil
+}
+
+// gssOnly refuses server-name and krb5-conf for a zone not updated with
+// GSS-TSIG, when given on the command line or in the zone's own update
+// section: the update would go out unsigned or TSIG-signed while the user
+// named GSS-TSIG settings. Given in defaults.update (shared by GSS-TSIG and
+// TSIG zones), or in the zone's section when the command line chose the
+// credentials (--gss=false, --key-file), they are simply not used. u is
+// the zone's merged settings, src where its credentials came from
+// (mergeUpdate), from names a credential setting's origin.
+func gssOnly(f *File, z Zone, flu, u Update, src int, from func(string) string) error {
+	if u.gssOn() {
+		return nil
+	}
+	if src < 0 {
+		src = 3 // none: the key the zone is read with, or unsigned
+	}
+	for _, g := range []struct{ field, flag, zone string }{
+		{"server-name", flu.ServerName, z.Update.ServerName},
+		{"krb5-conf", flu.Krb5Conf, z.Update.Krb5Conf},
+	} {
+		at, given, add := 0, "--"+g.field, "give --gss (the Kerberos credential cache), or --keytab or --password-file with --principal, or leave it out"
+		switch {
+		case g.flag != "":
+		case g.zone != "":
+			at, given = 1, f.setting(z, "update."+g.field, "", "zone")
+			add = "set gss: true, or keytab or password-file with principal, in the zone's update section, or remove it"
+		default:
+			continue
+		}
+		if at > src {
+			continue
+		}
+		how := "nothing turns GSS-TSIG on, so the update would go out unsigned"
+		switch {
+		case u.KeyFile != "":
+			how = fmt.Sprintf("the updates are signed with the TSIG key in %s (from %s)", u.KeyFile, from("key-file"))
+		case u.KeyName != "":
+			how = fmt.Sprintf("the updates are signed with TSIG key %s", u.KeyName)
+		case u.GSS != nil && src == 0:
+			how = "GSS-TSIG is off (--gss=false)"
+		case u.GSS != nil:
+			how = fmt.Sprintf("GSS-TSIG is off (gss: false, from %s)", f.setting(z, "update.gss", "", map[bool]string{true: "zone"}[src == 1]))
+		}
+		return fmt.Errorf("zone %s: %s is for GSS-TSIG, but %s: %s", z.Name, given, how, add)
+	}
+	return nil
 }
 
 // readSecret reads a base64 TSIG secret from a file or SecretEnv.
