@@ -1,0 +1,98 @@
+package zone
+
+import (
+	"fmt"
+
+	"github.com/miekg/dns"
+)
+
+// WarnBelowCut: a KMS record at or below a delegation of the zone (an NS
+// RRset other than the apex's, a zone cut) was read and dropped. Such data
+// is occluded: the server transfers it but never serves it, and clients
+// follow the delegation to the child zone instead (RFC 1034 4.2.1,
+// RFC 2181 6). Warning.Cut names the delegated name.
+const WarnBelowCut = "below-delegation"
+
+// DefaultMaxCuts caps the delegations (NS owners below the apex) a read
+// remembers; a zone with more is read, and KMS records below the ones
+// past the cap are kept as the zone's, with a warning that says so.
+const DefaultMaxCuts = 100000
+
+// cutSet collects the zone cuts of one read. A transfer sends NS records in
+// any order, so KMS records are filtered once the whole zone is read.
+type cutSet struct {
+	zone     string
+	names    map[string]struct{}
+	overflow int // cuts past DefaultMaxCuts, not remembered
+}
+
+func newCutSet(zone string) *cutSet {
+	return &cutSet{zone: zone, names: map[string]struct{}{}}
+}
+
+// add notes that owner holds NS records; the apex and names outside the
+// zone are no cuts.
+func (c *cutSet) add(owner string) {
+	owner = dns.CanonicalName(owner)
+	if owner == c.zone || !dns.IsSubDomain(c.zone, owner) {
+		return
+	}
+	if _, ok := c.names[owner]; ok {
+		return
+	}
+	if len(c.names) >= DefaultMaxCuts {
+		c.overflow++
+		return
+	}
+	c.names[owner] = struct{}{}
+}
+
+// below returns the cut at or above name (below the apex), if any.
+func (c *cutSet) below(name string) (string, bool) {
+	if len(c.names) == 0 {
+		return "", false
+	}
+	name = dns.CanonicalName(name)
+	for off, end := 0, false; !end; off, end = dns.NextLabel(name, off) {
+		s := name[off:]
+		if s == c.zone || len(s) < len(c.zone) {
+			break
+		}
+		if _, ok := c.names[s]; ok {
+			return s, true
+		}
+	}
+	return "", false
+}
+
+// apply drops from res.Records the records at or below a cut, each with a
+// Warning (at most maxWarnings named, the last counts the rest).
+func (c *cutSet) apply(res *Snapshot) {
+	if c.overflow > 0 {
+		res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut,
+			Message: fmt.Sprintf("zone %s has more than %d delegations: KMS records below the %d read last were not checked for a delegation above them", c.zone, DefaultMaxCuts, c.overflow)})
+	}
+	if len(c.names) == 0 {
+		return
+	}
+	kept, dropped := res.Records[:0], 0
+	for _, rec := range res.Records {
+		cut, ok := c.below(rec.Name)
+		if !ok {
+			kept = append(kept, rec)
+			continue
+		}
+		dropped++
+		if dropped <= maxWarnings {
+			res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut, Record: rec, Cut: cut,
+				Message: fmt.Sprintf("%s SRV %d %d %d %s is below the delegation %s in zone %s: clients never see it (it belongs to zone %s: audit it there)",
+					rec.Name, rec.Priority, rec.Weight, rec.Port, rec.Target, cut, c.zone, cut)})
+		}
+	}
+	if n := dropped - maxWarnings; n > 0 {
+		w := &res.Warnings[len(res.Warnings)-1]
+		w.Message += fmt.Sprintf("; %d more records below delegations were dropped", n)
+	}
+	clear(res.Records[len(kept):])
+	res.Records = kept
+}

@@ -1,0 +1,109 @@
+package zone
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kmsdns/kmsdns/internal/testserver"
+)
+
+// cutZone is a parent zone that delegates sub.example. and deep.example.
+// and still holds stale KMS records below both cuts (occluded data: BIND
+// transfers it but never serves it). The NS records of deep come after
+// the record below them: a reader must not depend on the order.
+const cutZone = `$ORIGIN example.
+$TTL 3600
+@ IN SOA ns1 hostmaster 1 3600 900 1209600 300
+  IN NS ns1
+ns1 IN A 127.0.0.1
+_vlmcs._tcp IN SRV 0 0 1688 kms1
+_vlmcs._tcp.subway IN SRV 0 0 1688 kms1
+sub IN NS ns1.sub
+ns1.sub IN A 127.0.0.2
+_vlmcs._tcp.sub IN SRV 0 0 1688 kms-occluded
+_vlmcs._tcp.x.deep IN SRV 0 0 1688 kms-deep
+deep IN NS ns1.sub
+kms1 IN A 127.0.0.10
+`
+
+// checkCut: only the records above the cuts are kept, each occluded one
+// is a WarnBelowCut warning naming the record and its cut.
+func checkCut(t *testing.T, res *Snapshot) {
+	t.Helper()
+	var names []string
+	for _, r := range res.Records {
+		names = append(names, r.Name)
+	}
+	slices.Sort(names)
+	if want := []string{"_vlmcs._tcp.example.", "_vlmcs._tcp.subway.example."}; !slices.Equal(names, want) {
+		t.Errorf("records %v, want %v", names, want)
+	}
+	got := map[string]string{}
+	for _, w := range res.Warnings {
+		if w.Kind != WarnBelowCut {
+			t.Errorf("other warning %+v", w)
+			continue
+		}
+		got[w.Record.Name] = w.Cut
+		if !strings.Contains(w.Message, "below the delegation "+w.Cut) || !strings.Contains(w.Message, w.Record.Target) {
+			t.Errorf("message %q", w.Message)
+		}
+	}
+	want := map[string]string{"_vlmcs._tcp.sub.example.": "sub.example.", "_vlmcs._tcp.x.deep.example.": "deep.example."}
+	if len(got) != len(want) || got["_vlmcs._tcp.sub.example."] != want["_vlmcs._tcp.sub.example."] || got["_vlmcs._tcp.x.deep.example."] != want["_vlmcs._tcp.x.deep.example."] {
+		t.Errorf("warnings %v, want %v", got, want)
+	}
+}
+
+// TestBelowCutFile: a zone file's KMS records below a delegation are not
+// the zone's.
+func TestBelowCutFile(t *testing.T) {
+	res, err := ParseFile(strings.NewReader(cutZone), "example", "example.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCut(t, res)
+}
+
+// TestBelowCutBIND: the same by AXFR from BIND, and by queries (BIND
+// answers a name below the cut with a referral: no records).
+func TestBelowCutBIND(t *testing.T) {
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Zones: []testserver.Zone{
+		{Name: "example", Content: cutZone, Transfer: "any;"},
+	}})
+	res, err := Transfer(t.Context(), TransferConfig{Zone: "example", Server: bind.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkCut(t, res)
+
+	q, err := Query(t.Context(), QueryConfig{Zone: "example", Server: bind.Addr, Names: []string{"sub", "x.deep"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(q.Records) != 1 || q.Records[0].Name != "_vlmcs._tcp.example." {
+		t.Errorf("query records %+v", q.Records)
+	}
+}
+
+// TestCutSetBelow: a cut covers itself and the names below it, not a
+// sibling that shares its text, nor the apex.
+func TestCutSetBelow(t *testing.T) {
+	c := newCutSet("example.")
+	c.add("example.")
+	c.add("Sub.Example.")
+	c.add("other.org.")
+	for name, want := range map[string]string{
+		"_vlmcs._tcp.sub.example.":    "sub.example.",
+		"sub.example.":                "sub.example.",
+		"_vlmcs._tcp.a.sub.example.":  "sub.example.",
+		"_vlmcs._tcp.subway.example.": "",
+		"_vlmcs._tcp.example.":        "",
+		"_vlmcs._tcp.other.org.":      "",
+	} {
+		if got, _ := c.below(name); got != want {
+			t.Errorf("below(%s) = %q, want %q", name, got, want)
+		}
+	}
+}
