@@ -2,6 +2,7 @@ package zone
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -70,7 +71,7 @@ func (c *cutSet) below(name string) (string, bool) {
 func (c *cutSet) apply(res *Snapshot) {
 	if c.overflow > 0 {
 		res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut,
-			Message: fmt.Sprintf("zone %s has more than %d delegations: KMS records below the %d read last were not checked for a delegation above them", c.zone, DefaultMaxCuts, c.overflow)})
+			Message: fmt.Sprintf("zone %s has more than %d delegations: the %d past that cap were not noted, and KMS records below them are audited as the zone's", strings.TrimSuffix(c.zone, "."), DefaultMaxCuts, c.overflow)})
 	}
 	if len(c.names) == 0 {
 		return
@@ -85,8 +86,8 @@ func (c *cutSet) apply(res *Snapshot) {
 		dropped++
 		if dropped <= maxWarnings {
 			res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut, Record: rec, Cut: cut,
-				Message: fmt.Sprintf("%s SRV %d %d %d %s is below the delegation %s in zone %s: clients never see it (it belongs to zone %s: audit it there)",
-					rec.Name, rec.Priority, rec.Weight, rec.Port, rec.Target, cut, c.zone, cut)})
+				Message: fmt.Sprintf("%s SRV %d %d %d %s is below the delegation %s: it belongs to that zone; audit it there (zone %s holds an occluded copy no client sees)",
+					rec.Name, rec.Priority, rec.Weight, rec.Port, rec.Target, strings.TrimSuffix(cut, "."), strings.TrimSuffix(c.zone, "."))})
 		}
 	}
 	if n := dropped - maxWarnings; n > 0 {
