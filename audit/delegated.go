@@ -25,7 +25,12 @@ func belowDelegation(r *zone.Snapshot) []Finding {
 			Target: w.Record.Target, Port: w.Record.Port, Message: w.String(),
 			Fix: "Nothing to fix for clients here: audit the record's own zone instead.",
 		}
-		if w.Cut != "" {
+		switch {
+		case w.Cut != "" && w.Record.Target == "":
+			// An extra name configured for the zone.
+			f.Fix = "Audit zone " + strings.TrimSuffix(w.Cut, ".") + " instead, and take the name out of the names configured for zone " +
+				strings.TrimSuffix(r.Zone, ".") + ": clients with that DNS suffix see the delegated zone."
+		case w.Cut != "":
 			f.Fix = "Audit zone " + strings.TrimSuffix(w.Cut, ".") + " instead: its records are what clients there see. The copy in zone " +
 				strings.TrimSuffix(r.Zone, ".") + " is stale data no client sees: delete it from that zone with nsupdate or the DNS console if you like, not with kmsdns publish or unpublish --name (they would change the parent zone)."
 		}

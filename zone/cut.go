@@ -24,7 +24,8 @@ const DefaultMaxCuts = 100000
 type cutSet struct {
 	zone     string
 	names    map[string]struct{}
-	overflow int // cuts past DefaultMaxCuts, not remembered
+	overflow int  // cuts past DefaultMaxCuts, not remembered
+	warned   bool // the overflow has its Warning
 }
 
 func newCutSet(zone string) *cutSet {
@@ -69,7 +70,8 @@ func (c *cutSet) below(name string) (string, bool) {
 // apply drops from res.Records the records at or below a cut, each with a
 // Warning (at most maxWarnings named, the last counts the rest).
 func (c *cutSet) apply(res *Snapshot) {
-	if c.overflow > 0 {
+	if c.overflow > 0 && !c.warned {
+		c.warned = true
 		res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut,
 			Message: fmt.Sprintf("zone %s has more than %d delegations: the %d past that cap were not noted, and KMS records below them are audited as the zone's", strings.TrimSuffix(c.zone, "."), DefaultMaxCuts, c.overflow)})
 	}
@@ -96,4 +98,35 @@ func (c *cutSet) apply(res *Snapshot) {
 	}
 	clear(res.Records[len(kept):])
 	res.Records = kept
+}
+
+// merge adds the cuts of o (another file of the same zone).
+func (c *cutSet) merge(o *cutSet) {
+	if c == nil || o == nil {
+		return
+	}
+	for n := range o.names {
+		c.add(n)
+	}
+	c.overflow += o.overflow
+}
+
+// names_ returns the extra names of the zone that are not at or below
+// one of its cuts; each one that is gets a Warning (its Record holds only
+// the _vlmcs._tcp name): clients with that DNS suffix see the child zone.
+func (c *cutSet) namesAbove(res *Snapshot, names []string) []string {
+	var kept []string
+	for _, n := range names {
+		domain := Qualify(n, c.zone)
+		cut, ok := c.below(domain)
+		if !ok {
+			kept = append(kept, n)
+			continue
+		}
+		name := KMSName(domain)
+		res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut, Record: Record{Zone: c.zone, Name: name}, Cut: cut,
+			Message: fmt.Sprintf("the extra name %s is at or below the delegation %s: it belongs to that zone; audit it there (zone %s does not serve %s)",
+				strings.TrimSuffix(domain, "."), strings.TrimSuffix(cut, "."), strings.TrimSuffix(c.zone, "."), name)})
+	}
+	return kept
 }

@@ -1,6 +1,8 @@
 package zone
 
 import (
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -106,5 +108,62 @@ func TestCutSetBelow(t *testing.T) {
 		if got, _ := c.below(name); got != want {
 			t.Errorf("below(%s) = %q, want %q", name, got, want)
 		}
+	}
+}
+
+// TestBelowCutNames: an extra name at or below a delegation is not the
+// zone's (its clients see the child zone): it leaves Names with a
+// warning, by transfer, by queries (BIND answers with a referral) and
+// from zone files, where a delegation in one file covers another's
+// records.
+func TestBelowCutNames(t *testing.T) {
+	q := strings.Replace(cutZone, "$ORIGIN example.", "$ORIGIN q.example.", 1)
+	bind := testserver.StartBIND(t, testserver.BINDConfig{Zones: []testserver.Zone{
+		{Name: "example", Content: cutZone, Transfer: "any;"},
+		{Name: "q.example", Content: q, Transfer: "none;"},
+	}})
+	dir := t.TempDir()
+	noDeep := strings.Replace(cutZone, "deep IN NS ns1.sub\n", "", 1)
+	f1, f2 := filepath.Join(dir, "a.zone"), filepath.Join(dir, "b.zone")
+	if err := os.WriteFile(f1, []byte(noDeep), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f2, []byte("$ORIGIN example.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 3600 900 1209600 300\ndeep IN NS ns1.sub\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	names := []string{"sub", "a.b.x.deep", "nosub"}
+	for _, tc := range []struct {
+		name string
+		spec Spec
+		src  Source
+	}{
+		{"axfr", Spec{Zone: "example", Server: bind.Addr, Names: names}, SourceAXFR},
+		{"query", Spec{Zone: "q.example", Server: bind.Addr, Names: names}, SourceQuery},
+		{"files", Spec{Zone: "example", Files: []string{f1, f2}, Names: names}, SourceFile},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := Read(t.Context(), tc.spec, ReadOptions{})
+			if res.Err != nil || res.Source != tc.src {
+				t.Fatalf("%s: %v", res.Source, res.Err)
+			}
+			if !slices.Equal(res.Names, []string{"nosub"}) {
+				t.Errorf("names %v", res.Names)
+			}
+			cuts := map[string]string{}
+			for _, w := range res.Warnings {
+				if w.Kind == WarnBelowCut && strings.HasPrefix(w.Message, "the extra name ") {
+					cuts[w.Record.Name] = w.Cut
+				}
+			}
+			z := res.Zone
+			if len(cuts) != 2 || cuts["_vlmcs._tcp.sub."+z] != "sub."+z || cuts["_vlmcs._tcp.a.b.x.deep."+z] != "deep."+z {
+				t.Errorf("warnings %v", res.Warnings)
+			}
+			if tc.src != SourceQuery {
+				checkCut(t, &Snapshot{Records: res.Records, Warnings: slices.DeleteFunc(res.Warnings, func(w Warning) bool {
+					return strings.HasPrefix(w.Message, "the extra name ")
+				})})
+			}
+		})
 	}
 }
