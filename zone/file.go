@@ -90,7 +90,7 @@ func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res 
 		return fmt.Errorf("zone %s: %w", origin, err)
 	}
 	fr.cuts.apply(res)
-	res.cuts = fr.cuts
+	res.cuts = *fr.cuts
 	return nil
 }
 

@@ -81,7 +81,7 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 	}
 	res := &Snapshot{Zone: zone, Source: SourceQuery, Server: cfg.Server}
 	keep := newCollector(res, cfg.MaxRecords)
-	res.cuts = newCutSet(zone)
+	res.cuts = *newCutSet(zone)
 	q := dnsx.Query{Server: cfg.Server, Timeout: cfg.Timeout}
 
 	soa, err := q.Ask(ctx, zone, dns.TypeSOA)

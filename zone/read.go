@@ -156,9 +156,9 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Snapshot {
 func Read(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 	res := read(ctx, spec, opts)
 	res.Names = spec.Names
-	if res.cuts != nil {
+	if res.cuts.zone != "" {
 		res.Names = res.cuts.namesAbove(res, spec.Names)
-		res.cuts = nil
+		res.cuts = cutSet{}
 	}
 	return res
 }
@@ -315,7 +315,7 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 		}
 		res.Files = append(res.Files, f)
 		res.Records = append(res.Records, r.Records...)
-		res.cuts.merge(r.cuts)
+		res.cuts.merge(&r.cuts)
 		res.Seen += r.Seen
 		res.Warnings = append(res.Warnings, r.Warnings...)
 		if r.Refreshed.After(res.Refreshed) {

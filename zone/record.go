@@ -118,7 +118,7 @@ type Snapshot struct {
 	Err error
 
 	fileOpts FileOptions // how the files were read, to read them again
-	cuts     *cutSet     // the zone's delegations, until Read has checked Names
+	cuts     cutSet      // the zone's delegations, until Read has checked Names
 }
 
 // KMSService is the first two labels of every KMS SRV owner name.

@@ -91,7 +91,7 @@ func transferZone(ctx context.Context, cfg TransferConfig) (res *Snapshot, answe
 	}
 	x.keep.finish()
 	x.cuts.apply(res)
-	res.cuts = x.cuts
+	res.cuts = *x.cuts
 	return res, true, nil
 }
 
