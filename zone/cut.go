@@ -126,7 +126,7 @@ func (c *cutSet) namesAbove(res *Snapshot, names []string) []string {
 		name := KMSName(domain)
 		res.Warnings = append(res.Warnings, Warning{Kind: WarnBelowCut, Record: Record{Zone: c.zone, Name: name}, Cut: cut,
 			Message: fmt.Sprintf("the extra name %s is at or below the delegation %s: it belongs to that zone; audit it there (zone %s does not serve %s)",
-				strings.TrimSuffix(domain, "."), strings.TrimSuffix(cut, "."), strings.TrimSuffix(c.zone, "."), name)})
+				strings.TrimSuffix(domain, "."), strings.TrimSuffix(cut, "."), strings.TrimSuffix(c.zone, "."), strings.TrimSuffix(name, "."))})
 	}
 	return kept
 }
