@@ -23,7 +23,7 @@ func belowDelegation(r *zone.Snapshot) []Finding {
 		f := Finding{
 			Check: CheckBelowDelegation, Severity: SeverityWarning, Zone: r.Zone, Name: w.Record.Name,
 			Target: w.Record.Target, Port: w.Record.Port, Message: w.String(),
-			Fix: "Nothing to fix for clients here: audit the record's own zone instead.",
+			Fix: "Findings below the delegations past the cap may belong to the delegated zones: audit those zones themselves.",
 		}
 		switch {
 		case w.Cut != "" && w.Record.Target == "":

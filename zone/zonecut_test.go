@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,5 +166,33 @@ func TestBelowCutNames(t *testing.T) {
 				})})
 			}
 		})
+	}
+}
+
+// TestCutCap: at most DefaultMaxCuts delegations are remembered; a record
+// below one past the cap is kept, and a warning says the cap was reached.
+func TestCutCap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("$ORIGIN example.\n$TTL 3600\n@ IN SOA ns1 hostmaster 1 3600 900 1209600 300\n  IN NS ns1\n")
+	b.WriteString("_vlmcs._tcp.d0 IN SRV 0 0 1688 kms1\n_vlmcs._tcp.last IN SRV 0 0 1688 kms1\n")
+	for i := range DefaultMaxCuts {
+		fmt.Fprintf(&b, "d%d IN NS ns1\n", i)
+	}
+	b.WriteString("last IN NS ns1\n")
+	res, err := ParseFile(strings.NewReader(b.String()), "example", "big.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Records) != 1 || res.Records[0].Name != "_vlmcs._tcp.last.example." {
+		t.Errorf("records %+v", res.Records)
+	}
+	capped := 0
+	for _, w := range res.Warnings {
+		if w.Kind == WarnBelowCut && strings.Contains(w.Message, "more than 100000 delegations") {
+			capped++
+		}
+	}
+	if capped != 1 || len(res.cuts.names) != DefaultMaxCuts {
+		t.Errorf("%d cap warnings, %d cuts: %v", capped, len(res.cuts.names), res.Warnings)
 	}
 }
