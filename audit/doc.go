@@ -33,6 +33,7 @@
 //	target-not-verified  info      the target could not be looked up (offline, or the lookup failed)
 //	reappeared           warning   a record kmsdns cleanup removed is back (the host re-registers)
 //	out-of-zone-record   warning   a record outside the zone was sent (or is in the file): ignored, not audited
+//	below-delegation     warning   a record at or below a delegation of the zone (occluded): ignored, audit the child zone
 //	stale-registration   warning   Windows aging shows no refresh for a week (default): the host stopped publishing
 //
 // Clients (Windows 7 and later) pick hosts by priority and weight as RFC

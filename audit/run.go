@@ -115,7 +115,7 @@ func Run(ctx context.Context, results []*zone.Snapshot, opts Options) *Report {
 	a.resolveAll(ctx, results)
 	a.probeAll(ctx)
 	for _, r := range results {
-		fs := append(a.zoneFindings(r), reappeared(r, opts.Removed)...)
+		fs := append(append(a.zoneFindings(r), reappeared(r, opts.Removed)...), belowDelegation(r)...)
 		linkRecords(r, fs)
 		rep.Findings = append(rep.Findings, fs...)
 	}

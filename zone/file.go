@@ -81,6 +81,7 @@ func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res 
 	fr := &fileReader{
 		ctx: ctx, opts: res.fileOpts, zone: origin, res: res, top: file, each: each,
 		seen:    map[Record]bool{}, // an RRset holds no duplicates (RFC 2181 5)
+		cuts:    newCutSet(origin),
 		windows: windowsHeader.Match(bytes.TrimSpace(firstComment(head))),
 	}
 	if err := fr.read(br, &fileState{name: file, origin: origin}); err != nil {
@@ -88,6 +89,8 @@ func parse(ctx context.Context, br *bufio.Reader, head []byte, file string, res 
 		*res = Snapshot{Zone: origin, Source: SourceFile, Files: res.Files, Warnings: res.Warnings, fileOpts: res.fileOpts}
 		return fmt.Errorf("zone %s: %w", origin, err)
 	}
+	fr.cuts.apply(res)
+	res.cuts = *fr.cuts
 	return nil
 }
 

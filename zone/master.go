@@ -263,6 +263,7 @@ type fileReader struct {
 	zone    string
 	res     *Snapshot
 	seen    map[Record]bool
+	cuts    *cutSet // owners of NS records below the apex
 	count   int
 	windows bool   // a Windows export: no $TTL is the norm, not news
 	top     string // the file given, whose directory $INCLUDE may read
@@ -651,6 +652,9 @@ fields:
 			if rr != nil {
 				fr.each(rr)
 			}
+			if typ == dns.TypeNS {
+				fr.cuts.add(fs.ownerName())
+			}
 			return nil
 		}
 	}
@@ -694,6 +698,8 @@ fields:
 		if !fr.res.HasSerial && dns.CanonicalName(h.Name) == fr.zone {
 			fr.res.Serial, fr.res.HasSerial = v.Serial, true
 		}
+	case *dns.NS:
+		fr.cuts.add(h.Name)
 	case *dns.SRV:
 		if !IsKMSName(h.Name) {
 			return nil

@@ -81,6 +81,7 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 	}
 	res := &Snapshot{Zone: zone, Source: SourceQuery, Server: cfg.Server}
 	keep := newCollector(res, cfg.MaxRecords)
+	res.cuts = *newCutSet(zone)
 	q := dnsx.Query{Server: cfg.Server, Timeout: cfg.Timeout}
 
 	soa, err := q.Ask(ctx, zone, dns.TypeSOA)
@@ -113,6 +114,14 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 		if m.Rcode != dns.RcodeSuccess && m.Rcode != dns.RcodeNameError {
 			return nil, fmt.Errorf("query %s SRV at %s: %w", name, cfg.Server, &RcodeError{Rcode: m.Rcode})
 		}
+		if !m.Authoritative {
+			// A referral: the name is below a delegation of the zone.
+			for _, rr := range m.Ns {
+				if ns, ok := rr.(*dns.NS); ok {
+					res.cuts.add(ns.Hdr.Name)
+				}
+			}
+		}
 		for _, rr := range m.Answer {
 			if srv, ok := rr.(*dns.SRV); ok && IsKMSName(srv.Hdr.Name) {
 				if err := keep.add(recordFromSRV(zone, srv)); err != nil {
@@ -122,6 +131,7 @@ func queryZone(ctx context.Context, cfg QueryConfig) (*Snapshot, error) {
 		}
 	}
 	keep.finish()
+	res.cuts.apply(res)
 	return res, nil
 }
 

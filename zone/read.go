@@ -156,6 +156,10 @@ func ReadAll(ctx context.Context, specs []Spec, opts ReadOptions) []*Snapshot {
 func Read(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 	res := read(ctx, spec, opts)
 	res.Names = spec.Names
+	if res.cuts.zone != "" {
+		res.Names = res.cuts.namesAbove(res, spec.Names)
+		res.cuts = cutSet{}
+	}
 	return res
 }
 
@@ -311,6 +315,7 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 		}
 		res.Files = append(res.Files, f)
 		res.Records = append(res.Records, r.Records...)
+		res.cuts.merge(&r.cuts)
 		res.Seen += r.Seen
 		res.Warnings = append(res.Warnings, r.Warnings...)
 		if r.Refreshed.After(res.Refreshed) {
@@ -319,6 +324,10 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 		if !res.HasSerial {
 			res.Serial, res.HasSerial = r.Serial, r.HasSerial
 		}
+	}
+	if res != nil && len(spec.Files) > 1 {
+		// A delegation in one file covers records in another.
+		res.cuts.apply(res)
 	}
 	return res
 }

@@ -118,6 +118,7 @@ type Snapshot struct {
 	Err error
 
 	fileOpts FileOptions // how the files were read, to read them again
+	cuts     cutSet      // the zone's delegations, until Read has checked Names
 }
 
 // KMSService is the first two labels of every KMS SRV owner name.
@@ -198,11 +199,13 @@ const (
 // Warning is something a source sent that was ignored or read past, and
 // why. It is data: the audit reports each as a finding.
 type Warning struct {
-	// Kind says what was wrong: WarnOutOfZone, WarnZoneFile.
+	// Kind says what was wrong: WarnOutOfZone, WarnZoneFile, WarnBelowCut.
 	Kind string
 	// Record is the record ignored (its Zone is the zone being read), for
-	// WarnOutOfZone.
+	// WarnOutOfZone and WarnBelowCut.
 	Record Record
+	// Cut is the delegated name Record is at or below, for WarnBelowCut.
+	Cut string
 	// File and Line say where, for zone files (for $GENERATE, the line of
 	// the directive).
 	File string

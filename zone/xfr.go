@@ -85,11 +85,13 @@ func Credentials(key Key, origin string) string {
 func transferZone(ctx context.Context, cfg TransferConfig) (res *Snapshot, answered bool, err error) {
 	zone := dns.CanonicalName(cfg.Zone)
 	res = &Snapshot{Zone: zone, Source: SourceAXFR, Server: cfg.Server}
-	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords), aliases: cfg.Aliases}
+	x := &xfrState{zone: zone, res: res, keep: newCollector(res, cfg.MaxRecords), cuts: newCutSet(zone), aliases: cfg.Aliases}
 	if err := transfer(ctx, cfg, x); err != nil {
 		return nil, x.answered, err
 	}
 	x.keep.finish()
+	x.cuts.apply(res)
+	res.cuts = *x.cuts
 	return res, true, nil
 }
 
@@ -219,8 +221,9 @@ type xfrState struct {
 	v        *tsigVerifier
 	res      *Snapshot
 	keep     *collector
-	aliases  bool // keep CNAME records
-	answered bool // some of an answer was received
+	cuts     *cutSet // owners of NS records below the apex
+	aliases  bool    // keep CNAME records
+	answered bool    // some of an answer was received
 	messages int
 	soas     int
 	done     bool
@@ -304,6 +307,13 @@ func (x *xfrState) message(msg []byte) error {
 			if err := x.keep.add(recordFromSRV(x.zone, srv)); err != nil {
 				return err
 			}
+		case rr.typ == dns.TypeNS && rr.class == dns.ClassINET:
+			owner, _, err := dns.UnpackDomainName(msg, rr.start)
+			if err != nil {
+				return fmt.Errorf("%w: %v", ErrMalformed, err)
+			}
+			x.cuts.add(owner)
+			x.res.Seen++
 		case x.aliases && rr.typ == dns.TypeCNAME && rr.class == dns.ClassINET:
 			c, _, err := dns.UnpackRR(msg, rr.start)
 			if err != nil {
