@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -70,13 +71,16 @@ func defaultEnv() env {
 // execute runs the app on args (os.Args style): flags may follow positional
 // arguments, and unknown commands and flags are refused with a suggestion.
 func execute(ctx context.Context, app *cli.App, args []string) error {
-	format, machine := outputFormat(args)
+	format, values, machine := outputFormat(args)
 	o, _ := app.Writer.(*output)
 	if o != nil {
 		o.machine = machine
 	}
 	command := commandName(app, args)
 	args, err := prepareArgs(app, args)
+	if err == nil {
+		err = outputRepeated(values)
+	}
 	if err == nil {
 		err = app.RunContext(ctx, args)
 	}
@@ -85,6 +89,17 @@ func execute(ctx context.Context, app *cli.App, args []string) error {
 		emitErrorDoc(o, format, command, err)
 	}
 	return err
+}
+
+// outputRepeated refuses -o given twice with different values (the last
+// one would win without a word: -o json -o table printed a table).
+func outputRepeated(values []string) error {
+	for _, v := range values {
+		if v != values[0] {
+			return usageError("--output: given more than once (%s): give one FORMAT", strings.Join(values, ", "))
+		}
+	}
+	return nil
 }
 
 // codeError carries an exit code; err may be nil when the output already

@@ -71,7 +71,7 @@ func runCheck(c *cli.Context, e env, a checkArgs, domains []string) error {
 		return usageError("--resolver: %v", err)
 	}
 	for _, d := range domains {
-		if err := config.CheckDomain(strings.TrimSuffix(d, ".")); err != nil {
+		if err := config.CheckDomain(d); err != nil {
 			return usageError("check: %v", err)
 		}
 	}

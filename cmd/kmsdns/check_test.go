@@ -69,4 +69,10 @@ _vlmcs._tcp.dead IN SRV 0 0 %d kms-down
 	if code != exitUsage || !strings.Contains(errOut, "not a domain name") {
 		t.Errorf("bad domain: exit %d %q", code, errOut)
 	}
+	// Two trailing dots: one is the root's, the other leaves an empty
+	// label (review 3 item 11).
+	_, errOut, code = run(t, "check", "example..")
+	if code != exitUsage || !strings.Contains(errOut, "label 2 is empty") {
+		t.Errorf("example..: exit %d %q", code, errOut)
+	}
 }

@@ -118,7 +118,15 @@ func commandLines(fields []string, width int) []string {
 	}
 	var lines []string
 	line, glue := "", ""
-	for _, u := range units {
+	for k, u := range units {
+		// A line that more units may follow can end in " \": it
+		// leaves room for those two characters (review 3 item 1: a
+		// line of width-1 or width characters became wider than the
+		// terminal, which broke it again without a continuation).
+		limit := width
+		if k < len(units)-1 {
+			limit = width - 2
+		}
 		switch {
 		case line == "":
 			line = u
@@ -128,8 +136,8 @@ func commandLines(fields []string, width int) []string {
 			lines = append(lines, glue+line+" \\")
 			line, glue = "  "+u, ""
 		}
-		for textWidth(line) > width && width > 2 {
-			head, tail := breakWord(line, width-1)
+		for textWidth(line) > limit && limit > 2 {
+			head, tail := breakWord(line, limit-1)
 			lines = append(lines, glue+head+"\\")
 			line, glue = tail, glued
 		}

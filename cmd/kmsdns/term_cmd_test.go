@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -105,5 +106,61 @@ func TestRestoreCommandPastesWhole(t *testing.T) {
 	got, err := run.CombinedOutput()
 	if err != nil || !strings.Contains(string(got), "would add") {
 		t.Errorf("restore command %q: %v\n%s\nprinted:\n%s", restore, err, got, out)
+	}
+}
+
+// TestCommandArgumentAtEveryLength: a fix command with one argument of
+// every length around the line's width (50 characters to 12 more than the
+// width), at 80 and 60 columns, in a finding (10-column indent), in check's
+// advice (4) and at column 0 (cleanup's "Kept:"), written by para to the
+// terminal writer: no line is wider than the terminal and the lines, sourced
+// by bash, run the command once with exactly its arguments (review 3 item
+// 1: a 67-character host at 80 columns lost its " \" and --force).
+func TestCommandArgumentAtEveryLength(t *testing.T) {
+	dir := t.TempDir()
+	for _, width := range []int{80, 60} {
+		for _, indent := range []string{"          ", "    ", ""} {
+			for n := 50; n <= width+12; n++ {
+				long := "xn--mnchen-3ya-" + strings.Repeat("c", n-23) + ".example"
+				for _, args := range [][]string{
+					{"unpublish", "--zone", "sub.example", "--name", "w44", "--host", long, "--force"},
+					{"unpublish", "--zone", "sub.example", "--name", strings.TrimSuffix(long, ".example"), "--host", "kms1.example", "--force"},
+					{"publish", "--zone", long},
+				} {
+					cmd := "kmsdns " + strings.Join(args, " ")
+					for k, text := range []string{
+						"fix: Remove the record (" + cmd + ") or restore the address record of the host.",
+						"(" + cmd + ") or restore the address record of the host.",
+					} {
+						viaPara := k == 0
+						var buf strings.Builder
+						if viaPara {
+							para(&terminal{Writer: &buf, width: width}, indent, text, indent)
+						} else {
+							// a line the terminal writer alone breaks
+							fmt.Fprintln(&terminal{Writer: &buf, width: width}, indent+text)
+						}
+						out := buf.String()
+						if w, line := widest(out); w > width {
+							t.Errorf("%d columns, indent %d, argument of %d, para %v: line of %d columns: %q", width, len(indent), n, viaPara, w, line)
+						}
+						a := strings.Index(out, "(kmsdns ")
+						b := strings.Index(out[max(a, 0):], ")") + a
+						if a < 0 || b < a {
+							t.Fatalf("no command in:\n%s", out)
+						}
+						script := filepath.Join(dir, "cmd.sh")
+						if err := os.WriteFile(script, []byte(out[a+1:b]+"\n"), 0o600); err != nil {
+							t.Fatal(err)
+						}
+						got, err := exec.Command("bash", "-c", `kmsdns(){ printf "[%s]" "$@"; }; . "$1"`, "_", script).Output()
+						want := "[" + strings.Join(args, "][") + "]"
+						if err != nil || string(got) != want {
+							t.Errorf("%d columns, indent %d, argument of %d, para %v: pasted, runs %s (%v), not %s:\n%s", width, len(indent), n, viaPara, got, err, want, out)
+						}
+					}
+				}
+			}
+		}
 	}
 }

@@ -127,18 +127,22 @@ func TestJSONUsageError(t *testing.T) {
 	if err := os.WriteFile(cfg, []byte("zones:\n  - name: contoso.com\n    server: 127.0.0.1:1\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	for _, tc := range []struct{ command, args string }{
-		{"audit", "audit -c " + cfg + " --zone contoso.org -o json"},
-		{"audit", "audit --offline -o json --probe-timeout 1x"},
-		{"check", "check contoso.com -o json --probe-timeout 1x"},
-		{"check", "check -o json"},
-		{"publish", "publish --from-file /nonexistent -o json --dry-run"},
-		{"publish", "publish -o json --no-such-flag"},
-		{"unpublish", "unpublish -o json --dry-run"},
-		{"cleanup", "cleanup -c " + cfg + " -o json --dry-run"},
-		{"plan", "plan -c /nonexistent/kmsdns.yaml -o json"},
-		{"plan", "plan --output=json --dryrun"},
-		{"apply", "apply -c /nonexistent/kmsdns.yaml -o json"},
+	for _, tc := range []struct{ command, args, want string }{
+		{"audit", "audit -c " + cfg + " --zone contoso.org -o json", ""},
+		{"audit", "audit --offline -o json --probe-timeout 1x", ""},
+		{"check", "check contoso.com -o json --probe-timeout 1x", ""},
+		{"check", "check -o json", ""},
+		{"publish", "publish --from-file /nonexistent -o json --dry-run", ""},
+		{"publish", "publish -o json --no-such-flag", ""},
+		{"unpublish", "unpublish -o json --dry-run", ""},
+		{"cleanup", "cleanup -c " + cfg + " -o json --dry-run", ""},
+		{"plan", "plan -c /nonexistent/kmsdns.yaml -o json", ""},
+		{"plan", "plan --output=json --dryrun", ""},
+		{"apply", "apply -c /nonexistent/kmsdns.yaml -o json", ""},
+		// -o itself wrong, json among its values (review 3 item 11)
+		{"check", "check -o json -o text sub.example", "given more than once (json, text)"},
+		{"check", "check -o json -o table sub.example", "given more than once (json, table)"},
+		{"check", "check -o JSON sub.example", `"JSON" is not table or json`},
 	} {
 		t.Run(tc.args, func(t *testing.T) {
 			cmd := exec.Command(bin, strings.Fields(tc.args)...)
@@ -167,6 +171,9 @@ func TestJSONUsageError(t *testing.T) {
 			}
 			if doc.Version != 1 || doc.Command != tc.command || doc.Error == "" || doc.ExitCode == nil || *doc.ExitCode != exitUsage {
 				t.Errorf("document %+v, want version 1, command %q, an error and exit_code 3", doc, tc.command)
+			}
+			if !strings.Contains(doc.Error, tc.want) {
+				t.Errorf("error %q, want %q", doc.Error, tc.want)
 			}
 			if !strings.Contains(stderr.String(), "kmsdns:") {
 				t.Errorf("the error is not on stderr too: %q", stderr.String())

@@ -48,9 +48,11 @@ func (o *output) width() int {
 }
 
 // outputFormat is the value of the command line's -o/--output flag ("" when
-// not given) and whether it asks for machine output (json or nagios output,
-// plan --write-desired). args are os.Args style; "--" ends the flags.
-func outputFormat(args []string) (format string, machine bool) {
+// not given; "json" when any value given is json, in any case, so that a
+// usage error about -o itself is a JSON document too), every value given,
+// and whether it asks for machine output (json or nagios output, plan
+// --write-desired). args are os.Args style; "--" ends the flags.
+func outputFormat(args []string) (format string, values []string, machine bool) {
 	for i := 1; i < len(args); i++ {
 		a := args[i]
 		if a == "--" {
@@ -69,12 +71,18 @@ func outputFormat(args []string) (format string, machine bool) {
 				i++
 				val = args[i]
 			}
-			format = val
+			values = append(values, val)
 		case "write-desired":
 			machine = true
 		}
 	}
-	return format, machine || format == "json" || format == "nagios"
+	for _, v := range values {
+		if strings.EqualFold(v, "json") {
+			return "json", values, true
+		}
+		format = v
+	}
+	return format, values, machine || format == "nagios"
 }
 
 // commandName is the command args run ("" for none).

@@ -52,9 +52,10 @@ func (t *terminal) put(out *strings.Builder, seg string) {
 	if seg == "" {
 		return
 	}
-	if t.col == 0 && isCommandLine(seg) {
-		// A command to copy is never broken: pasted, the pieces would
-		// run as broken commands.
+	if t.col == 0 && (isCommandLine(seg) || strings.HasSuffix(seg, "\\")) {
+		// A command to copy is never broken, nor a line of one that
+		// continues on the next (ending in a backslash): pasted, the
+		// pieces would run as broken commands.
 		out.WriteString(seg)
 		t.col += textWidth(seg)
 		return
@@ -90,7 +91,9 @@ func (t *terminal) putCommand(out *strings.Builder, cmd string) {
 		t.putText(out, cmd)
 		return
 	}
-	for i, l := range commandLines(strings.Fields(cmd), t.width-t.col) {
+	// Later lines go after cont: the width left after it (or after the
+	// start of the command, when that is further right).
+	for i, l := range commandLines(strings.Fields(cmd), t.width-max(t.col, len(cont))) {
 		if i > 0 {
 			out.WriteString("\n")
 			t.col = 0

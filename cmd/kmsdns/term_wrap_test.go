@@ -47,3 +47,15 @@ func TestTerminalBreaksLongLines(t *testing.T) {
 		t.Errorf("wrapped without a width: %q", plain.String())
 	}
 }
+
+// TestTerminalKeepsContinuedLine: a line ending in a backslash (a line of
+// a command continued on the next) is written as it is, even wider than
+// the terminal: broken, it would paste as two commands (review 3 item 1).
+func TestTerminalKeepsContinuedLine(t *testing.T) {
+	line := "            xn--mnchen-3ya-cccccccccccccccccccccccccccccccccccccccccccccc.example \\\n"
+	var buf strings.Builder
+	fmt.Fprint(&terminal{Writer: &buf, width: 80}, line)
+	if buf.String() != line {
+		t.Errorf("continued line broken:\n%s", buf.String())
+	}
+}
