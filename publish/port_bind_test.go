@@ -23,7 +23,9 @@ func TestPublishPortLeavesOtherPortsBIND(t *testing.T) {
 	defer cl.Close()
 	targets := []publish.Primary{{Zone: z, Server: bind.Addr}}
 	base := testserver.Records(t, bind.Addr, z)
-	p1688 := func(prio int) string { return "_vlmcs._tcp.two.pp.example.\t3600\tin\tsrv\t" + strconv.Itoa(prio) + " 0 1688 kms1.pp.example." }
+	p1688 := func(prio int) string {
+		return "_vlmcs._tcp.two.pp.example.\t3600\tin\tsrv\t" + strconv.Itoa(prio) + " 0 1688 kms1.pp.example."
+	}
 	p1689 := "_vlmcs._tcp.two.pp.example.\t3600\tin\tsrv\t5 0 1689 kms1.pp.example."
 	if !slices.Contains(base, p1688(0)) || !slices.Contains(base, p1689) {
 		t.Fatalf("zone as loaded: %q", base)
