@@ -830,6 +830,7 @@ func (a *auditor) zoneFindings(r *zone.Snapshot) []Finding {
 			out = append(out, check(o)...)
 		}
 	}
+	out = a.byHand(r, out)
 	out = append(out, serversDisagree(r)...)
 	return out
 }
@@ -1072,7 +1073,8 @@ func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []
 				out = append(out, Finding{
 					Check: CheckPartialPublish, Severity: SeverityWarning, Zone: z, Name: zone.KMSName(z), Target: h,
 					Message: fmt.Sprintf("%s is published in %s but not here, though the publish group {%s} should carry the same hosts", short(h), strings.Join(in, ", "), strings.Join(names, ", ")),
-					Fix:     fmt.Sprintf("Publish it here too (%s), or add %s to DnsDomainPublishList on the host.", cmd, short(z)),
+					Fix: withCommand(cmd, fmt.Sprintf("Publish it here too (%%s), or add %s to DnsDomainPublishList on the host.", short(z)),
+						fmt.Sprintf("Publish it here too, or add %s to DnsDomainPublishList on the host.", short(z))),
 					Command: cmd,
 				})
 			}

@@ -394,6 +394,32 @@ func TestChecks(t *testing.T) {
 					t.Errorf("command %q", got)
 				}
 			}},
+		// Names a zone file may hold but publish and unpublish refuse
+		// (--name: a '$', a backtick, a leading hyphen; --host: an
+		// underscore): no command, the fix says to edit by hand; a name
+		// they accept keeps its command (REVIEW3 item 6).
+		{name: "names no command accepts", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 bad_host", "@ 3600 0 0 1688 noaddr",
+			"y$home 3600 0 0 1688 up", "y$home 3600 0 0 1688 noaddr", "x`id` 3600 0 0 1688 up", "x`id` 3600 0 0 1688 noaddr", "-x 3600 0 0 1688 up", "-x 3600 0 0 1688 noaddr"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				auth["bad_host."+tz] = resolve.Resolution{Status: resolve.NXDomain, Via: "server 127.0.0.1:53"}
+			},
+			want: []string{"target-unresolvable @ bad_host", "target-unresolvable @ noaddr", "target-unresolvable y$home noaddr", "target-unresolvable x`id` noaddr", "target-unresolvable -x noaddr"},
+			check: func(t *testing.T, rep *audit.Report) {
+				for _, f := range rep.Findings {
+					if f.Check != audit.CheckTargetUnresolv {
+						continue
+					}
+					if f.Name == "_vlmcs._tcp."+tz && f.Target == "noaddr."+tz {
+						if got := f.Command.String(); got != "kmsdns unpublish --zone t.example --host noaddr.t.example" {
+							t.Errorf("%s: command %q", f.Name, got)
+						}
+						continue
+					}
+					if f.Command != nil || !strings.Contains(f.Fix, "No command is given: the publish and unpublish commands refuse this name (--") || !strings.Contains(f.Fix, "make the change by hand") {
+						t.Errorf("%s %s: command %q, fix %q", f.Name, f.Target, f.Command, f.Fix)
+					}
+				}
+			}},
 		{name: "no-live-host", records: []string{"@ 3600 0 0 1688 up", "dead 3600 0 0 1688 down"}, want: []string{"host-unreachable dead down", "no-live-host dead "},
 			check: func(t *testing.T, rep *audit.Report) {
 				if got := only(t, rep, audit.CheckNoLiveHost).Command.String(); got != "kmsdns publish --zone t.example --name dead --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
