@@ -86,6 +86,10 @@ type recordCtx struct {
 	cancelled bool
 	// found are the findings of the checks run so far on this record.
 	found []Finding
+	// twin is the host's record under the same owner at the expected port,
+	// where the host answers, when this record is on another port
+	// (port-mismatch): this record is the one to remove, by hand.
+	twin *zone.Record
 }
 
 func (c *recordCtx) host() string { return short(c.rec.Target) }
@@ -112,7 +116,7 @@ func (c *recordCtx) unresolvable() bool {
 // name.
 func (c *recordCtx) unpublish() Command {
 	last := len(c.perTarget) == 1
-	if c.portFix() != nil {
+	if c.portStory() {
 		return nil
 	}
 	return unpublishCommand(c.a.fixZone(c.r), c.rec.Name, c.rec.Target, last)
@@ -131,6 +135,13 @@ func (c *recordCtx) portFix() Command {
 		}
 	}
 	return nil
+}
+
+// portStory: this record's port-mismatch finding tells its story, its
+// host answering on the expected port: with a command (portFix), or
+// naming the host's record there that makes this one redundant (twin).
+func (c *recordCtx) portStory() bool {
+	return c.portFix() != nil || c.twin != nil
 }
 
 // unpublishPort is unpublish for a problem of this record's port only:
@@ -356,9 +367,20 @@ func checkPortMismatch(c *recordCtx) []Finding {
 	}
 	var cmd Command
 	if c.a.answersKMS(c.rec.Target, want) && c.a.hostOK(c.rec.Target, want) && !c.has(CheckDecommissioned) && !c.unresolvable() && (c.res == nil || c.res.CNAME == "") {
-		rec := c.rec
-		rec.Port = want
-		cmd = c.a.republish(c.r, c.rec.Name, rec)
+		if i := slices.IndexFunc(c.r.Records, func(r zone.Record) bool {
+			return r.Name == c.rec.Name && r.Target == c.rec.Target && r.Port == want
+		}); i >= 0 {
+			// The host already has its record at the expected port: that
+			// one works and keeps its own priority and weight; this one
+			// only has to go (publish leaves the host's records at other
+			// ports alone, unpublish removes them all).
+			twin := c.r.Records[i]
+			c.twin = &twin
+		} else {
+			rec := c.rec
+			rec.Port = want
+			cmd = c.a.republish(c.r, c.rec.Name, rec)
+		}
 	}
 	msg := fmt.Sprintf("port %d, but %s is expected on port %d: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
 	if c.cancelled {
@@ -371,6 +393,9 @@ func checkPortMismatch(c *recordCtx) []Finding {
 	fix := fmt.Sprintf("Do not republish %s until it works (see its other findings); if the host really listens on %d (slmgr /sprt), set that as its expected port.", c.host(), c.rec.Port)
 	codes := []string{CodeRPCUnavail, CodeNoKMS}
 	switch {
+	case c.twin != nil:
+		msg = fmt.Sprintf("port %d, but %s answers as a KMS host on port %d, the expected port, where it has its own record here: every client that picks this record connects to the wrong port", c.rec.Port, c.host(), want)
+		fix = twinFix(c.host(), short(c.rec.Name), strconv.Itoa(int(c.rec.Port)), *c.twin)
 	case cmd != nil:
 		// This finding is the record's only story (portFix): it says
 		// what its own port does.
@@ -390,6 +415,16 @@ func checkPortMismatch(c *recordCtx) []Finding {
 		fix = fmt.Sprintf("Find the port the KMS service on %s listens on (slmgr /dlv on it; this run did not probe): if %d, publish the record with that port; if %d, set that as its expected port.", c.host(), want, c.rec.Port)
 	}
 	return []Finding{c.finding(CheckPortMismatch, SeverityError, msg, fix, cmd, codes...)}
+}
+
+// twinFix is the fix for a host with a working record at the expected
+// port (twin) beside records on port(s) wrong under one name
+// (port-mismatch and duplicate-target say the same): remove those by
+// hand, as no kmsdns command removes one record of a host and keeps
+// another.
+func twinFix(host, owner, wrong string, twin zone.Record) string {
+	return fmt.Sprintf("Keep %s's record on port %d (priority %d, weight %d) as it is and remove the port-%s record under %s by hand (zone file, DNS console, or nsupdate): publish leaves a host's records at other ports alone, and unpublish would remove all of them.",
+		host, twin.Port, twin.Priority, twin.Weight, wrong, owner)
 }
 
 func checkStale(c *recordCtx) []Finding {
@@ -449,7 +484,7 @@ func (c *recordCtx) probed() *probe.Result {
 
 func checkHostUnreachable(c *recordCtx) []Finding {
 	pr := c.probed()
-	if pr == nil || c.portFix() != nil {
+	if pr == nil || c.portStory() {
 		return nil
 	}
 	addr := pr.Addr.String()
@@ -477,7 +512,7 @@ func orCmd(cmd Command) string {
 
 func checkNotKMS(c *recordCtx) []Finding {
 	pr := c.probed()
-	if pr == nil || pr.Status != probe.StatusNotKMS || c.portFix() != nil {
+	if pr == nil || pr.Status != probe.StatusNotKMS || c.portStory() {
 		return nil
 	}
 	return []Finding{c.finding(CheckNotKMS, SeverityError, fmt.Sprintf("%s port %d (%s) accepts TCP but is not a KMS host: %s", c.host(), c.rec.Port, pr.Addr.String(), pr.Detail),
@@ -544,14 +579,29 @@ func checkDuplicates(o *ownerCtx) []Finding {
 		}
 		var cmd Command
 		want := o.a.expectedPort(t)
+		wantS := strconv.Itoa(int(want))
+		var wrong []string
+		for _, p := range ports[t] {
+			if p != wantS && !slices.Contains(wrong, p) {
+				wrong = append(wrong, p)
+			}
+		}
+		fix := "Keep one record for the host, with the port it listens on, once the host works (see its other findings)."
 		if i, ok := index[tp{t, want}]; ok && !o.fails[i] {
-			cmd = o.a.republish(o.r, o.owner, o.recs[i])
+			if len(wrong) == 0 {
+				// Every record on the expected port: publishing the
+				// first one as it is replaces them all with it.
+				cmd = o.a.republish(o.r, o.owner, o.recs[i])
+				fix = withCommand(cmd, "Keep one record for the host (%s keeps the first, with its priority and weight, and removes the others).", fix)
+			} else {
+				// As port-mismatch says of the records on the wrong port.
+				fix = twinFix(short(t), short(o.owner), strings.Join(wrong, ", "), o.recs[i])
+			}
 		}
 		out = append(out, Finding{
 			Check: CheckDuplicateTarget, Severity: SeverityWarning, Zone: o.r.Zone, Name: o.owner, Target: t,
 			Message: fmt.Sprintf("%s appears %d times under %s (ports %s): clients that pick the record with the wrong port cannot activate", short(t), len(ports[t]), short(o.owner), strings.Join(ports[t], ", ")),
-			Fix: withCommand(cmd, fmt.Sprintf("Keep one record for the host, with the port it listens on (%%s keeps port %d and removes the others).", want),
-				"Keep one record for the host, with the port it listens on, once the host works (see its other findings)."),
+			Fix:     fix,
 			Command: cmd,
 		})
 	}
@@ -780,6 +830,7 @@ func (a *auditor) zoneFindings(r *zone.Snapshot) []Finding {
 			out = append(out, check(o)...)
 		}
 	}
+	out = a.byHand(r, out)
 	out = append(out, serversDisagree(r)...)
 	return out
 }
@@ -1022,7 +1073,8 @@ func (a *auditor) partialPublish(results []*zone.Snapshot, groups [][]string) []
 				out = append(out, Finding{
 					Check: CheckPartialPublish, Severity: SeverityWarning, Zone: z, Name: zone.KMSName(z), Target: h,
 					Message: fmt.Sprintf("%s is published in %s but not here, though the publish group {%s} should carry the same hosts", short(h), strings.Join(in, ", "), strings.Join(names, ", ")),
-					Fix:     fmt.Sprintf("Publish it here too (%s), or add %s to DnsDomainPublishList on the host.", cmd, short(z)),
+					Fix: withCommand(cmd, fmt.Sprintf("Publish it here too (%%s), or add %s to DnsDomainPublishList on the host.", short(z)),
+						fmt.Sprintf("Publish it here too, or add %s to DnsDomainPublishList on the host.", short(z))),
 					Command: cmd,
 				})
 			}

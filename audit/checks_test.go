@@ -363,16 +363,60 @@ func TestChecks(t *testing.T) {
 			}},
 		{name: "not-kms", records: []string{"@ 3600 0 0 1688 up2", "@ 3600 0 0 1689 up"}, policy: audit.Policy{HostPorts: map[string]uint16{"up.t.example.": 1689}},
 			want: []string{"not-kms @ up"}},
-		{name: "duplicate-target", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1689 up", "@ 3600 0 0 1688 up2"},
+		// The host's working record (priority 0) beside one on the wrong
+		// port (priority 5): both findings say the same, keep the working
+		// record as it is and remove the other by hand; no command moves
+		// the working record to priority 5 (REVIEW3 item 8), and publish
+		// would leave the other record alone (item 7).
+		{name: "duplicate-target", records: []string{"@ 3600 0 0 1688 up", "@ 3600 5 0 1689 up", "@ 3600 0 0 1688 up2"},
 			want: []string{"duplicate-target @ up", "port-mismatch @ up"},
 			check: func(t *testing.T, rep *audit.Report) {
-				if got := only(t, rep, audit.CheckDuplicateTarget).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
-					t.Errorf("command %q", got)
+				dup, pm := only(t, rep, audit.CheckDuplicateTarget), only(t, rep, audit.CheckPortMismatch)
+				const same = "Keep up.t.example's record on port 1688 (priority 0, weight 0) as it is and remove the port-1689 record under _vlmcs._tcp.t.example by hand"
+				for _, f := range []audit.Finding{dup, pm} {
+					if f.Command != nil || f.Commands != nil || !strings.Contains(f.Fix, same) {
+						t.Errorf("%s: command %q, fix %q", f.Check, f.Command, f.Fix)
+					}
 				}
 				// unpublish would remove the good record too: no command
 				for _, f := range rep.Findings {
 					if f.Check == audit.CheckNotKMS && f.Command != nil {
 						t.Errorf("not-kms suggests %s", f.Command)
+					}
+				}
+			}},
+		// Duplicates on the expected port: publishing the first as it is
+		// replaces them all with it, keeping its priority and weight.
+		{name: "duplicate-target on one port", records: []string{"@ 3600 0 0 1688 up", "@ 3600 5 0 1688 up", "@ 3600 0 0 1688 up2"},
+			want: []string{"duplicate-target @ up"},
+			check: func(t *testing.T, rep *audit.Report) {
+				if got := only(t, rep, audit.CheckDuplicateTarget).Command.String(); got != "kmsdns publish --zone t.example --host up.t.example --port 1688 --priority 0 --weight 0 --ttl 3600" {
+					t.Errorf("command %q", got)
+				}
+			}},
+		// Names a zone file may hold but publish and unpublish refuse
+		// (--name: a '$', a backtick, a leading hyphen; --host: an
+		// underscore): no command, the fix says to edit by hand; a name
+		// they accept keeps its command (REVIEW3 item 6).
+		{name: "names no command accepts", records: []string{"@ 3600 0 0 1688 up", "@ 3600 0 0 1688 bad_host", "@ 3600 0 0 1688 noaddr",
+			"y$home 3600 0 0 1688 up", "y$home 3600 0 0 1688 noaddr", "x`id` 3600 0 0 1688 up", "x`id` 3600 0 0 1688 noaddr", "-x 3600 0 0 1688 up", "-x 3600 0 0 1688 noaddr"},
+			edit: func(auth, cache map[string]resolve.Resolution, p fakeProber) {
+				auth["bad_host."+tz] = resolve.Resolution{Status: resolve.NXDomain, Via: "server 127.0.0.1:53"}
+			},
+			want: []string{"target-unresolvable @ bad_host", "target-unresolvable @ noaddr", "target-unresolvable y$home noaddr", "target-unresolvable x`id` noaddr", "target-unresolvable -x noaddr"},
+			check: func(t *testing.T, rep *audit.Report) {
+				for _, f := range rep.Findings {
+					if f.Check != audit.CheckTargetUnresolv {
+						continue
+					}
+					if f.Name == "_vlmcs._tcp."+tz && f.Target == "noaddr."+tz {
+						if got := f.Command.String(); got != "kmsdns unpublish --zone t.example --host noaddr.t.example" {
+							t.Errorf("%s: command %q", f.Name, got)
+						}
+						continue
+					}
+					if f.Command != nil || !strings.Contains(f.Fix, "No command is given: the publish and unpublish commands refuse this name (--") || !strings.Contains(f.Fix, "make the change by hand") {
+						t.Errorf("%s %s: command %q, fix %q", f.Name, f.Target, f.Command, f.Fix)
 					}
 				}
 			}},
@@ -590,8 +634,9 @@ func TestClientViewFixesKeepTheRRsetTTL(t *testing.T) {
 		return zone.Record{Zone: domain, Name: name, TTL: ttl, Priority: prio, Weight: weight, Port: port, Target: target + "." + tz}
 	}
 	auth, prober := fakeWorld()
+	auth["up3."+tz] = auth["up."+tz] // a KMS host at up's address
 	r := &zone.Snapshot{Zone: domain, Source: zone.SourceResolver, Server: "127.0.0.53:53", Records: []zone.Record{
-		rec(3517, 5, 7, 1690, "up2"), rec(3517, 0, 0, 1688, "cname"), rec(3517, 0, 0, 1688, "down"), rec(3517, 0, 0, 1688, "up2"),
+		rec(3517, 5, 7, 1690, "up2"), rec(3517, 0, 0, 1688, "cname"), rec(3517, 0, 0, 1688, "down"), rec(3517, 0, 0, 1688, "up3"), rec(3517, 2, 0, 1688, "up3"),
 	}}
 	rep := audit.Run(t.Context(), []*zone.Snapshot{r}, audit.Options{
 		Resolver: fakeResolver{auth: auth}, Prober: prober, Now: func() time.Time { return now },
@@ -600,7 +645,7 @@ func TestClientViewFixesKeepTheRRsetTTL(t *testing.T) {
 	want := map[string]string{
 		audit.CheckPortMismatch:    "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 5 --weight 7",
 		audit.CheckTargetCNAME:     "kmsdns publish --zone t.example --name emea --host up.t.example --port 1688 --priority 0 --weight 0",
-		audit.CheckDuplicateTarget: "kmsdns publish --zone t.example --name emea --host up2.t.example --port 1688 --priority 0 --weight 0",
+		audit.CheckDuplicateTarget: "kmsdns publish --zone t.example --name emea --host up3.t.example --port 1688 --priority 0 --weight 0",
 	}
 	for check, w := range want {
 		if got := only(t, rep, check).Command.String(); got != w {

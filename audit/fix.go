@@ -1,9 +1,11 @@
 package audit
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 )
 
@@ -50,10 +52,39 @@ func relName(owner, zoneName string) (name string, ok bool) {
 	return "", false
 }
 
+// unnameable is why a command cannot name owner in zoneName, or target
+// ("" for none): the checks publish and unpublish apply to --zone and
+// --name (dnsx.CheckDomain) and to --host (dnsx.CheckHost). A zone file
+// may hold names they refuse (a '$', a backtick, a space, a label that
+// starts with a hyphen): a command that names one is never offered, as
+// it would be refused as printed. nil when the command can be run.
+func unnameable(zoneName, owner, target string) error {
+	if err := dnsx.CheckDomain(short(zoneName)); err != nil {
+		return fmt.Errorf("--zone: %w", err)
+	}
+	if name, ok := relName(owner, zoneName); ok && name != "" {
+		if err := dnsx.CheckDomain(name); err != nil {
+			return fmt.Errorf("--name: %w", err)
+		}
+	}
+	if target != "" && target != "." {
+		if _, err := dnsx.CheckHost(target); err != nil {
+			return fmt.Errorf("--host: %w", err)
+		}
+	}
+	return nil
+}
+
+// refusedHost: --host refuses host (dnsx.CheckHost).
+func refusedHost(host string) bool {
+	_, err := dnsx.CheckHost(host)
+	return err != nil
+}
+
 // where is the --zone and --name part of a command for owner, nil when
-// the zone holding owner is not known.
+// the zone holding owner is not known or the command could not name them.
 func where(owner, zoneName string) []string {
-	if zoneName == "" {
+	if zoneName == "" || unnameable(zoneName, owner, "") != nil {
 		return nil
 	}
 	name, ok := relName(owner, zoneName)
@@ -78,7 +109,7 @@ const newNameTTL = 3600
 // refuses --ttl 0).
 func publishCommand(zoneName, owner string, rec zone.Record) Command {
 	w := where(owner, zoneName)
-	if w == nil {
+	if w == nil || refusedHost(rec.Target) {
 		return nil
 	}
 	c := Command{"kmsdns", "publish"}
@@ -97,7 +128,7 @@ func publishCommand(zoneName, owner string, rec zone.Record) Command {
 // zoneName; force when they are the last records of the name.
 func unpublishCommand(zoneName, owner, target string, force bool) Command {
 	w := where(owner, zoneName)
-	if w == nil {
+	if w == nil || refusedHost(target) {
 		return nil
 	}
 	c := Command{"kmsdns", "unpublish"}
@@ -107,4 +138,32 @@ func unpublishCommand(zoneName, owner, target string, force bool) Command {
 		c = append(c, "--force")
 	}
 	return c
+}
+
+// commandChecks are the checks whose fix may carry a publish or unpublish
+// command for the finding's own name.
+var commandChecks = map[string]bool{
+	CheckDecommissioned: true, CheckTargetUnresolv: true, CheckTargetCNAME: true, CheckPortMismatch: true,
+	CheckStale: true, CheckLongTTL: true, CheckHostUnreachable: true, CheckDuplicateTarget: true,
+	CheckNoLiveHost: true, CheckLowestPrioDead: true, CheckNoKMSRecord: true, CheckPartialPublish: true,
+}
+
+// byHand tells, in the fix of each finding of r without a command whose
+// name (or record's target) no command can name, why none is given and
+// to make the change by hand.
+func (a *auditor) byHand(r *zone.Snapshot, fs []Finding) []Finding {
+	z := a.fixZone(r)
+	for i, f := range fs {
+		if f.Command != nil || f.Name == "" || z == "" || !commandChecks[f.Check] {
+			continue
+		}
+		target := f.Target
+		if f.Check == CheckTargetCNAME || f.Check == CheckNoLiveHost || f.Check == CheckLowestPrioDead || f.Check == CheckNoKMSRecord {
+			target = "" // the command names another host
+		}
+		if err := unnameable(z, f.Name, target); err != nil {
+			fs[i].Fix += fmt.Sprintf(" No command is given: the publish and unpublish commands refuse this name (%v); make the change by hand (zone file, DNS console, or nsupdate).", err)
+		}
+	}
+	return fs
 }

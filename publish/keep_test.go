@@ -55,7 +55,8 @@ func TestPlanPublishKeep(t *testing.T) {
 		t.Errorf("disagreeing records: blocked %v %s, note %q", p.Blocked, p.Action, p.Note)
 	}
 	p = plan(Record{Target: "kms1.k.example", Port: 1689, Keep: FieldPriority | FieldWeight}, two)
-	if p.Blocked || p.Action != ActionReplaced || len(p.Add) != 1 || p.Add[0] != standby {
+	// The port given names the record at that port: the other stays.
+	if p.Blocked || p.Action != ActionAlreadyPresent || !p.Empty() || p.Changes[0].Record != standby {
 		t.Errorf("port given over disagreeing records: blocked %v %s add %+v, note %q", p.Blocked, p.Action, p.Add, p.Note)
 	}
 }
@@ -80,5 +81,41 @@ func TestPlannedHeedPort(t *testing.T) {
 	}
 	if len(fresh.Warnings) != 1 || !fresh.Blocked {
 		t.Errorf("the record on 1688: warnings %v, blocked %v", fresh.Warnings, fresh.Blocked)
+	}
+}
+
+// TestPlanPublishPortNamesRecords: with --port given, the host's record
+// at that port is the one the command names: it is already present when
+// the given fields match, replaced alone when they do not, and the host's
+// record at another port is never deleted (REVIEW3 item 7).
+func TestPlanPublishPortNamesRecords(t *testing.T) {
+	const own = "_vlmcs._tcp.two.k.example."
+	work := zone.Record{Zone: "k.example.", Name: own, TTL: 3600, Priority: 0, Port: 1688, Target: "kms1.k.example."}
+	other := zone.Record{Zone: "k.example.", Name: own, TTL: 3600, Priority: 5, Port: 1689, Target: "kms1.k.example."}
+	cur := map[string][]zone.Record{own: {work, other}}
+	plan := func(rec Record) *ZonePlan {
+		t.Helper()
+		return PlanPublishAll("k.example", "127.0.0.1:9", []string{"two"}, []Record{rec}, cur)
+	}
+	for _, keep := range []Fields{FieldPriority | FieldWeight, 0} {
+		p := plan(Record{Target: "kms1.k.example", Port: 1688, Keep: keep})
+		if p.Blocked || p.Action != ActionAlreadyPresent || !p.Empty() || p.Changes[0].Record != work {
+			t.Errorf("keep %b: --port 1688: blocked %v %s del %+v add %+v, note %q", keep, p.Blocked, p.Action, p.Delete, p.Add, p.Note)
+		}
+	}
+	p := plan(Record{Target: "kms1.k.example", Port: 1688, Priority: 3, Keep: FieldWeight})
+	want := work
+	want.Priority = 3
+	if p.Blocked || p.Action != ActionReplaced || len(p.Delete) != 1 || p.Delete[0] != work || len(p.Add) != 1 || p.Add[0] != want {
+		t.Errorf("--port 1688 --priority 3: blocked %v %s del %+v add %+v, note %q", p.Blocked, p.Action, p.Delete, p.Add, p.Note)
+	}
+	// A port the host has no record at: the record moves (one record per
+	// host), as port-mismatch's fix relies on.
+	one := map[string][]zone.Record{own: {other}}
+	p = PlanPublishAll("k.example", "127.0.0.1:9", []string{"two"}, []Record{{Target: "kms1.k.example", Port: 1688, Keep: FieldPriority | FieldWeight}}, one)
+	moved := other
+	moved.Port = 1688
+	if p.Action != ActionReplaced || len(p.Delete) != 1 || p.Delete[0] != other || len(p.Add) != 1 || p.Add[0] != moved {
+		t.Errorf("move: %s del %+v add %+v", p.Action, p.Delete, p.Add)
 	}
 }

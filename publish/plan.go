@@ -267,7 +267,10 @@ type Record struct {
 	// the field's value here is used (the CLI's DefaultPort, 0, 0). If
 	// the host's records at a name disagree on a kept field, that zone's
 	// plan is blocked: nothing is sent until the value is given. The zero
-	// value keeps nothing: every field as given.
+	// value keeps nothing: every field as given. A port given (FieldPort
+	// not kept) names the host's records at that port: its records at
+	// other ports are left alone, unless it has none at that port (then
+	// its record moves there).
 	Keep Fields
 }
 
@@ -334,7 +337,9 @@ func PlanPublish(zoneName, server, name string, rec Record, current []zone.Recor
 // PlanPublishAll plans adding every record of recs under every name (""
 // or "@" is the apex) in one message. current holds the KMS records read
 // from the primary, by owner name. A record for the same host with
-// another port, TTL, priority or weight is replaced in the same message.
+// another port, TTL, priority or weight is replaced in the same message;
+// when the port is given (not in Record.Keep) and the host has records at
+// that port, only those are replaced or found present.
 //
 // An RRset has one TTL (RFC 2181 section 5.2), and servers give the whole
 // set the TTL of a record added to it. A record with TTL 0 therefore takes
@@ -375,9 +380,24 @@ func PlanPublishAll(zoneName, server string, names []string, recs []Record, curr
 					same = append(same, c)
 				}
 			}
+			if rec.Keep&FieldPort == 0 {
+				// The port was given: the host's records at that port are
+				// the ones the command names, and its records at other
+				// ports are left alone. With none there, the host's
+				// record moves to the port (a replacement).
+				var at []zone.Record
+				for _, s := range same {
+					if s.Port == rec.Port {
+						at = append(at, s)
+					}
+				}
+				if len(at) > 0 {
+					same = at
+				}
+			}
 			want, differ := keepFields(zone.Record{Zone: zoneName, Name: own, TTL: ttl, Priority: rec.Priority, Weight: rec.Weight, Port: rec.Port, Target: host}, rec.Keep, same)
 			if differ != "" {
-				blocked = append(blocked, fmt.Sprintf("%s has %d records under %s that differ in %s: say which to publish (--port, --priority, --weight)", strings.TrimSuffix(host, "."), len(same), own, differ))
+				blocked = append(blocked, fmt.Sprintf("%s has %d records under %s that differ in %s: say which to publish with --port (the host's records at other ports are left alone), --priority or --weight; publishing replaces every record of the host at the port", strings.TrimSuffix(host, "."), len(same), own, differ))
 			}
 			switch {
 			case len(same) == 1 && sameRR(same[0], want) && same[0].TTL == want.TTL:

@@ -237,7 +237,7 @@ func (e fixEnv) runFix(t *testing.T, f fixFinding) {
 				t.Errorf("%s: the record with the problem is not replaced\n%s", what, p.Update)
 			}
 		case audit.CheckDuplicateTarget:
-			if !slices.ContainsFunc(del, func(l srvLine) bool { return l.port != want.port }) {
+			if !slices.ContainsFunc(del, func(l srvLine) bool { return l.port != a.port || l.prio != a.prio || l.weight != a.weight }) {
 				t.Errorf("%s: the duplicate is not removed\n%s", what, p.Update)
 			}
 		}
@@ -310,7 +310,13 @@ _vlmcs._tcp.wrongport 900 IN SRV 5 7 %[2]d good1
 _vlmcs._tcp.emea IN SRV 10 50 %[2]d good2
 _vlmcs._tcp.alias IN SRV 0 0 %[1]d alias
 _vlmcs._tcp.dup IN SRV 0 0 %[1]d good2
-_vlmcs._tcp.dup IN SRV 0 0 %[2]d good2
+_vlmcs._tcp.dup IN SRV 5 0 %[2]d good2
+_vlmcs._tcp.dup1 IN SRV 0 0 %[1]d good2
+_vlmcs._tcp.dup1 IN SRV 5 0 %[1]d good2
+_vlmcs._tcp.y$home IN SRV 0 0 %[1]d good1
+_vlmcs._tcp.y$home IN SRV 0 0 %[1]d gone
+_vlmcs._tcp.x%[6]sid%[6]s IN SRV 0 0 %[1]d good1
+_vlmcs._tcp.x%[6]sid%[6]s IN SRV 0 0 %[1]d gone
 _vlmcs._tcp.ttl 172800 IN SRV 5 20 %[1]d good1
 _vlmcs._tcp.standby IN SRV 0 0 %[1]d closed
 _vlmcs._tcp.standby IN SRV 10 0 %[1]d good1
@@ -323,7 +329,7 @@ good2 IN A %[4]s
 decom IN A %[4]s
 closed IN A %[5]s
 alias IN CNAME good1
-`, P, Q, ipGood1, ipGood2, ipClosed)
+`, P, Q, ipGood1, ipGood2, ipClosed, "`")
 	fix2Zone := head("fix2.example") + fmt.Sprintf("_vlmcs._tcp IN SRV 0 0 %d good1.fix.example.\n_vlmcs._tcp IN SRV 0 0 %d kms3\nkms3 IN A %s\n", P, P, ipGood2)
 
 	update := "update-policy { grant upd zonesub SRV; };"
@@ -444,9 +450,53 @@ alias IN CNAME good1
 	if !slices.Equal(lpd, []string{"lowest-priority-dead: " + primaryCmd, "port-mismatch: " + primaryCmd}) {
 		t.Errorf("primary on the wrong port: %q", lpd)
 	}
+	// A working record at priority 0 beside the host's record on the
+	// wrong port (REVIEW3 item 8): port-mismatch and duplicate-target say
+	// the same, keep the working record as it is and remove the other by
+	// hand; no command moves the working record to priority 5. Publishing
+	// the host on its port, as the old command did, now finds it present
+	// and sends nothing: the port-Q record is not deleted (item 7).
+	dupName := "_vlmcs._tcp.dup.fix.example."
+	var dupFixes []string
+	for _, f := range all {
+		if f.Name != dupName {
+			continue
+		}
+		if f.Command != nil {
+			t.Errorf("%s at dup carries a command: %s", f.Check, audit.Command(f.Command))
+		}
+		if f.Check == audit.CheckPortMismatch || f.Check == audit.CheckDuplicateTarget {
+			dupFixes = append(dupFixes, f.Fix)
+		}
+	}
+	if len(dupFixes) != 2 || dupFixes[0] != dupFixes[1] || !strings.Contains(dupFixes[0], fmt.Sprintf("record on port %d (priority 0, weight 0) as it is and remove the port-%d record", P, Q)) {
+		t.Errorf("dup: port-mismatch and duplicate-target fixes: %q", dupFixes)
+	}
+	out, errOut, code := run(t, "publish", "--zone", "fix.example", "--name", "dup", "--host", "good2.fix.example", "--port", strconv.Itoa(P),
+		"--no-probe", "--dry-run", "--server", bind.Addr, "--key-file", env.keyFile, "--output", "json")
+	if code != exitClean || !strings.Contains(out, `"action": "already present"`) || strings.Contains(out, "DELETE") {
+		t.Errorf("publish --port %d at dup: exit %d\n%s%s", P, code, out, errOut)
+	}
+	// Names publish and unpublish refuse (REVIEW3 item 6): no command,
+	// the fix says to edit by hand.
+	for _, name := range []string{"_vlmcs._tcp.y$home.fix.example.", "_vlmcs._tcp.x`id`.fix.example."} {
+		byHand := false
+		for _, f := range all {
+			if f.Name != name {
+				continue
+			}
+			if f.Command != nil {
+				t.Errorf("%s at %s carries a command publish/unpublish refuse: %s", f.Check, name, audit.Command(f.Command))
+			}
+			byHand = byHand || f.Check == audit.CheckTargetUnresolv && strings.Contains(f.Fix, "make the change by hand")
+		}
+		if !byHand {
+			t.Errorf("%s: no target-unresolvable finding that says to edit by hand", name)
+		}
+	}
 	// cleanup --stale --include-unreachable leaves that record alone
 	// (following its hint would empty the name).
-	out, errOut, _ := run(t, "cleanup", "-c", cfg, "--server", bind.Addr, "--resolver", bind.Addr, "--key-file", env.keyFile,
+	out, errOut, _ = run(t, "cleanup", "-c", cfg, "--server", bind.Addr, "--resolver", bind.Addr, "--key-file", env.keyFile,
 		"--expected-port", strconv.Itoa(P), "--probe-timeout", "1s", "--stale", "--include-unreachable", "--dry-run", "-o", "json")
 	var doc struct {
 		Planned, Blocked []struct{ Owner, Target string }

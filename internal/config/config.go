@@ -328,52 +328,10 @@ func (p Policy) check() error {
 }
 
 // CheckDomain accepts a domain name: a zone, or a client's DNS suffix
-// (relative names and single labels included; one trailing dot allowed).
-// It follows RFC 1035's label rules (2.3.1, 2.3.4): no empty label, labels
-// of 1 to 63 octets of letters, digits, hyphens and underscores (as in
-// _msdcs), not starting or ending with a hyphen, and at most 255 octets in
-// all on the wire. Callers name the flag or config field. Host names, the
-// targets of KMS records, follow the stricter dnsx.CheckHost.
-func CheckDomain(h string) error {
-	name := strings.TrimSuffix(h, ".")
-	switch {
-	case name == "":
-		return fmt.Errorf("%s is not a domain name: it is empty", quoteShort(h))
-	case len(name)+2 > maxNameOctets:
-		// The wire form has one length octet per label and the root's 0.
-		return fmt.Errorf("%s is not a domain name: %d octets, more than %d (RFC 1035 2.3.4)", quoteShort(h), len(name)+2, maxNameOctets)
-	}
-	for i, l := range strings.Split(name, ".") {
-		switch {
-		case l == "":
-			return fmt.Errorf("%s is not a domain name: label %d is empty (two dots in a row, or a leading dot)", quoteShort(h), i+1)
-		case len(l) > maxLabelOctets:
-			return fmt.Errorf("%s is not a domain name: label %d is %d octets, more than %d (RFC 1035 2.3.4)", quoteShort(h), i+1, len(l), maxLabelOctets)
-		case l[0] == '-' || l[len(l)-1] == '-':
-			return fmt.Errorf("%s is not a domain name: label %s starts or ends with a hyphen", quoteShort(h), quoteShort(l))
-		}
-		for _, c := range []byte(l) {
-			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
-				return fmt.Errorf("%s is not a domain name: label %s holds %q (letters, digits, hyphens and underscores only)", quoteShort(h), quoteShort(l), c)
-			}
-		}
-	}
-	return nil
-}
-
-// RFC 1035 2.3.4 size limits.
-const (
-	maxLabelOctets = 63
-	maxNameOctets  = 255
-)
-
-// quoteShort quotes s, or its first 64 bytes when it is longer.
-func quoteShort(s string) string {
-	if len(s) > 64 {
-		return strconv.Quote(s[:64]) + "..."
-	}
-	return strconv.Quote(s)
-}
+// (dnsx.CheckDomain, where the rule lives so that the audit's fix
+// commands are held to the same one). Callers name the flag or config
+// field.
+func CheckDomain(h string) error { return dnsx.CheckDomain(h) }
 
 // CheckServer accepts host, host:port, IPv4, IPv6 and [IPv6]:port.
 func CheckServer(s string) error {
