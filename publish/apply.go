@@ -124,6 +124,13 @@ func (cl *Client) drop(server string) {
 // Current reads the KMS records at name (an owner name) from server.
 func (cl *Client) Current(ctx context.Context, server, zoneName, name string) ([]zone.Record, error) {
 	zoneName = dns.CanonicalName(zoneName)
+	cut, err := zoneCut(ctx, server, zoneName, name, cl.opts.Timeout)
+	if err == nil && cut != "" {
+		err = belowCutError(zoneName, name, cut)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: reading %s from %s: %w", strings.TrimSuffix(zoneName, "."), name, server, err)
+	}
 	recs, err := queryOwner(ctx, server, zoneName, name, cl.opts.Timeout)
 	if err != nil {
 		return nil, fmt.Errorf("zone %s: reading %s from %s: %w", strings.TrimSuffix(zoneName, "."), name, server, err)
