@@ -86,7 +86,7 @@ func execute(ctx context.Context, app *cli.App, args []string) error {
 	}
 	if o != nil {
 		// -o json is one JSON document on stdout, a usage error too.
-		emitErrorDoc(o, format, command, err)
+		emitErrorDoc(o, format, command, err, ctx.Err() != nil)
 	}
 	return err
 }

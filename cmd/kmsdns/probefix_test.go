@@ -229,6 +229,16 @@ func TestInterruptedProbeIsNoFinding(t *testing.T) {
 			t.Errorf("publish %s: exit %d\n%s%s", dry, code, out, errOut)
 		}
 	}
+	// With -o json, stdout is one document that says it was interrupted.
+	out, errOut, code, _ = interrupt("publish", "--server", bind.Addr, "--key-file", keyFile, "--zone", "f.example", "--name", "new",
+		"--host", "silent.f.example", "--port", strconv.Itoa(port), "--probe-timeout", "5s", "--dry-run", "-o", "json")
+	var doc struct {
+		Interrupted bool `json:"interrupted"`
+		ExitCode    int  `json:"exit_code"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitErrors || !doc.Interrupted || doc.ExitCode != exitErrors {
+		t.Errorf("publish -o json interrupted: exit %d, %+v (%v)\n%s%s", code, doc, err, out, errOut)
+	}
 	if got := kmsRecords(t, bind.Addr, "f.example"); len(got) != 1 {
 		t.Errorf("f.example holds %q after the interrupted publish", got)
 	}

@@ -108,11 +108,13 @@ type errorDoc struct {
 	Command  string `json:"command"`
 	Error    string `json:"error"`
 	ExitCode int    `json:"exit_code"`
+	// Interrupted: Ctrl-C or SIGTERM ended the command first.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // emitErrorDoc prints the error document for err on o when -o json was
 // asked for and nothing was printed yet.
-func emitErrorDoc(o *output, format, command string, err error) {
+func emitErrorDoc(o *output, format, command string, err error, interrupted bool) {
 	if err == nil || format != "json" || o.wrote {
 		return
 	}
@@ -123,6 +125,6 @@ func emitErrorDoc(o *output, format, command string, err error) {
 	}
 	enc := json.NewEncoder(o.raw)
 	enc.SetIndent("", "  ")
-	enc.Encode(errorDoc{Version: 1, Command: command, Error: msg, ExitCode: codeOf(err)})
+	enc.Encode(errorDoc{Version: 1, Command: command, Error: msg, ExitCode: codeOf(err), Interrupted: interrupted})
 	o.wrote = true
 }
