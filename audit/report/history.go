@@ -119,6 +119,33 @@ func (h History) Points(before time.Time) ([]Point, error) {
 	return pts, nil
 }
 
+// before are the history's runs before t, oldest first.
+func (h History) before(t time.Time) ([]historyFile, error) {
+	files, err := h.files()
+	if err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(files, func(f historyFile) bool { return !f.t.Before(t.Truncate(time.Second)) }), nil
+}
+
+// points are the chart points of files (oldest first): the Keep-1 latest
+// that can be read; each file that cannot is left out and passed to warn.
+func (h History) points(files []historyFile, warn func(error)) []Point {
+	if k := h.keep() - 1; len(files) > k {
+		files = files[len(files)-k:]
+	}
+	var pts []Point
+	for _, f := range files {
+		p, err := readPoint(filepath.Join(h.Dir, f.name))
+		if err != nil {
+			warn(err)
+			continue
+		}
+		pts = append(pts, p)
+	}
+	return pts
+}
+
 func (h History) keep() int {
 	if h.Keep <= 0 {
 		return DefaultKeep

@@ -97,8 +97,9 @@ func canon(name string) string {
 
 // Mark sets the ID of every finding of rep. With a baseline it also marks
 // each finding ChangeNew or ChangePersisting and sets rep.Resolved to the
-// baseline's findings that rep no longer has; without one Change and
-// Resolved are cleared.
+// baseline's findings that rep no longer has, in the zones rep read (a
+// zone not audited this run, or unreadable, is not checked); without
+// one Change and Resolved are cleared.
 func Mark(rep, baseline *audit.Report) {
 	for i := range rep.Findings {
 		rep.Findings[i].ID = ID(rep.Findings[i])
@@ -121,16 +122,30 @@ func Mark(rep, baseline *audit.Report) {
 			f.Change = ChangePersisting
 		}
 	}
+	read := readZones(rep)
 	seen := map[string]bool{}
 	for _, f := range baseline.Findings {
 		id := ID(f)
-		if now[id] || seen[id] {
+		if now[id] || seen[id] || !read[canon(f.Zone)] {
 			continue
 		}
 		seen[id] = true
 		f.ID, f.Change = id, ""
 		rep.Resolved = append(rep.Resolved, f)
 	}
+}
+
+// readZones are the zones rep audited and read (canonical names): a
+// finding of another zone was not checked, so it is neither new nor
+// resolved.
+func readZones(rep *audit.Report) map[string]bool {
+	m := map[string]bool{}
+	for _, z := range rep.Zones {
+		if z.Error == "" {
+			m[canon(z.Zone)] = true
+		}
+	}
+	return m
 }
 
 // MaxReportSize bounds a JSON report read back (a baseline or a history

@@ -76,8 +76,9 @@ func TestMark(t *testing.T) {
 	f := func(check, target string) audit.Finding {
 		return audit.Finding{Check: check, Severity: audit.SeverityError, Zone: "a.example.", Name: "_vlmcs._tcp.a.example.", Target: target, Port: 1688, Message: check + " " + target}
 	}
-	base := &audit.Report{Findings: []audit.Finding{f("target-unresolvable", "gone.a.example."), f("not-kms", "k1.a.example."), f("not-kms", "k1.a.example.")}}
-	rep := &audit.Report{Findings: []audit.Finding{f("not-kms", "k1.a.example."), f("host-unreachable", "k2.a.example.")}}
+	zones := []audit.ZoneReport{{Zone: "a.example"}}
+	base := &audit.Report{Zones: zones, Findings: []audit.Finding{f("target-unresolvable", "gone.a.example."), f("not-kms", "k1.a.example."), f("not-kms", "k1.a.example.")}}
+	rep := &audit.Report{Zones: zones, Findings: []audit.Finding{f("not-kms", "k1.a.example."), f("host-unreachable", "k2.a.example.")}}
 	rep.Findings[0].Message = "reworded"
 
 	report.Mark(rep, nil)

@@ -2,6 +2,9 @@ package report
 
 import (
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
@@ -22,6 +25,9 @@ type Config struct {
 	Keep int
 	// Now is the time of the run: history runs from before it are used.
 	Now time.Time
+	// Warn receives the warnings about history files left out (a file
+	// that cannot be read); os.Stderr when nil.
+	Warn io.Writer
 }
 
 // Run is one audit run's reporting: opened before the audit (so that bad
@@ -32,6 +38,9 @@ type Run struct {
 	baseline     *audit.Report
 	baselinePath string
 	points       []Point
+	// older are the readable history runs before the baseline, newest
+	// first, for the zones the baseline did not read.
+	older []string
 }
 
 // Open checks cfg and loads the baseline and the history's points.
@@ -48,20 +57,33 @@ func Open(cfg Config) (*Run, error) {
 	r.baselinePath = cfg.Baseline
 	if cfg.HistoryDir != "" {
 		h := r.history()
-		if r.baselinePath == "" {
-			p, err := h.Latest(cfg.Now)
-			if err != nil {
-				return nil, err
-			}
-			r.baselinePath = p
-		}
-		pts, err := h.Points(cfg.Now)
+		files, err := h.before(cfg.Now)
 		if err != nil {
 			return nil, err
 		}
-		r.points = pts
+		fromHistory := r.baselinePath == ""
+		for i := len(files) - 1; i >= 0 && fromHistory; i-- {
+			p := filepath.Join(h.Dir, files[i].name)
+			b, err := Load(p)
+			if err != nil {
+				r.warn(err)
+				continue
+			}
+			if r.baseline == nil {
+				r.baseline, r.baselinePath = b, p
+			} else {
+				r.older = append(r.older, p)
+			}
+		}
+		// With the baseline taken from the history, every unreadable file
+		// has been named above already.
+		warn := r.warn
+		if fromHistory {
+			warn = func(error) {}
+		}
+		r.points = h.points(files, warn)
 	}
-	if r.baselinePath != "" {
+	if r.baselinePath != "" && r.baseline == nil {
 		b, err := Load(r.baselinePath)
 		if err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
@@ -81,7 +103,53 @@ func (r *Run) BaselinePath() string { return r.baselinePath }
 
 // Mark sets the finding ids of rep and, with a baseline, the changes and
 // the resolved findings (see Mark).
-func (r *Run) Mark(rep *audit.Report) { Mark(rep, r.baseline) }
+// A zone this run read that the baseline did not (it was unreadable
+// then, or not audited) is compared with the latest history run that
+// read it.
+func (r *Run) Mark(rep *audit.Report) { Mark(rep, r.perZone(rep)) }
+
+func (r *Run) warn(err error) {
+	w := r.cfg.Warn
+	if w == nil {
+		w = os.Stderr
+	}
+	fmt.Fprintf(w, "kmsdns: warning: history: skipping a file: %v\n", err)
+}
+
+// perZone is the baseline with, for each zone rep read that it did not,
+// that zone's findings from the latest older history run that read it.
+func (r *Run) perZone(rep *audit.Report) *audit.Report {
+	if r.baseline == nil || len(r.older) == 0 {
+		return r.baseline
+	}
+	b := *r.baseline
+	b.Findings = append([]audit.Finding(nil), b.Findings...)
+	b.Zones = append([]audit.ZoneReport(nil), b.Zones...)
+	have := readZones(&b)
+	for z := range readZones(rep) {
+		if have[z] {
+			continue
+		}
+		for _, p := range r.older {
+			o, err := Load(p)
+			if err != nil {
+				continue
+			}
+			if !readZones(o)[z] {
+				continue
+			}
+			for _, f := range o.Findings {
+				if canon(f.Zone) == z {
+					b.Findings = append(b.Findings, f)
+				}
+			}
+			b.Zones = append(b.Zones, audit.ZoneReport{Zone: z})
+			have[z] = true
+			break
+		}
+	}
+	return &b
+}
 
 // Finish writes every report file, then saves rep into the history. It
 // stops at the first file that cannot be written: the error is a
