@@ -26,7 +26,8 @@ func WriteHTML(w io.Writer, rep *audit.Report, opts Options) error {
 		Chart    chart
 		Baseline bool
 		New      int
-	}{rep, rep.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"), health(rep), groups(rep), newChart(pts), baseline, news}
+		Unread   string
+	}{rep, rep.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"), health(rep), groups(rep), newChart(pts), baseline, news, unreadNote(rep)}
 	return pageTemplate.Execute(w, data)
 }
 
@@ -158,7 +159,7 @@ svg polyline.err,svg polyline.warn{fill:none;stroke-width:2}
 <span class="badge b-error">{{count .Rep.Summary.Errors "error"}}</span>
 <span class="badge b-warning">{{count .Rep.Summary.Warnings "warning"}}</span>
 <span class="badge b-info">{{.Rep.Summary.Info}} info</span>
-{{- if .Baseline}} Since the baseline: {{.New}} new, {{len .Rep.Resolved}} resolved.{{end}}</p>
+{{- if .Baseline}} Since the baseline: {{.New}} new, {{len .Rep.Resolved}} resolved.{{.Unread}}{{end}}</p>
 
 <h2 id="zones">Zones</h2>
 <table>

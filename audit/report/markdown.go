@@ -92,7 +92,7 @@ func WriteMarkdown(w io.Writer, rep *audit.Report) error {
 	p("# KMS DNS audit, %s\n\n", rep.GeneratedAt.UTC().Format("2006-01-02 15:04 UTC"))
 	p("%s, %s: **%s**, **%s**, %d info.", count(s.Zones, "zone"), count(s.Records, "KMS record"), count(s.Errors, "error"), count(s.Warnings, "warning"), s.Info)
 	if news, ok := changes(rep); ok {
-		p(" Since the baseline: %d new, %d resolved.", news, len(rep.Resolved))
+		p(" Since the baseline: %d new, %d resolved.%s", news, len(rep.Resolved), unreadNote(rep))
 	}
 	p("\n\n## Zones\n\n| Zone | Status | KMS records | Errors | Warnings | Info | Read |\n|---|---|---:|---:|---:|---:|---|\n")
 	for _, h := range health(rep) {
@@ -179,3 +179,18 @@ func mdText(s string) string { return mdEscaper.Replace(strings.ReplaceAll(s, "\
 func mdCell(s string) string { return mdText(s) }
 
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", "*", `\*`, "_", `\_`, "[", `\[`, "]", `\]`, "<", `\<`, ">", `\>`, "|", `\|`, "#", `\#`)
+
+// unreadNote says which zones this run did not read, and so left out of
+// the comparison with the baseline; "" when it read them all.
+func unreadNote(rep *audit.Report) string {
+	var zs []string
+	for _, z := range rep.Zones {
+		if z.Error != "" {
+			zs = append(zs, z.Zone)
+		}
+	}
+	if len(zs) == 0 {
+		return ""
+	}
+	return " Not compared (not read this run): " + strings.Join(zs, ", ") + "."
+}

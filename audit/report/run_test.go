@@ -58,6 +58,9 @@ func TestRunUnreadZone(t *testing.T) {
 	if len(rep.Resolved) != 1 || rep.Resolved[0].Zone != a {
 		t.Errorf("week 1 resolved %+v, want a's finding only", rep.Resolved)
 	}
+	if md, _ := os.ReadFile(filepath.Join(dir, "..", "r.md")); !strings.Contains(string(md), "Not compared (not read this run): b.test.") {
+		t.Errorf("week 1 report does not say b.test was not compared:\n%s", md)
+	}
 
 	// Week 2: only a is audited (an ad-hoc run into the same history).
 	rep = &audit.Report{Zones: []audit.ZoneReport{{Zone: a}}}
