@@ -62,7 +62,10 @@ func ParseFile(r io.Reader, origin, file string) (*Snapshot, error) {
 // the SOA, the SOA minimum is the default TTL. A record of a type that
 // cannot be read (or is written more loosely than miekg/dns accepts) is
 // skipped with a Warning naming file and line; the zone fails only when
-// its SOA, or an SRV record at a _vlmcs._tcp name, cannot be read.
+// its SOA, or an SRV record at a _vlmcs._tcp name, cannot be read, or when
+// there is no SOA at the origin at all (an empty file is no zone, as named
+// says). A UTF-8 byte order mark is dropped and UTF-16 with one (Windows
+// PowerShell 5.1 ">") is decoded, in the file and in what it includes.
 //
 // Whatever the input, reading is bounded: lines of at most MaxLineLength
 // bytes, records of MaxEntryLength, $INCLUDE MaxIncludeDepth deep and only
