@@ -4,10 +4,13 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
+	"unicode/utf16"
+	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
@@ -26,12 +29,23 @@ func ReadFile(path, origin string) (*Snapshot, error) {
 // done, and options. On error the Snapshot is still returned when the zone's
 // name is known, so that the failure can be reported under it.
 func ReadFileContext(ctx context.Context, path, origin string, opts FileOptions) (*Snapshot, error) {
+	return readFileContext(ctx, path, origin, opts, true)
+}
+
+// readFileContext is ReadFileContext; without needSOA, a file without the
+// zone's SOA is not an error (one of several files of a zone).
+func readFileContext(ctx context.Context, path, origin string, opts FileOptions, needSOA bool) (*Snapshot, error) {
 	f, err := regfile.Open(path)
 	if err != nil {
 		return failedFile(origin, path), fmt.Errorf("zone file: %w", err)
 	}
 	defer f.Close()
-	return ParseFileContext(ctx, f, origin, path, opts)
+	return parseFileContext(ctx, f, origin, path, opts, needSOA)
+}
+
+// errNoSOA is the error of a zone read without the SOA at its apex.
+func errNoSOA(files, zone string) error {
+	return fmt.Errorf("zone file %s: no SOA record for zone %s: not a zone file, or an empty one", files, zone)
 }
 
 // ParseFile is ReadFile for a reader; file names it in errors and anchors
@@ -48,7 +62,10 @@ func ParseFile(r io.Reader, origin, file string) (*Snapshot, error) {
 // the SOA, the SOA minimum is the default TTL. A record of a type that
 // cannot be read (or is written more loosely than miekg/dns accepts) is
 // skipped with a Warning naming file and line; the zone fails only when
-// its SOA, or an SRV record at a _vlmcs._tcp name, cannot be read.
+// its SOA, or an SRV record at a _vlmcs._tcp name, cannot be read, or when
+// there is no SOA at the origin at all (an empty file is no zone, as named
+// says). A UTF-8 byte order mark is dropped and UTF-16 with one (Windows
+// PowerShell 5.1 ">") is decoded, in the file and in what it includes.
 //
 // Whatever the input, reading is bounded: lines of at most MaxLineLength
 // bytes, records of MaxEntryLength, $INCLUDE MaxIncludeDepth deep and only
@@ -57,7 +74,11 @@ func ParseFile(r io.Reader, origin, file string) (*Snapshot, error) {
 // and quote at most a short prefix of the file's text, none of an included
 // file's.
 func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opts FileOptions) (*Snapshot, error) {
-	br := bufio.NewReaderSize(r, MaxLineLength+1)
+	return parseFileContext(ctx, r, origin, file, opts, true)
+}
+
+func parseFileContext(ctx context.Context, r io.Reader, origin, file string, opts FileOptions, needSOA bool) (*Snapshot, error) {
+	br := unBOM(r)
 	head, _ := br.Peek(64 << 10)
 	if origin == "" {
 		origin = guessOrigin(head)
@@ -71,7 +92,13 @@ func ParseFileContext(ctx context.Context, r io.Reader, origin, file string, opt
 	origin = dns.CanonicalName(origin)
 	res := &Snapshot{Zone: origin, Source: SourceFile, Files: []string{file}}
 	res.fileOpts = opts
-	return res, parse(ctx, br, head, file, res, nil)
+	if err := parse(ctx, br, head, file, res, nil); err != nil {
+		return res, err
+	}
+	if needSOA && !res.HasSerial {
+		return &Snapshot{Zone: origin, Source: SourceFile, Files: res.Files, Warnings: res.Warnings, fileOpts: opts}, errNoSOA(file, origin)
+	}
+	return res, nil
 }
 
 // parse reads a zone file into res, calling each (when set) for every
@@ -101,7 +128,7 @@ func walkFile(ctx context.Context, r *Snapshot, path string, each func(dns.RR)) 
 		return fmt.Errorf("zone file: %w", err)
 	}
 	defer f.Close()
-	br := bufio.NewReaderSize(f, MaxLineLength+1)
+	br := unBOM(f)
 	head, _ := br.Peek(64 << 10)
 	tmp := &Snapshot{Zone: r.Zone, fileOpts: r.fileOpts}
 	return parse(ctx, br, head, path, tmp, each)
@@ -278,4 +305,72 @@ func isWINS(line []byte) bool {
 		}
 	}
 	return false
+}
+
+// unBOM returns a reader of a zone file's text in UTF-8: a UTF-8 byte
+// order mark (Notepad) is dropped, and a file with a UTF-16 one
+// (PowerShell 5.1 ">", Notepad "Unicode") is decoded as it is read. Other
+// input is read as it is, without a copy.
+func unBOM(r io.Reader) *bufio.Reader {
+	br := bufio.NewReaderSize(r, MaxLineLength+1)
+	b, _ := br.Peek(3)
+	switch {
+	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
+		br.Discard(3)
+	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
+		big := b[0] == 0xFE
+		br.Discard(2)
+		return bufio.NewReaderSize(&utf16Reader{r: br, big: big}, MaxLineLength+1)
+	}
+	return br
+}
+
+// utf16Reader decodes UTF-16 (without its byte order mark) into UTF-8.
+type utf16Reader struct {
+	r   *bufio.Reader
+	big bool
+	out []byte
+	err error
+}
+
+// unit reads one UTF-16 code unit.
+func (u *utf16Reader) unit() (rune, error) {
+	var b [2]byte
+	if _, err := io.ReadFull(u.r, b[:]); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = errors.New("UTF-16 text of an odd number of bytes")
+		}
+		return 0, err
+	}
+	if u.big {
+		return rune(b[0])<<8 | rune(b[1]), nil
+	}
+	return rune(b[1])<<8 | rune(b[0]), nil
+}
+
+func (u *utf16Reader) Read(p []byte) (int, error) {
+	for len(u.out) < len(p) && len(u.out) < 4096 && u.err == nil {
+		c, err := u.unit()
+		if err != nil {
+			u.err = err
+			break
+		}
+		if utf16.IsSurrogate(c) {
+			c2, err := u.unit()
+			if err != nil {
+				u.err = err
+			}
+			c = utf16.DecodeRune(c, c2) // U+FFFD when not a pair
+		}
+		u.out = utf8.AppendRune(u.out, c)
+	}
+	if len(u.out) == 0 {
+		return 0, u.err
+	}
+	n := copy(p, u.out)
+	u.out = u.out[n:]
+	if len(u.out) == 0 {
+		u.out = u.out[:0:cap(u.out)]
+	}
+	return n, nil
 }

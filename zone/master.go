@@ -420,7 +420,7 @@ func (fr *fileReader) include(line int, name, origin string, fs *fileState) erro
 	}
 	defer f.Close()
 	sub := &fileState{name: path, origin: origin, depth: fs.depth + 1, quiet: true}
-	return fr.read(f, sub)
+	return fr.read(unBOM(f), sub)
 }
 
 // roots are the directories $INCLUDE may read from.

@@ -292,7 +292,8 @@ func shortReason(err error) string {
 func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 	var res *Snapshot
 	for _, f := range spec.Files {
-		r, err := ReadFileContext(ctx, f, spec.Zone, FileOptions{IncludeDirs: opts.IncludeDirs})
+		// With several files, the SOA may be in any one of them.
+		r, err := readFileContext(ctx, f, spec.Zone, FileOptions{IncludeDirs: opts.IncludeDirs}, len(spec.Files) == 1)
 		if err != nil {
 			z := ""
 			switch {
@@ -324,6 +325,10 @@ func readFiles(ctx context.Context, spec Spec, opts ReadOptions) *Snapshot {
 		if !res.HasSerial {
 			res.Serial, res.HasSerial = r.Serial, r.HasSerial
 		}
+	}
+	if res != nil && len(spec.Files) > 1 && !res.HasSerial {
+		return &Snapshot{Zone: res.Zone, Source: SourceFile, Files: spec.Files, Warnings: res.Warnings,
+			Err: errNoSOA(strings.Join(spec.Files, ", "), res.Zone)}
 	}
 	if res != nil && len(spec.Files) > 1 {
 		// A delegation in one file covers records in another.
