@@ -104,11 +104,16 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		{Name: "pub1.example", Content: zoneText("pub1.example", 1, srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp", P, "good2.bad.example.")), Transfer: "any;"},
 		{Name: "pub2.example", Content: zoneText("pub2.example", 1, srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
 		{Name: "stale.example", Content: zoneText("stale.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp", P, "good2.bad.example.")), Transfer: "any;"},
+		{Name: "sub.example", Content: zoneText("sub.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp.emea", P, "good2.bad.example.")), Transfer: "any;"},
 	}})
 	// A secondary that missed the last change: an older serial, one host
 	// less. Knot, because BIND listens only on interface addresses.
 	testserver.StartKnot(t, testserver.KnotConfig{IP: "127.0.0.2", Port: bindPort, Zones: []testserver.Zone{
 		{Name: "stale.example", Content: zoneText("stale.example", 6, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
+		// The same serial, but without the sub-name's record (edited
+		// without a serial bump): only asking every _vlmcs._tcp name of
+		// the zone tells it.
+		{Name: "sub.example", Content: zoneText("sub.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
 	}})
 
 	specs := []zone.Spec{
@@ -118,6 +123,7 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		{Zone: "pub1.example", Server: primary.Addr},
 		{Zone: "pub2.example", Server: primary.Addr},
 		{Zone: "stale.example", Server: primary.Addr},
+		{Zone: "sub.example", Server: primary.Addr},
 		{Zone: "unserved.example", Server: primary.Addr, Timeout: time.Second},
 	}
 	results := zone.ReadAll(t.Context(), specs, zone.ReadOptions{Resolver: primary.Addr})
@@ -164,6 +170,7 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		"pub1.example.":     nil,
 		"pub2.example.":     {"partial-publish _vlmcs._tcp good2.bad.example."},
 		"stale.example.":    {"servers-disagree  "},
+		"sub.example.":      {"servers-disagree  "},
 		"unserved.example.": {"zone-unreadable  "},
 	}
 	for z, w := range want {
@@ -182,6 +189,13 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		}
 		switch f.Check {
 		case audit.CheckServersDisagree:
+			if f.Zone == "sub.example." {
+				if d := f.Disagreement; d == nil || len(d.Missing) != 1 || !strings.HasPrefix(d.Missing[0], "_vlmcs._tcp.emea.sub.example.") ||
+					len(d.Extra) != 0 || strings.Contains(f.Message, "serial") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.emea.sub.example.") {
+					t.Errorf("sub.example servers-disagree: %s %+v", f.Message, d)
+				}
+				break
+			}
 			if !strings.Contains(f.Message, "127.0.0.2") || !strings.Contains(f.Message, "serial 6 instead of 7") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.stale.example.") {
 				t.Errorf("servers-disagree message: %s", f.Message)
 			}

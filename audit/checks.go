@@ -922,10 +922,7 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 	if len(r.Servers) == 0 {
 		return nil
 	}
-	asked := map[string]bool{zone.KMSName(r.Zone): true}
-	for _, n := range r.Names {
-		asked[zone.KMSName(zone.Qualify(n, r.Zone))] = true
-	}
+	asked, _, capped := resolve.AskedNames(r)
 	var want []string
 	wantSet := map[string]bool{}
 	for _, rec := range r.Records {
@@ -997,7 +994,11 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			if src == "" {
 				src = "the source read"
 			}
-			f(fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; ")), d)
+			msg := fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; "))
+			if capped {
+				msg += fmt.Sprintf(" (only the first %d _vlmcs._tcp names were asked)", resolve.MaxAskedNames)
+			}
+			f(msg, d)
 		}
 	}
 	return out
