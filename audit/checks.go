@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/audit/resolve"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -936,11 +939,12 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 	}
 	slices.Sort(want)
 	var out []Finding
-	f := func(msg string, d *Disagreement) {
+	const transferFix = "Check zone transfers to that server (NOTIFY, allow-transfer, its refresh timer) and run the audit again."
+	f := func(msg, fix string, d *Disagreement) {
 		out = append(out, Finding{
 			Check: CheckServersDisagree, Severity: SeverityWarning, Zone: r.Zone, Message: msg,
 			ClientErrors: []string{CodeNameNotExist, CodeRPCUnavail},
-			Fix:          "Check zone transfers to that server (NOTIFY, allow-transfer, its refresh timer) and run the audit again.",
+			Fix:          fix,
 			Disagreement: d,
 		})
 	}
@@ -955,8 +959,9 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			d.SourceSerial = &s
 		}
 		if v.Err != nil {
-			d.Error = v.Err.Error()
-			f(fmt.Sprintf("name server %s did not answer for the zone: %v", who, v.Err), d)
+			d.Error = withoutLocalAddr(v.Err.Error())
+			msg, fix := serverErrAdvice(who, short(v.Host), v.Err)
+			f(msg+": "+d.Error, fix, d)
 			continue
 		}
 		if v.HasSerial {
@@ -998,11 +1003,37 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			if capped {
 				msg += fmt.Sprintf(" (only the first %d _vlmcs._tcp names were asked)", resolve.MaxAskedNames)
 			}
-			f(msg, d)
+			f(msg, transferFix, d)
 		}
 	}
 	return out
 }
+
+// serverErrAdvice says what an error asking name server host (who: its
+// name and address) means and what to do: a server that does not answer
+// needs starting (or its NS record removed), one that does not serve the
+// zone needs the zone configured; zone transfers are not the problem.
+func serverErrAdvice(who, host string, err error) (msg, fix string) {
+	var rc *zone.RcodeError
+	switch {
+	case errors.Is(err, zone.ErrNotAuthoritative) || errors.As(err, &rc):
+		return fmt.Sprintf("name server %s does not serve the zone", who),
+			fmt.Sprintf("Configure the zone on %s (as a secondary of the primary), or remove its NS record from the zone.", host)
+	case errors.Is(err, dnsx.ErrTimeout) || dnsx.IsConnError(err):
+		return fmt.Sprintf("name server %s does not answer", who),
+			fmt.Sprintf("Start the DNS server on %s (or open the firewall to it), or remove its NS record from the zone.", host)
+	}
+	return fmt.Sprintf("name server %s could not be asked for the zone", who),
+		fmt.Sprintf("Check %s (its address record and its DNS service), or remove its NS record from the zone, and run the audit again.", host)
+}
+
+// localAddr matches the local address of a net.OpError's text ("read udp
+// 127.0.0.1:51772->127.0.0.3:53"): an ephemeral port that would make the
+// finding's text change with every run.
+var localAddr = regexp.MustCompile(`\b(udp|tcp)([46]?) \S+->`)
+
+// withoutLocalAddr is an error text without the local address.
+func withoutLocalAddr(s string) string { return localAddr.ReplaceAllString(s, "$1$2 ") }
 
 // partialPublish reports hosts published at the apex of some zones of a
 // publish group but not of the others. A host that is not fit to publish
