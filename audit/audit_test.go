@@ -211,7 +211,8 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 			}
 			if f.Zone == "sub.example." {
 				if d := f.Disagreement; d == nil || len(d.Missing) != 1 || !strings.HasPrefix(d.Missing[0], "_vlmcs._tcp.emea.sub.example.") ||
-					len(d.Extra) != 0 || strings.Contains(f.Message, "serial") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.emea.sub.example.") {
+					len(d.MissingRecords) != 1 || d.MissingRecords[0] != (audit.DisagreeRecord{Name: "_vlmcs._tcp.emea.sub.example.", Target: "good2.bad.example.", Port: uint16(P), TTL: d.MissingRecords[0].TTL}) || d.MissingRecords[0].TTL == 0 ||
+					len(d.Extra) != 0 || len(d.ExtraRecords) != 0 || strings.Contains(f.Message, "serial") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.emea.sub.example.") {
 					t.Errorf("sub.example servers-disagree: %s %+v", f.Message, d)
 				}
 				break

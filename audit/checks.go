@@ -916,8 +916,25 @@ type Disagreement struct {
 	// reverse, in zone-file form.
 	Extra   []string `json:"extra,omitempty"`
 	Missing []string `json:"missing,omitempty"`
+	// ExtraRecords and MissingRecords are the same records as fields.
+	ExtraRecords   []DisagreeRecord `json:"extra_records,omitempty"`
+	MissingRecords []DisagreeRecord `json:"missing_records,omitempty"`
 	// Error is why the server could not be asked.
 	Error string `json:"error,omitempty"`
+}
+
+// DisagreeRecord is one SRV record of a Disagreement.
+type DisagreeRecord struct {
+	Name     string `json:"name"`
+	Target   string `json:"target"`
+	Port     uint16 `json:"port"`
+	Priority uint16 `json:"priority"`
+	Weight   uint16 `json:"weight"`
+	TTL      uint32 `json:"ttl"`
+}
+
+func disagreeRecord(r zone.Record) DisagreeRecord {
+	return DisagreeRecord{Name: r.Name, Target: r.Target, Port: r.Port, Priority: r.Priority, Weight: r.Weight, TTL: r.TTL}
 }
 
 // serversDisagree compares what each NS server answers with what was read.
@@ -928,11 +945,13 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 	asked, _, capped := resolve.AskedNames(r)
 	var want []string
 	wantSet := map[string]bool{}
+	recOf := map[string]zone.Record{}
 	for _, rec := range r.Records {
 		if asked[rec.Name] {
 			s := rec.String()
 			if !wantSet[s] {
 				want = append(want, s)
+				recOf[s] = rec
 			}
 			wantSet[s] = true
 		}
@@ -978,6 +997,7 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			s := rec.String()
 			if !gotSet[s] {
 				got = append(got, s)
+				recOf[s] = rec
 			}
 			gotSet[s] = true
 		}
@@ -986,12 +1006,14 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			if !wantSet[g] {
 				diffs = append(diffs, "has "+g)
 				d.Extra = append(d.Extra, g)
+				d.ExtraRecords = append(d.ExtraRecords, disagreeRecord(recOf[g]))
 			}
 		}
 		for _, w := range want {
 			if !gotSet[w] {
 				diffs = append(diffs, "lacks "+w)
 				d.Missing = append(d.Missing, w)
+				d.MissingRecords = append(d.MissingRecords, disagreeRecord(recOf[w]))
 			}
 		}
 		if len(diffs) > 0 {
