@@ -104,11 +104,20 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		{Name: "pub1.example", Content: zoneText("pub1.example", 1, srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp", P, "good2.bad.example.")), Transfer: "any;"},
 		{Name: "pub2.example", Content: zoneText("pub2.example", 1, srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
 		{Name: "stale.example", Content: zoneText("stale.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp", P, "good2.bad.example.")), Transfer: "any;"},
+		{Name: "sub.example", Content: zoneText("sub.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")+srv("_vlmcs._tcp.emea", P, "good2.bad.example.")), Transfer: "any;"},
+		// ns3 is down (nothing listens at 127.0.0.3); the Knot at
+		// 127.0.0.2 does not have lame.example.
+		{Name: "down.example", Content: zoneText("down.example", 1, "@ IN NS ns3\nns3 IN A 127.0.0.3\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
+		{Name: "lame.example", Content: zoneText("lame.example", 1, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
 	}})
 	// A secondary that missed the last change: an older serial, one host
 	// less. Knot, because BIND listens only on interface addresses.
 	testserver.StartKnot(t, testserver.KnotConfig{IP: "127.0.0.2", Port: bindPort, Zones: []testserver.Zone{
 		{Name: "stale.example", Content: zoneText("stale.example", 6, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
+		// The same serial, but without the sub-name's record (edited
+		// without a serial bump): only asking every _vlmcs._tcp name of
+		// the zone tells it.
+		{Name: "sub.example", Content: zoneText("sub.example", 7, "@ IN NS ns2\nns2 IN A 127.0.0.2\n"+srv("_vlmcs._tcp", P, "good1.bad.example.")), Transfer: "any;"},
 	}})
 
 	specs := []zone.Spec{
@@ -118,6 +127,9 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		{Zone: "pub1.example", Server: primary.Addr},
 		{Zone: "pub2.example", Server: primary.Addr},
 		{Zone: "stale.example", Server: primary.Addr},
+		{Zone: "sub.example", Server: primary.Addr},
+		{Zone: "down.example", Server: primary.Addr},
+		{Zone: "lame.example", Server: primary.Addr},
 		{Zone: "unserved.example", Server: primary.Addr, Timeout: time.Second},
 	}
 	results := zone.ReadAll(t.Context(), specs, zone.ReadOptions{Resolver: primary.Addr})
@@ -164,6 +176,9 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		"pub1.example.":     nil,
 		"pub2.example.":     {"partial-publish _vlmcs._tcp good2.bad.example."},
 		"stale.example.":    {"servers-disagree  "},
+		"sub.example.":      {"servers-disagree  "},
+		"down.example.":     {"servers-disagree  "},
+		"lame.example.":     {"servers-disagree  "},
 		"unserved.example.": {"zone-unreadable  "},
 	}
 	for z, w := range want {
@@ -182,6 +197,26 @@ func TestEveryCheckAgainstRealBIND(t *testing.T) {
 		}
 		switch f.Check {
 		case audit.CheckServersDisagree:
+			if f.Zone == "down.example." || f.Zone == "lame.example." {
+				// The right advice, and no ephemeral local port in the text.
+				want, fix := "does not answer", "Start the DNS server on ns3.down.example"
+				if f.Zone == "lame.example." {
+					want, fix = "does not serve the zone", "Configure the zone on ns2.lame.example"
+				}
+				if !strings.Contains(f.Message, want) || !strings.HasPrefix(f.Fix, fix) || strings.Contains(f.Fix, "transfer") ||
+					strings.Contains(f.Message, "->") || f.Disagreement == nil || strings.Contains(f.Disagreement.Error, "->") {
+					t.Errorf("%s servers-disagree: %s / %s", f.Zone, f.Message, f.Fix)
+				}
+				break
+			}
+			if f.Zone == "sub.example." {
+				if d := f.Disagreement; d == nil || len(d.Missing) != 1 || !strings.HasPrefix(d.Missing[0], "_vlmcs._tcp.emea.sub.example.") ||
+					len(d.MissingRecords) != 1 || d.MissingRecords[0] != (audit.DisagreeRecord{Name: "_vlmcs._tcp.emea.sub.example.", Target: "good2.bad.example.", Port: uint16(P), TTL: d.MissingRecords[0].TTL}) || d.MissingRecords[0].TTL == 0 ||
+					len(d.Extra) != 0 || len(d.ExtraRecords) != 0 || strings.Contains(f.Message, "serial") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.emea.sub.example.") {
+					t.Errorf("sub.example servers-disagree: %s %+v", f.Message, d)
+				}
+				break
+			}
 			if !strings.Contains(f.Message, "127.0.0.2") || !strings.Contains(f.Message, "serial 6 instead of 7") || !strings.Contains(f.Message, "lacks _vlmcs._tcp.stale.example.") {
 				t.Errorf("servers-disagree message: %s", f.Message)
 			}

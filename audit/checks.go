@@ -1,7 +1,9 @@
 package audit
 
 import (
+	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -9,6 +11,7 @@ import (
 
 	"github.com/kmsdns/kmsdns/audit/probe"
 	"github.com/kmsdns/kmsdns/audit/resolve"
+	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/zone"
 	"github.com/miekg/dns"
 )
@@ -913,8 +916,25 @@ type Disagreement struct {
 	// reverse, in zone-file form.
 	Extra   []string `json:"extra,omitempty"`
 	Missing []string `json:"missing,omitempty"`
+	// ExtraRecords and MissingRecords are the same records as fields.
+	ExtraRecords   []DisagreeRecord `json:"extra_records,omitempty"`
+	MissingRecords []DisagreeRecord `json:"missing_records,omitempty"`
 	// Error is why the server could not be asked.
 	Error string `json:"error,omitempty"`
+}
+
+// DisagreeRecord is one SRV record of a Disagreement.
+type DisagreeRecord struct {
+	Name     string `json:"name"`
+	Target   string `json:"target"`
+	Port     uint16 `json:"port"`
+	Priority uint16 `json:"priority"`
+	Weight   uint16 `json:"weight"`
+	TTL      uint32 `json:"ttl"`
+}
+
+func disagreeRecord(r zone.Record) DisagreeRecord {
+	return DisagreeRecord{Name: r.Name, Target: r.Target, Port: r.Port, Priority: r.Priority, Weight: r.Weight, TTL: r.TTL}
 }
 
 // serversDisagree compares what each NS server answers with what was read.
@@ -922,28 +942,28 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 	if len(r.Servers) == 0 {
 		return nil
 	}
-	asked := map[string]bool{zone.KMSName(r.Zone): true}
-	for _, n := range r.Names {
-		asked[zone.KMSName(zone.Qualify(n, r.Zone))] = true
-	}
+	asked, _, capped := resolve.AskedNames(r)
 	var want []string
 	wantSet := map[string]bool{}
+	recOf := map[string]zone.Record{}
 	for _, rec := range r.Records {
 		if asked[rec.Name] {
 			s := rec.String()
 			if !wantSet[s] {
 				want = append(want, s)
+				recOf[s] = rec
 			}
 			wantSet[s] = true
 		}
 	}
 	slices.Sort(want)
 	var out []Finding
-	f := func(msg string, d *Disagreement) {
+	const transferFix = "Check zone transfers to that server (NOTIFY, allow-transfer, its refresh timer) and run the audit again."
+	f := func(msg, fix string, d *Disagreement) {
 		out = append(out, Finding{
 			Check: CheckServersDisagree, Severity: SeverityWarning, Zone: r.Zone, Message: msg,
 			ClientErrors: []string{CodeNameNotExist, CodeRPCUnavail},
-			Fix:          "Check zone transfers to that server (NOTIFY, allow-transfer, its refresh timer) and run the audit again.",
+			Fix:          fix,
 			Disagreement: d,
 		})
 	}
@@ -958,8 +978,9 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			d.SourceSerial = &s
 		}
 		if v.Err != nil {
-			d.Error = v.Err.Error()
-			f(fmt.Sprintf("name server %s did not answer for the zone: %v", who, v.Err), d)
+			d.Error = withoutLocalAddr(v.Err.Error())
+			msg, fix := serverErrAdvice(who, short(v.Host), v.Err)
+			f(msg+": "+d.Error, fix, d)
 			continue
 		}
 		if v.HasSerial {
@@ -976,6 +997,7 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			s := rec.String()
 			if !gotSet[s] {
 				got = append(got, s)
+				recOf[s] = rec
 			}
 			gotSet[s] = true
 		}
@@ -984,12 +1006,14 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			if !wantSet[g] {
 				diffs = append(diffs, "has "+g)
 				d.Extra = append(d.Extra, g)
+				d.ExtraRecords = append(d.ExtraRecords, disagreeRecord(recOf[g]))
 			}
 		}
 		for _, w := range want {
 			if !gotSet[w] {
 				diffs = append(diffs, "lacks "+w)
 				d.Missing = append(d.Missing, w)
+				d.MissingRecords = append(d.MissingRecords, disagreeRecord(recOf[w]))
 			}
 		}
 		if len(diffs) > 0 {
@@ -997,11 +1021,41 @@ func serversDisagree(r *zone.Snapshot) []Finding {
 			if src == "" {
 				src = "the source read"
 			}
-			f(fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; ")), d)
+			msg := fmt.Sprintf("name server %s disagrees with %s: %s", who, src, strings.Join(diffs, "; "))
+			if capped {
+				msg += fmt.Sprintf(" (only the first %d _vlmcs._tcp names were asked)", resolve.MaxAskedNames)
+			}
+			f(msg, transferFix, d)
 		}
 	}
 	return out
 }
+
+// serverErrAdvice says what an error asking name server host (who: its
+// name and address) means and what to do: a server that does not answer
+// needs starting (or its NS record removed), one that does not serve the
+// zone needs the zone configured; zone transfers are not the problem.
+func serverErrAdvice(who, host string, err error) (msg, fix string) {
+	var rc *zone.RcodeError
+	switch {
+	case errors.Is(err, zone.ErrNotAuthoritative) || errors.As(err, &rc):
+		return fmt.Sprintf("name server %s does not serve the zone", who),
+			fmt.Sprintf("Configure the zone on %s (as a secondary of the primary), or remove its NS record from the zone.", host)
+	case errors.Is(err, dnsx.ErrTimeout) || dnsx.IsConnError(err):
+		return fmt.Sprintf("name server %s does not answer", who),
+			fmt.Sprintf("Start the DNS server on %s (or open the firewall to it), or remove its NS record from the zone.", host)
+	}
+	return fmt.Sprintf("name server %s could not be asked for the zone", who),
+		fmt.Sprintf("Check %s (its address record and its DNS service), or remove its NS record from the zone, and run the audit again.", host)
+}
+
+// localAddr matches the local address of a net.OpError's text ("read udp
+// 127.0.0.1:51772->127.0.0.3:53"): an ephemeral port that would make the
+// finding's text change with every run.
+var localAddr = regexp.MustCompile(`\b(udp|tcp)([46]?) \S+->`)
+
+// withoutLocalAddr is an error text without the local address.
+func withoutLocalAddr(s string) string { return localAddr.ReplaceAllString(s, "$1$2 ") }
 
 // partialPublish reports hosts published at the apex of some zones of a
 // publish group but not of the others. A host that is not fit to publish

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"sync"
 	"time"
 
@@ -97,10 +98,7 @@ func ViewServers(ctx context.Context, r *zone.Snapshot, opts ViewOptions) ([]zon
 			glue[dns.CanonicalName(a.Hdr.Name)] = appendAddr(glue[dns.CanonicalName(a.Hdr.Name)], a.AAAA)
 		}
 	}
-	asked := map[string]bool{zone.KMSName(r.Zone): true}
-	for _, n := range r.Names {
-		asked[zone.KMSName(zone.Qualify(n, r.Zone))] = true
-	}
+	asked, domains, _ := AskedNames(r)
 	tr := &TargetResolver{Resolver: opts.Resolver, Timeout: opts.Timeout}
 	var views []zone.ServerView
 	for _, h := range hosts {
@@ -130,7 +128,7 @@ func ViewServers(ctx context.Context, r *zone.Snapshot, opts ViewOptions) ([]zon
 				views = append(views, v)
 				continue
 			}
-			got, err := zone.Query(ctx, zone.QueryConfig{Zone: r.Zone, Server: addr, Names: r.Names, Timeout: opts.Timeout})
+			got, err := zone.Query(ctx, zone.QueryConfig{Zone: r.Zone, Server: addr, Names: domains, Timeout: opts.Timeout})
 			if err != nil {
 				// The finding names the zone already.
 				if inner := errors.Unwrap(err); inner != nil {
@@ -144,4 +142,44 @@ func ViewServers(ctx context.Context, r *zone.Snapshot, opts ViewOptions) ([]zon
 		}
 	}
 	return views, nil
+}
+
+// MaxAskedNames caps the _vlmcs._tcp names each name server is asked for
+// (ViewServers), so that a zone with thousands of KMS names cannot make
+// the comparison last for hours.
+const MaxAskedNames = 1000
+
+// AskedNames is what ViewServers asks each name server for: the apex and
+// configured names, then every _vlmcs._tcp owner name read from the zone,
+// at most MaxAskedNames in all. asked holds the KMS owner names, domains
+// the same as domains for zone.QueryConfig.Names; capped is true when
+// names of the zone were left out.
+func AskedNames(r *zone.Snapshot) (asked map[string]bool, domains []string, capped bool) {
+	asked = map[string]bool{zone.KMSName(r.Zone): true}
+	add := func(domain string) {
+		name := zone.KMSName(domain)
+		if asked[name] {
+			return
+		}
+		if len(asked) >= MaxAskedNames {
+			capped = true
+			return
+		}
+		asked[name] = true
+		domains = append(domains, domain)
+	}
+	for _, n := range r.Names {
+		add(zone.Qualify(n, r.Zone))
+	}
+	var owners []string
+	for _, rec := range r.Records {
+		if zone.IsKMSName(rec.Name) && dns.IsSubDomain(r.Zone, rec.Name) {
+			owners = append(owners, rec.Name)
+		}
+	}
+	slices.Sort(owners)
+	for _, o := range owners {
+		add(dns.CanonicalName(o[len(zone.KMSService):]))
+	}
+	return asked, domains, capped
 }
