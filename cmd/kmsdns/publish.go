@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/kmsdns/kmsdns/audit"
-	"github.com/kmsdns/kmsdns/audit/probe"
-	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/internal/config"
 	"github.com/kmsdns/kmsdns/internal/dnsx"
 	"github.com/kmsdns/kmsdns/publish"
@@ -251,12 +249,7 @@ func runUpdate(c *cli.Context, e env, a updateArgs, remove bool) error {
 		plans = cl.PlanUnpublishAll(c.Context, targets, names, hosts, a.force)
 	} else {
 		plans = cl.PlanPublishAll(c.Context, targets, names, recs)
-		var prober resolve.Prober
-		if !a.noProbe {
-			prober = probe.Prober{Timeout: plan.ProbeTimeout}
-		}
-		checks := publish.CheckHosts(c.Context, targets, publish.Planned(plans), &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
-		publish.Heed(plans, checks, a.requireLive)
+		heedHosts(c.Context, a, plan, targets, plans)
 	}
 	if c.Context.Err() != nil {
 		return &codeError{code: exitErrors, err: fmt.Errorf("%s: interrupted before anything was sent: nothing changed", cmd)}

@@ -5,8 +5,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/kmsdns/kmsdns/audit/probe"
-	"github.com/kmsdns/kmsdns/audit/resolve"
 	"github.com/kmsdns/kmsdns/cleanup"
 	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/kmsdns/kmsdns/publish"
@@ -52,14 +50,7 @@ func runRestore(c *cli.Context, e env, a updateArgs) error {
 	for _, p := range plans {
 		p.Changes = p.RecordChanges() // the result table shows each record
 	}
-	// The restored hosts are checked as publish checks a host: a warning,
-	// or with --require-live a refusal; --no-probe only resolves them.
-	var prober resolve.Prober
-	if !a.noProbe {
-		prober = probe.Prober{Timeout: plan.ProbeTimeout}
-	}
-	checks := publish.CheckHosts(c.Context, targets, publish.Planned(plans), &resolve.TargetResolver{Resolver: plan.Resolver, Timeout: plan.Timeout}, prober)
-	publish.Heed(plans, checks, a.requireLive)
+	heedHosts(c.Context, a, plan, targets, plans) // the restored hosts, as publish checks a host
 	if c.Context.Err() != nil {
 		return &codeError{code: exitErrors, err: errors.New("publish: interrupted before anything was sent: nothing changed")}
 	}
