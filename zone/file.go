@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"regexp"
 	"strings"
-	"unicode/utf16"
-	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/internal/regfile"
 	"github.com/miekg/dns"
@@ -307,70 +304,6 @@ func isWINS(line []byte) bool {
 	return false
 }
 
-// unBOM returns a reader of a zone file's text in UTF-8: a UTF-8 byte
-// order mark (Notepad) is dropped, and a file with a UTF-16 one
-// (PowerShell 5.1 ">", Notepad "Unicode") is decoded as it is read. Other
-// input is read as it is, without a copy.
-func unBOM(r io.Reader) *bufio.Reader {
-	br := bufio.NewReaderSize(r, MaxLineLength+1)
-	b, _ := br.Peek(3)
-	switch {
-	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		br.Discard(3)
-	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		big := b[0] == 0xFE
-		br.Discard(2)
-		return bufio.NewReaderSize(&utf16Reader{r: br, big: big}, MaxLineLength+1)
-	}
-	return br
-}
-
-// utf16Reader decodes UTF-16 (without its byte order mark) into UTF-8.
-type utf16Reader struct {
-	r   *bufio.Reader
-	big bool
-	out []byte
-	err error
-}
-
-// unit reads one UTF-16 code unit.
-func (u *utf16Reader) unit() (rune, error) {
-	var b [2]byte
-	if _, err := io.ReadFull(u.r, b[:]); err != nil {
-		if err == io.ErrUnexpectedEOF {
-			err = errors.New("UTF-16 text of an odd number of bytes")
-		}
-		return 0, err
-	}
-	if u.big {
-		return rune(b[0])<<8 | rune(b[1]), nil
-	}
-	return rune(b[1])<<8 | rune(b[0]), nil
-}
-
-func (u *utf16Reader) Read(p []byte) (int, error) {
-	for len(u.out) < len(p) && len(u.out) < 4096 && u.err == nil {
-		c, err := u.unit()
-		if err != nil {
-			u.err = err
-			break
-		}
-		if utf16.IsSurrogate(c) {
-			c2, err := u.unit()
-			if err != nil {
-				u.err = err
-			}
-			c = utf16.DecodeRune(c, c2) // U+FFFD when not a pair
-		}
-		u.out = utf8.AppendRune(u.out, c)
-	}
-	if len(u.out) == 0 {
-		return 0, u.err
-	}
-	n := copy(p, u.out)
-	u.out = u.out[n:]
-	if len(u.out) == 0 {
-		u.out = u.out[:0:cap(u.out)]
-	}
-	return n, nil
-}
+// unBOM returns a reader of a zone file's text in UTF-8 (regfile.Text: a
+// UTF-8 byte order mark dropped, UTF-16 with one decoded as it is read).
+func unBOM(r io.Reader) *bufio.Reader { return regfile.Text(r, MaxLineLength+1) }

@@ -2,12 +2,11 @@ package config
 
 import (
 	"bytes"
-	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/kmsdns/kmsdns/internal/regfile"
@@ -185,23 +184,9 @@ func (f *File) setting(z Zone, field, flagValue, zoneValue string) string {
 // tools write it: UTF-16 LE or BE is turned into UTF-8, a UTF-8 mark is
 // dropped; other text is returned as it is.
 func decodeBOM(b []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		order := binary.ByteOrder(binary.LittleEndian)
-		if b[0] == 0xFE {
-			order = binary.BigEndian
-		}
-		b = b[2:]
-		if len(b)%2 != 0 {
-			return nil, errors.New("the file starts with a UTF-16 byte order mark but has an odd number of bytes: save it as UTF-8 without BOM (Set-Content -Encoding ascii)")
-		}
-		u := make([]uint16, len(b)/2)
-		for i := range u {
-			u[i] = order.Uint16(b[2*i:])
-		}
-		return []byte(string(utf16.Decode(u))), nil
-	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		return b[3:], nil
+	out, err := io.ReadAll(regfile.Text(bytes.NewReader(b), 4096))
+	if errors.Is(err, regfile.ErrOddUTF16) {
+		return nil, errors.New("the file starts with a UTF-16 byte order mark but has an odd number of bytes: save it as UTF-8 without BOM (Set-Content -Encoding ascii)")
 	}
-	return b, nil
+	return out, err
 }
