@@ -19,21 +19,7 @@ import (
 // (which would otherwise have taken an unsigned or TSIG-signed update).
 func TestGSSOnlyFlagsWithoutGSSAreUsageErrors(t *testing.T) {
 	var hits atomic.Int32
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			hits.Add(1)
-			c.Close()
-		}
-	}()
+	ln := countingListener(t, func() { hits.Add(1) })
 	server := testserver.ServeUDP(t, ln.Addr().String(), func(w dns.ResponseWriter, r *dns.Msg) {
 		hits.Add(1)
 		w.WriteMsg(new(dns.Msg).SetRcode(r, dns.RcodeRefused))
@@ -73,4 +59,26 @@ func TestGSSOnlyFlagsWithoutGSSAreUsageErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// countingListener is a TCP listener on loopback that calls count for every
+// connection it accepts (and closes), to show that nothing connected.
+func countingListener(t *testing.T, count func()) net.Listener {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			count()
+			c.Close()
+		}
+	}()
+	return ln
 }

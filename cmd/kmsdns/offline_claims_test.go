@@ -20,21 +20,7 @@ import (
 // shows the listeners would have seen it.
 func TestOfflineSendsNothing(t *testing.T) {
 	var kmsConns, dnsPackets atomic.Int64
-	kms, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer kms.Close()
-	go func() {
-		for {
-			c, err := kms.Accept()
-			if err != nil {
-				return
-			}
-			kmsConns.Add(1)
-			c.Close()
-		}
-	}()
+	kms := countingListener(t, func() { kmsConns.Add(1) })
 	udp, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
